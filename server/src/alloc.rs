@@ -1,0 +1,68 @@
+//! Memory accounting: a global allocator wrapper that counts live heap bytes.
+//!
+//! `INFO memory`'s `used_memory` and the `maxmemory` limit read this counter, so eviction sees what
+//! the process really holds (values, keys, buffers), not an estimate.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+static ALLOCATED: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+pub struct CountingAllocator;
+
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = System.alloc(layout);
+        if !p.is_null() {
+            ALLOCATED.fetch_add(layout.size(), Ordering::Relaxed);
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout);
+        ALLOCATED.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let p = System.alloc_zeroed(layout);
+        if !p.is_null() {
+            ALLOCATED.fetch_add(layout.size(), Ordering::Relaxed);
+        }
+        p
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = System.realloc(ptr, layout, new_size);
+        if !p.is_null() {
+            if new_size > layout.size() {
+                ALLOCATED.fetch_add(new_size - layout.size(), Ordering::Relaxed);
+            } else {
+                ALLOCATED.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
+            }
+        }
+        p
+    }
+}
+
+/// Live heap bytes.
+pub fn allocated() -> usize {
+    let a = ALLOCATED.load(Ordering::Relaxed);
+    if a > PEAK.load(Ordering::Relaxed) {
+        PEAK.store(a, Ordering::Relaxed);
+    }
+    a
+}
+
+/// Highest value [`allocated`] has reported.
+pub fn peak() -> usize {
+    PEAK.load(Ordering::Relaxed).max(allocated())
+}
+
+/// Resident set size of the process, from /proc (0 where unavailable).
+pub fn rss() -> u64 {
+    let Ok(s) = std::fs::read_to_string("/proc/self/statm") else { return 0 };
+    let pages: u64 = s.split_whitespace().nth(1).and_then(|v| v.parse().ok()).unwrap_or(0);
+    pages * 4096
+}

@@ -1,0 +1,116 @@
+//! Clients: the state of one connection.
+//!
+//! [`Client`] is owned by the connection's task and holds what only that connection uses (selected db,
+//! protocol version, the MULTI queue, its subscriptions). [`ClientHandle`] lives in the shared state so
+//! other clients can see and reach it: CLIENT LIST/KILL read it, PUBLISH and blocking-pop wake-ups
+//! send through its outbound channel, and WATCH invalidation sets its `dirty_cas` flag.
+
+use bytes::Bytes;
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use tokio::sync::mpsc;
+
+/// Something sent to a connection from outside its own command flow.
+#[derive(Debug)]
+pub enum Outbound {
+    /// Bytes to write (a pub/sub message, a MONITOR line).
+    Data(Bytes),
+    /// The reply that ends a blocking command.
+    Unblocked(Bytes),
+    /// Close the connection (CLIENT KILL).
+    Kill,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplyMode {
+    On,
+    Off,
+    /// Skip the reply of the next command only.
+    SkipNext,
+    Skip,
+}
+
+/// A watched key: enough to tell at EXEC whether it was touched or has expired since WATCH.
+#[derive(Clone, Debug)]
+pub struct WatchedKey {
+    pub db: usize,
+    pub key: Bytes,
+    pub expired_at_watch: bool,
+}
+
+/// Connection-local state.
+pub struct Client {
+    pub id: u64,
+    pub db: usize,
+    pub resp: u8,
+    pub authenticated: bool,
+    /// Commands queued since MULTI, or `None` outside a transaction.
+    pub multi: Option<Vec<Vec<Bytes>>>,
+    /// A queued command was rejected: EXEC must answer EXECABORT.
+    pub multi_error: bool,
+    pub watched: Vec<WatchedKey>,
+    pub channels: BTreeSet<Bytes>,
+    pub patterns: BTreeSet<Bytes>,
+    pub reply_mode: ReplyMode,
+    /// QUIT was received: close after sending the reply.
+    pub closing: bool,
+    pub no_evict: bool,
+}
+
+impl Client {
+    pub fn new(id: u64) -> Client {
+        Client {
+            id,
+            db: 0,
+            resp: 2,
+            authenticated: false,
+            multi: None,
+            multi_error: false,
+            watched: Vec::new(),
+            channels: BTreeSet::new(),
+            patterns: BTreeSet::new(),
+            reply_mode: ReplyMode::On,
+            closing: false,
+            no_evict: false,
+        }
+    }
+
+    pub fn subscription_count(&self) -> usize {
+        self.channels.len() + self.patterns.len()
+    }
+
+    /// In RESP2, a client with subscriptions may only run the pub/sub commands.
+    pub fn in_pubsub_context(&self) -> bool {
+        self.resp < 3 && self.subscription_count() > 0
+    }
+}
+
+/// What other clients and the server can see of a connection.
+pub struct ClientHandle {
+    pub addr: SocketAddr,
+    pub laddr: SocketAddr,
+    pub name: Option<Bytes>,
+    pub db: usize,
+    pub resp: u8,
+    pub created_ms: i64,
+    pub last_interaction_ms: i64,
+    pub last_cmd: String,
+    pub tx: mpsc::UnboundedSender<Outbound>,
+    /// A watched key was modified: EXEC must fail.
+    pub dirty_cas: bool,
+    pub flags: String,
+    pub subscriptions: usize,
+    pub psubscriptions: usize,
+    pub multi_len: i64,
+    pub blocked: bool,
+    pub monitor: bool,
+    pub lib_name: Option<String>,
+    pub lib_ver: Option<String>,
+    pub no_evict: bool,
+}
+
+impl ClientHandle {
+    pub fn send(&self, msg: Outbound) {
+        let _ = self.tx.send(msg);
+    }
+}

@@ -1,0 +1,118 @@
+//! Command handlers, one module per family, and the argument parsing they share.
+//!
+//! Each family exposes `HANDLERS`, a list of (full command name, handler); [`handlers`] joins them for
+//! the command table. Argument helpers return Redis's exact error replies.
+
+pub mod bitmaps;
+pub mod connection;
+pub mod hashes;
+pub mod hyperloglog;
+pub mod keys;
+pub mod lists;
+pub mod pubsub;
+pub mod server;
+pub mod sets;
+pub mod strings;
+pub mod transactions;
+pub mod zsets;
+
+use crate::command::Handler;
+use crate::protocol::request::parse_int;
+use crate::protocol::Reply;
+use bytes::Bytes;
+
+/// Every (name, handler) pair of every family.
+pub fn handlers() -> Vec<(&'static str, Handler)> {
+    let mut all = Vec::new();
+    for family in [
+        connection::HANDLERS,
+        server::HANDLERS,
+        keys::HANDLERS,
+        strings::HANDLERS,
+        bitmaps::HANDLERS,
+        lists::HANDLERS,
+        hashes::HANDLERS,
+        sets::HANDLERS,
+        zsets::HANDLERS,
+        hyperloglog::HANDLERS,
+        transactions::HANDLERS,
+        pubsub::HANDLERS,
+    ] {
+        all.extend_from_slice(family);
+    }
+    all
+}
+
+pub const ERR_NOT_INT: &str = "ERR value is not an integer or out of range";
+pub const ERR_NOT_FLOAT: &str = "ERR value is not a valid float";
+pub const ERR_SYNTAX: &str = "ERR syntax error";
+
+pub fn syntax_error() -> Reply {
+    Reply::err(ERR_SYNTAX)
+}
+
+/// An integer argument, or Redis's "not an integer" error.
+pub fn int_arg(a: &[u8]) -> Result<i64, Reply> {
+    parse_int(a).ok_or_else(|| Reply::err(ERR_NOT_INT))
+}
+
+/// A non-negative integer argument with a custom error (e.g. "ERR value is out of range, must be positive").
+pub fn positive_arg(a: &[u8], err: &str) -> Result<i64, Reply> {
+    match parse_int(a) {
+        Some(n) if n >= 0 => Ok(n),
+        Some(_) => Err(Reply::err(err)),
+        None => Err(Reply::err(ERR_NOT_INT)),
+    }
+}
+
+/// A float argument the way Redis's `getDoubleFromObject` parses it (`inf` allowed, NaN not).
+pub fn float_arg(a: &[u8]) -> Result<f64, Reply> {
+    crate::types::float::parse_score(a).ok_or_else(|| Reply::err(ERR_NOT_FLOAT))
+}
+
+/// Case-insensitive comparison of an argument with a keyword.
+pub fn is(a: &[u8], kw: &str) -> bool {
+    a.eq_ignore_ascii_case(kw.as_bytes())
+}
+
+/// The argument as lossy UTF-8 text (for error messages and names).
+pub fn text(a: &[u8]) -> String {
+    String::from_utf8_lossy(a).into_owned()
+}
+
+/// A blocking command's timeout in seconds (fractions allowed) → absolute deadline in ms, or `None`
+/// for 0 (wait forever).
+pub fn timeout_arg(a: &[u8], now_ms: i64) -> Result<Option<i64>, Reply> {
+    let s = std::str::from_utf8(a).map_err(|_| Reply::err("ERR timeout is not a float or out of range"))?;
+    let secs: f64 = if s.is_empty() || s.trim() != s {
+        return Err(Reply::err("ERR timeout is not a float or out of range"));
+    } else {
+        match crate::types::float::parse_long_double(a) {
+            Some(v) if v.is_finite() => v,
+            _ => return Err(Reply::err("ERR timeout is not a float or out of range")),
+        }
+    };
+    if secs < 0.0 {
+        return Err(Reply::err("ERR timeout is negative"));
+    }
+    let ms = (secs * 1000.0).ceil();
+    if ms > (i64::MAX / 2) as f64 {
+        return Err(Reply::err("ERR timeout is out of range"));
+    }
+    let ms = ms as i64;
+    Ok(if ms == 0 { None } else { Some(now_ms + ms) })
+}
+
+/// Array of bulk strings.
+pub fn bulk_array<I, B>(items: I) -> Reply
+where
+    I: IntoIterator<Item = B>,
+    B: AsRef<[u8]>,
+{
+    Reply::Array(items.into_iter().map(|b| Reply::bulk(b)).collect())
+}
+
+/// Shorthand for a `Bytes` argument's owned copy.
+pub fn owned(a: &Bytes) -> Bytes {
+    a.clone()
+}

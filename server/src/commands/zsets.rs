@@ -1,0 +1,3 @@
+//! TEMPORARY placeholder.
+use crate::command::Handler;
+pub const HANDLERS: &[(&str, Handler)] = &[];

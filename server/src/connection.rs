@@ -1,0 +1,289 @@
+//! One client connection: reading requests, running them in batches, writing replies.
+//!
+//! Everything that arrived in one read is parsed first, then executed under a single acquisition of
+//! the server lock, and the replies are written with one write — so a pipeline of thousands of commands
+//! costs one lock and one syscall per read, not per command. Messages from other clients (pub/sub,
+//! MONITOR, the reply that ends a blocking command, CLIENT KILL) arrive on the connection's outbound
+//! channel and are written between batches.
+
+use crate::blocking::BlockSpec;
+use crate::client::{Client, ClientHandle, Outbound};
+use crate::protocol::request::Parsed;
+use crate::protocol::{Reply, RequestParser};
+use crate::server::{dispatch, now_ms, register_blocked, unwatch_all, Flow, Shared};
+use bytes::{Bytes, BytesMut};
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use tokio::time::{sleep, Duration};
+
+/// A parsed request waiting to run, or the protocol error that ends the connection.
+enum Pending {
+    Command(Vec<Bytes>),
+    ProtocolError(String),
+}
+
+/// Serves one accepted connection until it closes.
+pub async fn serve(shared: Arc<Shared>, socket: TcpStream, addr: SocketAddr) {
+    let laddr = socket.local_addr().unwrap_or(addr);
+    let _ = socket.set_nodelay(true);
+    let (tx, rx) = mpsc::unbounded_channel();
+    let now = now_ms();
+    let registered = {
+        let mut st = shared.state.lock();
+        st.stats.total_connections += 1;
+        if st.clients.len() >= st.config.tunables.maxclients {
+            st.stats.rejected_connections += 1;
+            None
+        } else {
+        let id = st.next_client_id;
+        st.next_client_id += 1;
+        st.clients.insert(
+            id,
+            ClientHandle {
+                addr,
+                laddr,
+                name: None,
+                db: 0,
+                resp: 2,
+                created_ms: now,
+                last_interaction_ms: now,
+                last_cmd: "NULL".into(),
+                tx,
+                dirty_cas: false,
+                flags: "N".into(),
+                subscriptions: 0,
+                psubscriptions: 0,
+                multi_len: -1,
+                blocked: false,
+                monitor: false,
+                lib_name: None,
+                lib_ver: None,
+                no_evict: false,
+            },
+        );
+        Some((id, st.config.tunables.requirepass.is_none(), st.config.tunables.proto_max_bulk_len))
+        }
+    };
+    let Some((id, authenticated, max_bulk)) = registered else {
+        let mut s = socket;
+        let _ = s.write_all(b"-ERR max number of clients reached\r\n").await;
+        return;
+    };
+    let mut client = Client::new(id);
+    client.authenticated = authenticated;
+    let (rd, wr) = socket.into_split();
+    let mut conn = Connection {
+        shared: shared.clone(),
+        client,
+        parser: RequestParser::new(max_bulk),
+        inbuf: BytesMut::with_capacity(16 * 1024),
+        out: BytesMut::with_capacity(16 * 1024),
+        pending: VecDeque::new(),
+        rd,
+        wr,
+        rx,
+    };
+    conn.parser.unauthenticated = !authenticated;
+    let _ = conn.run().await;
+    conn.cleanup();
+}
+
+struct Connection {
+    shared: Arc<Shared>,
+    client: Client,
+    parser: RequestParser,
+    inbuf: BytesMut,
+    out: BytesMut,
+    pending: VecDeque<Pending>,
+    rd: OwnedReadHalf,
+    wr: OwnedWriteHalf,
+    rx: mpsc::UnboundedReceiver<Outbound>,
+}
+
+/// Why the connection loop ended.
+enum Closed {
+    ByPeer,
+    ByServer,
+}
+
+impl Connection {
+    async fn run(&mut self) -> Result<(), Closed> {
+        loop {
+            tokio::select! {
+                msg = self.rx.recv() => {
+                    match msg {
+                        Some(Outbound::Data(b)) | Some(Outbound::Unblocked(b)) => self.wr.write_all(&b).await.map_err(|_| Closed::ByPeer)?,
+                        Some(Outbound::Kill) | None => return Err(Closed::ByServer),
+                    }
+                }
+                n = self.rd.read_buf(&mut self.inbuf) => {
+                    match n {
+                        Ok(0) | Err(_) => return Err(Closed::ByPeer),
+                        Ok(n) => {
+                            self.shared.state.lock().stats.net_input_bytes += n as u64;
+                            self.parse_input()?;
+                            self.run_pending().await?;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Parses every complete request in the input buffer.
+    fn parse_input(&mut self) -> Result<(), Closed> {
+        loop {
+            match self.parser.parse(&mut self.inbuf) {
+                Ok(Parsed::Command(args)) => {
+                    if !args.is_empty() {
+                        self.pending.push_back(Pending::Command(args));
+                    }
+                }
+                Ok(Parsed::Incomplete) => break,
+                Err(e) => {
+                    self.pending.push_back(Pending::ProtocolError(e.0));
+                    self.inbuf.clear();
+                    break;
+                }
+            }
+        }
+        let limit = self.shared.state.lock().config.tunables.query_buffer_limit;
+        if self.inbuf.len() > limit {
+            tracing::warn!(client = self.client.id, "closing client that reached max query buffer length");
+            return Err(Closed::ByServer);
+        }
+        Ok(())
+    }
+
+    /// Runs parsed requests until none is left, blocking or pausing where a command asks to.
+    async fn run_pending(&mut self) -> Result<(), Closed> {
+        while !self.pending.is_empty() {
+            let mut blocked: Option<(Vec<Bytes>, BlockSpec)> = None;
+            let mut paused = false;
+            let mut close = false;
+            {
+                let shared = self.shared.clone();
+                let mut st = shared.state.lock();
+                while let Some(p) = self.pending.pop_front() {
+                    match p {
+                        Pending::ProtocolError(e) => {
+                            Reply::err(format!("ERR {e}")).encode(&mut self.out, self.client.resp);
+                            close = true;
+                            break;
+                        }
+                        Pending::Command(args) => {
+                            let keep = args.clone();
+                            match dispatch(&shared, &mut st, &mut self.client, args, &mut self.out) {
+                                Flow::Continue => {}
+                                Flow::Close => {
+                                    close = true;
+                                    break;
+                                }
+                                Flow::Paused => {
+                                    self.pending.push_front(Pending::Command(keep));
+                                    paused = true;
+                                    break;
+                                }
+                                Flow::Block(spec) => {
+                                    register_blocked(&mut st, &self.client, keep.clone(), spec.clone());
+                                    blocked = Some((keep, spec));
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                    if self.out.len() > 1 << 20 {
+                        break;
+                    }
+                }
+                if self.client.authenticated {
+                    self.parser.unauthenticated = false;
+                }
+                st.stats.net_output_bytes += self.out.len() as u64;
+            }
+            self.flush().await?;
+            if close {
+                let _ = self.wr.shutdown().await;
+                return Err(Closed::ByServer);
+            }
+            if paused {
+                sleep(Duration::from_millis(5)).await;
+            }
+            if let Some((_, spec)) = blocked {
+                self.wait_unblocked(spec).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> Result<(), Closed> {
+        if !self.out.is_empty() {
+            self.wr.write_all(&self.out).await.map_err(|_| Closed::ByPeer)?;
+            self.out.clear();
+            if self.out.capacity() > 1 << 20 {
+                self.out = BytesMut::with_capacity(16 * 1024);
+            }
+        }
+        Ok(())
+    }
+
+    /// Waits for the reply that ends a blocking command: served by another client's write, the
+    /// timeout, CLIENT UNBLOCK, or the peer going away.
+    async fn wait_unblocked(&mut self, spec: BlockSpec) -> Result<(), Closed> {
+        let mut deadline = spec.deadline_ms;
+        loop {
+            let wait = deadline.map(|d| Duration::from_millis((d - now_ms()).max(0) as u64));
+            tokio::select! {
+                msg = self.rx.recv() => match msg {
+                    Some(Outbound::Unblocked(b)) => {
+                        self.wr.write_all(&b).await.map_err(|_| Closed::ByPeer)?;
+                        return Ok(());
+                    }
+                    Some(Outbound::Data(b)) => self.wr.write_all(&b).await.map_err(|_| Closed::ByPeer)?,
+                    Some(Outbound::Kill) | None => return Err(Closed::ByServer),
+                },
+                _ = sleep(wait.unwrap_or(Duration::from_secs(3600))), if wait.is_some() => {
+                    let timed_out = {
+                        let mut st = self.shared.state.lock();
+                        let removed = st.blocking.unblock(self.client.id).is_some();
+                        if let Some(c) = st.clients.get_mut(&self.client.id) {
+                            c.blocked = false;
+                        }
+                        removed
+                    };
+                    if timed_out {
+                        spec.timeout_reply.encode(&mut self.out, self.client.resp);
+                        self.flush().await?;
+                        return Ok(());
+                    }
+                    // Served just before the deadline: its reply is on the way.
+                    deadline = None;
+                }
+                n = self.rd.read_buf(&mut self.inbuf) => match n {
+                    Ok(0) | Err(_) => return Err(Closed::ByPeer),
+                    Ok(_) => self.parse_input()?,
+                },
+            }
+        }
+    }
+
+    fn cleanup(&mut self) {
+        let mut st = self.shared.state.lock();
+        let st = &mut *st;
+        st.blocking.unblock(self.client.id);
+        unwatch_all(st, &mut self.client);
+        for ch in std::mem::take(&mut self.client.channels) {
+            st.pubsub.unsubscribe(&ch, self.client.id);
+        }
+        for p in std::mem::take(&mut self.client.patterns) {
+            st.pubsub.punsubscribe(&p, self.client.id);
+        }
+        st.monitors.retain(|&m| m != self.client.id);
+        st.clients.remove(&self.client.id);
+    }
+}

@@ -1,0 +1,393 @@
+//! A chained hash table with Redis's SCAN cursor guarantee.
+//!
+//! Buckets are a power-of-two array of singly linked chains, as in Redis's `dict.c`. The point of not
+//! using `std`'s map is SCAN: the cursor is the bucket index with its bits reversed and incremented
+//! from the top, so that when the table doubles or halves between two calls, every element present for
+//! the whole iteration is still returned at least once (some may be returned twice). The same table
+//! also gives fair random sampling (RANDOMKEY, SPOP, eviction) without a side index.
+//!
+//! Resizing is done at once (not incrementally); the table grows at load factor 1 and shrinks below 1/8.
+
+struct Node<V> {
+    key: Box<[u8]>,
+    value: V,
+    next: Option<Box<Node<V>>>,
+}
+
+pub struct Dict<V> {
+    buckets: Vec<Option<Box<Node<V>>>>,
+    len: usize,
+    hasher: ahash::RandomState,
+}
+
+impl<V> Default for Dict<V> {
+    fn default() -> Self {
+        Dict::new()
+    }
+}
+
+const MIN_BUCKETS: usize = 4;
+
+impl<V> Dict<V> {
+    pub fn new() -> Self {
+        Dict { buckets: Vec::new(), len: 0, hasher: ahash::RandomState::new() }
+    }
+
+    pub fn with_capacity(n: usize) -> Self {
+        let mut d = Dict::new();
+        if n > 0 {
+            d.resize(n.next_power_of_two().max(MIN_BUCKETS));
+        }
+        d
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Number of buckets (for `DEBUG HTSTATS`-like introspection and memory estimates).
+    pub fn bucket_count(&self) -> usize {
+        self.buckets.len()
+    }
+
+    fn index(&self, key: &[u8]) -> usize {
+        (self.hasher.hash_one(key) as usize) & (self.buckets.len() - 1)
+    }
+
+    pub fn get(&self, key: &[u8]) -> Option<&V> {
+        if self.len == 0 {
+            return None;
+        }
+        let mut cur = self.buckets[self.index(key)].as_deref();
+        while let Some(n) = cur {
+            if &*n.key == key {
+                return Some(&n.value);
+            }
+            cur = n.next.as_deref();
+        }
+        None
+    }
+
+    pub fn get_key_value(&self, key: &[u8]) -> Option<(&[u8], &V)> {
+        if self.len == 0 {
+            return None;
+        }
+        let mut cur = self.buckets[self.index(key)].as_deref();
+        while let Some(n) = cur {
+            if &*n.key == key {
+                return Some((&n.key, &n.value));
+            }
+            cur = n.next.as_deref();
+        }
+        None
+    }
+
+    pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut V> {
+        if self.len == 0 {
+            return None;
+        }
+        let idx = self.index(key);
+        let mut cur = self.buckets[idx].as_deref_mut();
+        while let Some(n) = cur {
+            if &*n.key == key {
+                return Some(&mut n.value);
+            }
+            cur = n.next.as_deref_mut();
+        }
+        None
+    }
+
+    pub fn contains_key(&self, key: &[u8]) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// Inserts or replaces; returns the previous value.
+    pub fn insert(&mut self, key: &[u8], value: V) -> Option<V> {
+        if let Some(v) = self.get_mut(key) {
+            return Some(std::mem::replace(v, value));
+        }
+        self.insert_new(key.into(), value);
+        None
+    }
+
+    /// Inserts a key known to be absent.
+    pub fn insert_new(&mut self, key: Box<[u8]>, value: V) {
+        if self.len >= self.buckets.len() {
+            self.resize((self.buckets.len() * 2).max(MIN_BUCKETS));
+        }
+        let idx = self.index(&key);
+        let next = self.buckets[idx].take();
+        self.buckets[idx] = Some(Box::new(Node { key, value, next }));
+        self.len += 1;
+    }
+
+    /// Returns the value for `key`, inserting `make()` first when absent; the flag tells whether it did.
+    pub fn get_or_insert_with(&mut self, key: &[u8], make: impl FnOnce() -> V) -> (&mut V, bool) {
+        let inserted = if self.get(key).is_none() {
+            self.insert_new(key.into(), make());
+            true
+        } else {
+            false
+        };
+        match self.get_mut(key) {
+            Some(v) => (v, inserted),
+            None => unreachable!("key was just ensured present"),
+        }
+    }
+
+    pub fn remove(&mut self, key: &[u8]) -> Option<V> {
+        self.remove_entry(key).map(|(_, v)| v)
+    }
+
+    pub fn remove_entry(&mut self, key: &[u8]) -> Option<(Box<[u8]>, V)> {
+        if self.len == 0 {
+            return None;
+        }
+        let idx = self.index(key);
+        let mut slot = &mut self.buckets[idx];
+        while slot.as_ref().is_some_and(|n| &*n.key != key) {
+            slot = &mut slot.as_mut()?.next;
+        }
+        let mut node = slot.take()?;
+        *slot = node.next.take();
+        self.len -= 1;
+        self.maybe_shrink();
+        let Node { key, value, .. } = *node;
+        Some((key, value))
+    }
+
+    fn maybe_shrink(&mut self) {
+        let n = self.buckets.len();
+        if n > MIN_BUCKETS && self.len * 8 < n {
+            self.resize(self.len.next_power_of_two().max(MIN_BUCKETS));
+        }
+    }
+
+    fn resize(&mut self, new_size: usize) {
+        let old = std::mem::take(&mut self.buckets);
+        self.buckets.resize_with(new_size, || None);
+        for mut chain in old {
+            while let Some(mut node) = chain {
+                chain = node.next.take();
+                let idx = self.index(&node.key);
+                node.next = self.buckets[idx].take();
+                self.buckets[idx] = Some(node);
+            }
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.buckets = Vec::new();
+        self.len = 0;
+    }
+
+    pub fn iter(&self) -> Iter<'_, V> {
+        Iter { buckets: &self.buckets, bucket: 0, node: None }
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &[u8]> {
+        self.iter().map(|(k, _)| k)
+    }
+
+    /// Visits every value mutably.
+    pub fn for_each_mut(&mut self, mut f: impl FnMut(&[u8], &mut V)) {
+        for b in self.buckets.iter_mut() {
+            let mut cur = b.as_deref_mut();
+            while let Some(n) = cur {
+                f(&n.key, &mut n.value);
+                cur = n.next.as_deref_mut();
+            }
+        }
+    }
+
+    /// Keeps only the entries for which `keep` is true.
+    pub fn retain(&mut self, mut keep: impl FnMut(&[u8], &mut V) -> bool) {
+        let mut removed = 0;
+        for b in self.buckets.iter_mut() {
+            let mut chain = b.take();
+            let mut kept: Option<Box<Node<V>>> = None;
+            while let Some(mut node) = chain {
+                chain = node.next.take();
+                if keep(&node.key, &mut node.value) {
+                    node.next = kept;
+                    kept = Some(node);
+                } else {
+                    removed += 1;
+                }
+            }
+            *b = kept;
+        }
+        self.len -= removed;
+        self.maybe_shrink();
+    }
+
+    /// Visits the bucket at `cursor` and returns the next cursor (0 when the scan is complete).
+    pub fn scan(&self, cursor: u64, mut visit: impl FnMut(&[u8], &V)) -> u64 {
+        if self.len == 0 || self.buckets.is_empty() {
+            return 0;
+        }
+        let mask = (self.buckets.len() - 1) as u64;
+        let mut cur = self.buckets[(cursor & mask) as usize].as_deref();
+        while let Some(n) = cur {
+            visit(&n.key, &n.value);
+            cur = n.next.as_deref();
+        }
+        let mut c = cursor | !mask;
+        c = c.reverse_bits();
+        c = c.wrapping_add(1);
+        c.reverse_bits()
+    }
+
+    /// A random entry: a random non-empty bucket, then a random element of its chain.
+    pub fn random_entry(&self, rng: &mut impl rand::Rng) -> Option<(&[u8], &V)> {
+        if self.len == 0 {
+            return None;
+        }
+        let n = self.buckets.len();
+        let mut tries = 0;
+        loop {
+            let idx = rng.gen_range(0..n);
+            tries += 1;
+            let bucket = if self.buckets[idx].is_some() {
+                idx
+            } else if tries > 64 {
+                // Sparse table: fall back to the first non-empty bucket from here.
+                (0..n).map(|i| (idx + i) % n).find(|&i| self.buckets[i].is_some())?
+            } else {
+                continue;
+            };
+            let mut chain_len = 0;
+            let mut cur = self.buckets[bucket].as_deref();
+            while let Some(node) = cur {
+                chain_len += 1;
+                cur = node.next.as_deref();
+            }
+            let pick = rng.gen_range(0..chain_len);
+            let mut cur = self.buckets[bucket].as_deref();
+            for _ in 0..pick {
+                cur = cur?.next.as_deref();
+            }
+            return cur.map(|n| (&*n.key, &n.value));
+        }
+    }
+}
+
+pub struct Iter<'a, V> {
+    buckets: &'a [Option<Box<Node<V>>>],
+    bucket: usize,
+    node: Option<&'a Node<V>>,
+}
+
+impl<'a, V> Iterator for Iter<'a, V> {
+    type Item = (&'a [u8], &'a V);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(n) = self.node {
+                self.node = n.next.as_deref();
+                return Some((&n.key, &n.value));
+            }
+            let b = self.buckets.get(self.bucket)?;
+            self.bucket += 1;
+            self.node = b.as_deref();
+        }
+    }
+}
+
+impl<V: Clone> Clone for Dict<V> {
+    fn clone(&self) -> Self {
+        let mut d = Dict::with_capacity(self.len);
+        for (k, v) in self.iter() {
+            d.insert_new(k.into(), v.clone());
+        }
+        d
+    }
+}
+
+impl<V> Drop for Dict<V> {
+    fn drop(&mut self) {
+        // Unlink chains iteratively so long chains cannot overflow the stack.
+        for b in self.buckets.iter_mut() {
+            let mut chain = b.take();
+            while let Some(mut n) = chain {
+                chain = n.next.take();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn basic_operations() {
+        let mut d: Dict<u32> = Dict::new();
+        for i in 0..1000u32 {
+            assert!(d.insert(format!("k{i}").as_bytes(), i).is_none());
+        }
+        assert_eq!(d.len(), 1000);
+        assert_eq!(d.get(b"k7"), Some(&7));
+        assert_eq!(d.insert(b"k7", 70), Some(7));
+        for i in 0..990u32 {
+            assert!(d.remove(format!("k{i}").as_bytes()).is_some());
+        }
+        assert_eq!(d.len(), 10);
+        assert!(d.bucket_count() <= 16);
+        assert_eq!(d.iter().count(), 10);
+    }
+
+    #[test]
+    fn scan_returns_every_stable_element_across_resizes() {
+        let mut d: Dict<()> = Dict::new();
+        for i in 0..500 {
+            d.insert(format!("stable{i}").as_bytes(), ());
+        }
+        let mut seen = HashSet::new();
+        let mut cursor = 0;
+        let mut round = 0;
+        loop {
+            cursor = d.scan(cursor, |k, _| {
+                seen.insert(k.to_vec());
+            });
+            round += 1;
+            // Grow, then shrink the table while the scan is under way.
+            if round == 3 {
+                for i in 0..5000 {
+                    d.insert(format!("tmp{i}").as_bytes(), ());
+                }
+            }
+            if round == 200 {
+                for i in 0..5000 {
+                    d.remove(format!("tmp{i}").as_bytes());
+                }
+            }
+            if cursor == 0 {
+                break;
+            }
+            assert!(round < 100_000);
+        }
+        for i in 0..500 {
+            assert!(seen.contains(format!("stable{i}").as_bytes()), "missed stable{i}");
+        }
+    }
+
+    #[test]
+    fn random_entry_reaches_everything() {
+        let mut d: Dict<u8> = Dict::new();
+        for i in 0..10u8 {
+            d.insert(&[i], i);
+        }
+        let mut rng = rand::thread_rng();
+        let mut seen = HashSet::new();
+        for _ in 0..2000 {
+            seen.insert(*d.random_entry(&mut rng).unwrap().1);
+        }
+        assert_eq!(seen.len(), 10);
+    }
+}

@@ -1,0 +1,89 @@
+//! The keyspace: numbered databases of keys, their values and their expiry times.
+//!
+//! Each [`Db`] holds its keys in a [`Dict`] and, like Redis, the expiry times of volatile keys in a
+//! second dict, so that sampling for active expiry only ever looks at keys that have a TTL. A per-db
+//! count of keys per hash slot is kept so cluster mode can count and move the keys of a slot cheaply.
+
+pub mod dict;
+
+pub use dict::Dict;
+
+use crate::types::Value;
+
+/// A key's value and its access metadata.
+pub struct Entry {
+    pub value: Value,
+    /// LRU clock (seconds, 24 bits as in Redis) or, under an LFU policy, `ldt << 8 | counter`.
+    pub access: u32,
+}
+
+impl Entry {
+    pub fn new(value: Value, access: u32) -> Self {
+        Entry { value, access }
+    }
+}
+
+#[derive(Default)]
+pub struct Db {
+    pub keys: Dict<Entry>,
+    /// Absolute expiry time in Unix milliseconds, for volatile keys only.
+    pub expires: Dict<i64>,
+    /// Average TTL estimate reported by INFO keyspace (`avg_ttl`).
+    pub avg_ttl: i64,
+}
+
+impl Db {
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    pub fn expire_at(&self, key: &[u8]) -> Option<i64> {
+        if self.expires.is_empty() {
+            return None;
+        }
+        self.expires.get(key).copied()
+    }
+
+    pub fn is_expired(&self, key: &[u8], now_ms: i64) -> bool {
+        matches!(self.expire_at(key), Some(t) if t <= now_ms)
+    }
+
+    /// Removes a key and its expiry; returns its value.
+    pub fn remove(&mut self, key: &[u8]) -> Option<Value> {
+        let e = self.keys.remove(key)?;
+        if !self.expires.is_empty() {
+            self.expires.remove(key);
+        }
+        Some(e.value)
+    }
+
+    /// Inserts or overwrites a key's value; an overwrite keeps the entry's access data but (like
+    /// Redis's `setKey` without KEEPTTL) the caller decides about the TTL.
+    pub fn set(&mut self, key: &[u8], value: Value, access: u32) {
+        match self.keys.get_mut(key) {
+            Some(e) => {
+                e.value = value;
+                e.access = access;
+            }
+            None => self.keys.insert_new(key.into(), Entry::new(value, access)),
+        }
+    }
+
+    pub fn set_expire(&mut self, key: &[u8], at_ms: i64) {
+        self.expires.insert(key, at_ms);
+    }
+
+    pub fn persist(&mut self, key: &[u8]) -> bool {
+        self.expires.remove(key).is_some()
+    }
+
+    pub fn clear(&mut self) {
+        self.keys.clear();
+        self.expires.clear();
+        self.avg_ttl = 0;
+    }
+}

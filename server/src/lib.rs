@@ -1,0 +1,135 @@
+//! redoubt-server: a Redis-compatible server built around durability.
+//!
+//! Layout: `protocol` (the wire), `connection` (one client's read/execute/write loop), `server` (the
+//! shared state and the dispatcher), `command` (the command table), `commands` (handlers, one module
+//! per command family), `keyspace` (databases and expiry), `types` (value types), plus the cross-
+//! cutting `config`, `pubsub`, `blocking`, `notify`, `eviction` and `alloc`.
+
+pub mod alloc;
+pub mod blocking;
+pub mod client;
+pub mod command;
+pub mod commands;
+pub mod config;
+pub mod connection;
+pub mod eviction;
+pub mod glob;
+pub mod keyspace;
+pub mod notify;
+pub mod protocol;
+pub mod pubsub;
+pub mod server;
+pub mod types;
+
+use server::{Shared, State};
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::net::TcpListener;
+
+/// Builds the shared server from a configuration.
+pub fn build(config: config::Config) -> Arc<Shared> {
+    let table = command::CommandTable::build(&commands::handlers());
+    let port = config.get("port").and_then(|p| p.parse().ok()).unwrap_or(6379);
+    let config_file = config.file.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+    let mut state = State::new(config);
+    state.command_stats = vec![Default::default(); table.stat_names.len()];
+    let run_id: String = {
+        use rand::Rng;
+        let mut rng = rand::thread_rng();
+        (0..40).map(|_| format!("{:x}", rng.gen_range(0..16))).collect()
+    };
+    Arc::new(Shared {
+        state: parking_lot::Mutex::new(state),
+        table,
+        started: Instant::now(),
+        start_unix: server::now_ms() / 1000,
+        run_id,
+        port,
+        executable: std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default(),
+        config_file,
+        shutdown: tokio::sync::Notify::new(),
+    })
+}
+
+/// Binds the configured addresses and serves until SHUTDOWN or a signal.
+pub async fn run(shared: Arc<Shared>) -> std::io::Result<()> {
+    let binds: Vec<String> = {
+        let st = shared.state.lock();
+        st.config.get("bind").unwrap_or("127.0.0.1").split_whitespace().map(|s| s.trim_start_matches('-').to_string()).collect()
+    };
+    let mut listeners = Vec::new();
+    for b in &binds {
+        let host = if b == "*" { "0.0.0.0" } else { b.as_str() };
+        let addr = if host.contains(':') { format!("[{host}]:{}", shared.port) } else { format!("{host}:{}", shared.port) };
+        match TcpListener::bind(&addr).await {
+            Ok(l) => listeners.push(l),
+            Err(e) if binds.len() > 1 => tracing::warn!("could not bind {addr}: {e}"),
+            Err(e) => return Err(e),
+        }
+    }
+    tracing::info!(port = shared.port, "Ready to accept connections tcp");
+    for l in listeners {
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            loop {
+                match l.accept().await {
+                    Ok((socket, addr)) => {
+                        tokio::spawn(connection::serve(shared.clone(), socket, addr));
+                    }
+                    Err(e) => {
+                        tracing::warn!("accept failed: {e}");
+                        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                    }
+                }
+            }
+        });
+    }
+    tokio::spawn(cron(shared.clone()));
+    let sigterm = async {
+        #[cfg(unix)]
+        {
+            if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                s.recv().await;
+                return;
+            }
+        }
+        std::future::pending::<()>().await
+    };
+    tokio::select! {
+        _ = shared.shutdown.notified() => {}
+        _ = tokio::signal::ctrl_c() => tracing::info!("Received SIGINT scheduling shutdown..."),
+        _ = sigterm => tracing::info!("Received SIGTERM scheduling shutdown..."),
+    }
+    tracing::info!("Redoubt is now ready to exit, bye bye...");
+    Ok(())
+}
+
+/// The periodic housekeeping of `serverCron`: active expiry, idle-client timeouts, pause expiry.
+async fn cron(shared: Arc<Shared>) {
+    loop {
+        let hz = shared.state.lock().config.tunables.hz.max(1);
+        tokio::time::sleep(std::time::Duration::from_millis(1000 / hz as u64)).await;
+        let now = server::now_ms();
+        let mut st = shared.state.lock();
+        let effort = st.config.tunables.active_expire_effort as u64;
+        let budget_us = 1_000_000 / hz as u64 * (25 + 2 * (effort - 1)) / 100;
+        let t = Instant::now();
+        eviction::active_expire_cycle(&mut st, now, budget_us);
+        st.stats.expire_cycle_cpu_ms += t.elapsed().as_millis() as u64;
+        if st.pause.is_some_and(|p| p.until_ms <= now) {
+            st.pause = None;
+        }
+        let timeout = st.config.tunables.timeout_secs;
+        if timeout > 0 {
+            for c in st.clients.values() {
+                let idle = (now - c.last_interaction_ms) / 1000;
+                if idle as u64 > timeout && !c.blocked && c.subscriptions + c.psubscriptions == 0 && !c.monitor {
+                    c.send(client::Outbound::Kill);
+                }
+            }
+        }
+        if st.shutdown_requested {
+            shared.shutdown.notify_one();
+        }
+    }
+}

@@ -1,0 +1,52 @@
+//! The `redoubt-server` binary: `redoubt-server [config-file] [--option value ...]`.
+
+use redoubt_server::{alloc::CountingAllocator, build, config::Config, run};
+use tracing_subscriber::EnvFilter;
+
+#[global_allocator]
+static GLOBAL: CountingAllocator = CountingAllocator;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "-v" || a == "--version") {
+        println!("Redoubt server v={} (Redis 7.0 compatible)", env!("CARGO_PKG_VERSION"));
+        return;
+    }
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        println!("Usage: redoubt-server [/path/to/redis.conf] [--option value ...]");
+        println!("Options are redis.conf directives, e.g. --port 7777 --maxmemory 1gb --save \"\"");
+        return;
+    }
+    let config = match Config::from_args(&args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{}", e.0);
+            std::process::exit(1);
+        }
+    };
+    let level = match config.get("loglevel").unwrap_or("notice") {
+        "debug" => "debug",
+        "verbose" => "info",
+        "warning" => "warn",
+        "nothing" => "off",
+        _ => "info",
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level)))
+        .with_writer(std::io::stderr)
+        .init();
+    let shared = build(config);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    if let Err(e) = runtime.block_on(run(shared)) {
+        eprintln!("Could not create server TCP listening socket: {e}");
+        std::process::exit(1);
+    }
+    // Connections may still be open; they end with the process.
+    runtime.shutdown_background();
+}

@@ -1,0 +1,109 @@
+//! Hashes: field → value maps.
+//!
+//! Small hashes keep their fields in insertion order in a flat vector, as Redis's listpack does (so
+//! HGETALL answers in the same order as Redis); past `hash-max-listpack-entries` fields, or with a
+//! field or value longer than `hash-max-listpack-value`, they convert for good to a hash table.
+
+use crate::keyspace::Dict;
+
+#[derive(Clone)]
+pub enum Hash {
+    Listpack(Vec<(Box<[u8]>, Box<[u8]>)>),
+    Table(Dict<Box<[u8]>>),
+}
+
+/// The thresholds a hash converts at.
+#[derive(Clone, Copy, Debug)]
+pub struct HashLimits {
+    pub max_entries: usize,
+    pub max_value: usize,
+}
+
+impl Default for Hash {
+    fn default() -> Self {
+        Hash::Listpack(Vec::new())
+    }
+}
+
+impl Hash {
+    pub fn len(&self) -> usize {
+        match self {
+            Hash::Listpack(v) => v.len(),
+            Hash::Table(d) => d.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn encoding_name(&self) -> &'static str {
+        match self {
+            Hash::Listpack(_) => "listpack",
+            Hash::Table(_) => "hashtable",
+        }
+    }
+
+    pub fn get(&self, field: &[u8]) -> Option<&[u8]> {
+        match self {
+            Hash::Listpack(v) => v.iter().find(|(f, _)| &**f == field).map(|(_, v)| &**v),
+            Hash::Table(d) => d.get(field).map(|v| &**v),
+        }
+    }
+
+    pub fn contains(&self, field: &[u8]) -> bool {
+        self.get(field).is_some()
+    }
+
+    /// Sets a field; returns true when the field is new.
+    pub fn set(&mut self, field: &[u8], value: &[u8], limits: HashLimits) -> bool {
+        if let Hash::Listpack(v) = self {
+            if field.len() > limits.max_value || value.len() > limits.max_value {
+                self.convert();
+            } else if let Some(slot) = v.iter_mut().find(|(f, _)| &**f == field) {
+                slot.1 = value.into();
+                return false;
+            } else if v.len() < limits.max_entries {
+                v.push((field.into(), value.into()));
+                return true;
+            } else {
+                self.convert();
+            }
+        }
+        match self {
+            Hash::Table(d) => d.insert(field, value.into()).is_none(),
+            Hash::Listpack(_) => unreachable!("converted above"),
+        }
+    }
+
+    /// Converts to the hash-table encoding (used on load too, when a dump exceeds the limits).
+    pub fn convert(&mut self) {
+        if let Hash::Listpack(v) = self {
+            let mut d = Dict::with_capacity(v.len());
+            for (f, val) in v.drain(..) {
+                d.insert_new(f, val);
+            }
+            *self = Hash::Table(d);
+        }
+    }
+
+    pub fn remove(&mut self, field: &[u8]) -> bool {
+        match self {
+            Hash::Listpack(v) => match v.iter().position(|(f, _)| &**f == field) {
+                Some(i) => {
+                    v.remove(i);
+                    true
+                }
+                None => false,
+            },
+            Hash::Table(d) => d.remove(field).is_some(),
+        }
+    }
+
+    pub fn iter(&self) -> Box<dyn Iterator<Item = (&[u8], &[u8])> + '_> {
+        match self {
+            Hash::Listpack(v) => Box::new(v.iter().map(|(f, v)| (&**f, &**v))),
+            Hash::Table(d) => Box::new(d.iter().map(|(f, v)| (f, &**v))),
+        }
+    }
+}
