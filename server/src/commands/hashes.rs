@@ -48,7 +48,7 @@ fn hash_read<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c Hash>, Reply
 /// The hash at `key`, created empty when missing (the caller must then store something in it).
 fn hash_create<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<&'c mut Hash, Reply> {
     match ctx.write(key) {
-        None => ctx.add_key(key, Value::Hash(Hash::default())),
+        None => ctx.add_key(key, Value::Hash(Box::default())),
         Some(Value::Hash(_)) => {}
         Some(_) => return Err(wrong_type()),
     }

@@ -62,7 +62,7 @@ fn push_generic(ctx: &mut Ctx, args: &[Bytes], left: bool, only_existing: bool) 
         if only_existing {
             return Reply::Int(0);
         }
-        ctx.add_key(key, Value::List(List::new()));
+        ctx.add_key(key, Value::List(Box::default()));
     }
     let Ok(Some(l)) = list_mut(ctx, key) else { return wrong_type() };
     for v in &args[2..] {
@@ -349,7 +349,7 @@ fn move_one(ctx: &mut Ctx, src: &Bytes, dst: &Bytes, from_left: bool, to_left: b
     list_mut(ctx, dst)?;
     let Some(v) = pop_n(ctx, src, from_left, 1).pop() else { return Ok(None) };
     if list_mut(ctx, dst)?.is_none() {
-        ctx.add_key(dst, Value::List(List::new()));
+        ctx.add_key(dst, Value::List(Box::default()));
     }
     if let Some(l) = list_mut(ctx, dst)? {
         if to_left {

@@ -52,7 +52,7 @@ fn sadd(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let max = ctx.tunables().set_max_intset;
     match set_write(ctx, &args[1]) {
         Ok(Some(_)) => {}
-        Ok(None) => ctx.add_key(&args[1], Value::Set(Set::for_member(&args[2]))),
+        Ok(None) => ctx.add_key(&args[1], Value::Set(Box::new(Set::for_member(&args[2])))),
         Err(e) => return e,
     }
     let Ok(Some(s)) = set_write(ctx, &args[1]) else { return wrong_type() };
@@ -205,7 +205,7 @@ fn smove(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     ctx.delete_if_empty(src);
     let max = ctx.tunables().set_max_intset;
     if let Ok(None) = set_write(ctx, dst) {
-        ctx.add_key(dst, Value::Set(Set::for_member(m)));
+        ctx.add_key(dst, Value::Set(Box::new(Set::for_member(m))));
     }
     if let Ok(Some(s)) = set_write(ctx, dst) {
         s.add(m, max);
@@ -285,7 +285,7 @@ fn store(ctx: &mut Ctx, args: &[Bytes], op: Op, event: &str) -> Reply {
         s.add(m, max);
     }
     let n = s.len();
-    ctx.set_key(dst, Value::Set(s), false);
+    ctx.set_key(dst, Value::Set(Box::new(s)), false);
     ctx.modified(dst, notify::SET, event);
     Reply::Int(n as i64)
 }

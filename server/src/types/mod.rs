@@ -17,13 +17,13 @@ pub use set::Set;
 pub use string::RString;
 pub use zset::SortedSet;
 
-/// A key's value.
+/// A key's value. Collections are boxed so a value is three words: the keyspace stores one per key.
 #[derive(Clone)]
 pub enum Value {
     Str(RString),
-    List(List),
-    Hash(Hash),
-    Set(Set),
+    List(Box<List>),
+    Hash(Box<Hash>),
+    Set(Box<Set>),
     ZSet(Box<SortedSet>),
 }
 

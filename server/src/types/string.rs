@@ -2,85 +2,123 @@
 //!
 //! Redis stores a string as `int` when it is the canonical text of a 64-bit integer of at most 20
 //! characters, as `embstr` when it is at most 44 bytes and was created whole, and as `raw` otherwise
-//! (and after any in-place edit: APPEND, SETRANGE, SETBIT). We keep the bytes and track that name.
+//! (and after any in-place edit: APPEND, SETRANGE, SETBIT). We keep the bytes and that name.
+//!
+//! Memory matters here more than anywhere (most keys hold small strings), so a string is two words:
+//! an exact-size boxed slice for strings created whole, and a boxed growable buffer only once a string
+//! has been edited in place (so repeated APPENDs stay amortised O(1), like Redis's sds).
 
 use crate::protocol::request::parse_int;
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum StrEncoding {
-    Int,
-    Embstr,
-    Raw,
-}
 
 /// Strings up to this length are created as `embstr` (Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT).
 pub const EMBSTR_SIZE_LIMIT: usize = 44;
 
 #[derive(Clone, Debug)]
-pub struct RString {
-    data: Vec<u8>,
-    encoding: StrEncoding,
+pub enum RString {
+    Int(Box<[u8]>),
+    Embstr(Box<[u8]>),
+    /// Created whole but longer than the embstr limit.
+    RawFixed(Box<[u8]>),
+    /// Edited in place; keeps spare capacity.
+    Raw(Box<Vec<u8>>),
 }
 
 impl RString {
     /// A string created whole (SET, MSET, …): int, embstr or raw as Redis's `tryObjectEncoding` decides.
     pub fn new(data: &[u8]) -> RString {
-        let encoding = if data.len() <= 20 && parse_int(data).is_some() {
-            StrEncoding::Int
+        if data.len() <= 20 && parse_int(data).is_some() {
+            RString::Int(data.into())
         } else if data.len() <= EMBSTR_SIZE_LIMIT {
-            StrEncoding::Embstr
+            RString::Embstr(data.into())
         } else {
-            StrEncoding::Raw
-        };
-        RString { data: data.to_vec(), encoding }
+            RString::RawFixed(data.into())
+        }
     }
 
     pub fn from_int(i: i64) -> RString {
-        RString { data: i.to_string().into_bytes(), encoding: StrEncoding::Int }
+        RString::Int(i.to_string().into_bytes().into_boxed_slice())
     }
 
     /// A string built by the server (e.g. INCRBYFLOAT's result): embstr when short, never int.
     pub fn from_text(data: Vec<u8>) -> RString {
-        let encoding = if data.len() <= EMBSTR_SIZE_LIMIT { StrEncoding::Embstr } else { StrEncoding::Raw };
-        RString { data, encoding }
+        if data.len() <= EMBSTR_SIZE_LIMIT {
+            RString::Embstr(data.into_boxed_slice())
+        } else {
+            RString::RawFixed(data.into_boxed_slice())
+        }
     }
 
     /// A string that will be edited in place (its encoding is `raw`).
     pub fn raw(data: Vec<u8>) -> RString {
-        RString { data, encoding: StrEncoding::Raw }
+        RString::Raw(Box::new(data))
     }
 
     pub fn as_bytes(&self) -> &[u8] {
-        &self.data
+        match self {
+            RString::Int(b) | RString::Embstr(b) | RString::RawFixed(b) => b,
+            RString::Raw(v) => v,
+        }
     }
 
     pub fn len(&self) -> usize {
-        self.data.len()
+        self.as_bytes().len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.data.is_empty()
+        self.as_bytes().is_empty()
     }
 
     /// Mutable access for in-place edits; the encoding becomes `raw`, as in Redis.
     pub fn make_raw(&mut self) -> &mut Vec<u8> {
-        self.encoding = StrEncoding::Raw;
-        &mut self.data
+        if !matches!(self, RString::Raw(_)) {
+            let data = self.as_bytes().to_vec();
+            *self = RString::Raw(Box::new(data));
+        }
+        match self {
+            RString::Raw(v) => v,
+            _ => unreachable!("converted to raw above"),
+        }
     }
 
     pub fn as_int(&self) -> Option<i64> {
-        parse_int(&self.data)
+        parse_int(self.as_bytes())
     }
 
     pub fn encoding_name(&self) -> &'static str {
-        match self.encoding {
-            StrEncoding::Int => "int",
-            StrEncoding::Embstr => "embstr",
-            StrEncoding::Raw => "raw",
+        match self {
+            RString::Int(_) => "int",
+            RString::Embstr(_) => "embstr",
+            RString::RawFixed(_) | RString::Raw(_) => "raw",
         }
     }
 
     pub fn into_bytes(self) -> Vec<u8> {
-        self.data
+        match self {
+            RString::Int(b) | RString::Embstr(b) | RString::RawFixed(b) => b.into_vec(),
+            RString::Raw(v) => *v,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::Value;
+
+    #[test]
+    fn values_stay_small() {
+        assert_eq!(std::mem::size_of::<RString>(), 24);
+        assert!(std::mem::size_of::<Value>() <= 24);
+    }
+
+    #[test]
+    fn encodings_follow_redis() {
+        assert_eq!(RString::new(b"123").encoding_name(), "int");
+        assert_eq!(RString::new(b"0123").encoding_name(), "embstr");
+        assert_eq!(RString::new(&[b'a'; 44]).encoding_name(), "embstr");
+        assert_eq!(RString::new(&[b'a'; 45]).encoding_name(), "raw");
+        let mut s = RString::new(b"ab");
+        s.make_raw().extend_from_slice(b"c");
+        assert_eq!((s.as_bytes(), s.encoding_name()), (&b"abc"[..], "raw"));
     }
 }
