@@ -66,7 +66,7 @@ pub static OPTIONS: &[OptionSpec] = &[
     opt("maxmemory-policy", Kind::Enum(POLICIES), "noeviction"),
     opt("maxmemory-samples", Kind::Int(1, I32), "5"),
     opt("maxmemory-eviction-tenacity", Kind::Int(0, 100), "10"),
-    aliased("hash-max-listpack-entries", "hash-max-ziplist-entries", Kind::Memory(0, LL), "128"),
+    aliased("hash-max-listpack-entries", "hash-max-ziplist-entries", Kind::Memory(0, LL), "512"),
     aliased("hash-max-listpack-value", "hash-max-ziplist-value", Kind::Memory(0, LL), "64"),
     aliased("zset-max-listpack-entries", "zset-max-ziplist-entries", Kind::Memory(0, LL), "128"),
     aliased("zset-max-listpack-value", "zset-max-ziplist-value", Kind::Memory(0, LL), "64"),
