@@ -7,7 +7,7 @@ use crate::notify;
 use crate::protocol::request::parse_int;
 use crate::protocol::Reply;
 use crate::server::{wrong_type, Ctx};
-use crate::types::float::{format_human_double, parse_long_double};
+use crate::types::float::{incr_by_float, IncrFloatError, LongDouble};
 use crate::types::hash::HashLimits;
 use crate::types::{Hash, Value};
 use bytes::Bytes;
@@ -206,22 +206,20 @@ fn hincrby(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 }
 
 fn hincrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    let Some(by) = parse_long_double(&args[3]) else { return Reply::err("ERR value is not a valid float") };
-    let cur = match hash_read(ctx, &args[1]) {
-        Ok(h) => match h.and_then(|h| h.get(&args[2])) {
-            Some(v) => match parse_long_double(v) {
-                Some(f) => f,
-                None => return Reply::err("ERR hash value is not a float"),
-            },
-            None => 0.0,
-        },
+    match LongDouble::parse(&args[3]) {
+        None => return Reply::err("ERR value is not a valid float"),
+        Some(v) if !v.is_finite() => return Reply::err("ERR value is NaN or Infinity"),
+        Some(_) => {}
+    }
+    let current = match hash_read(ctx, &args[1]) {
+        Ok(h) => h.and_then(|h| h.get(&args[2])).map(|v| v.to_vec()),
         Err(e) => return e,
     };
-    let new = cur + by;
-    if !new.is_finite() {
-        return Reply::err("ERR increment would produce NaN or Infinity");
-    }
-    let text = format_human_double(new);
+    let text = match incr_by_float(current.as_deref(), &args[3]) {
+        Ok(t) => t,
+        Err(IncrFloatError::NotFloat) => return Reply::err("ERR hash value is not a float"),
+        Err(e) => return Reply::err(e.message()),
+    };
     let l = limits(ctx);
     match hash_create(ctx, &args[1]) {
         Ok(h) => {

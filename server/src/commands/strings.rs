@@ -6,7 +6,7 @@ use crate::notify;
 use crate::protocol::request::parse_int;
 use crate::protocol::Reply;
 use crate::server::{wrong_type, Ctx};
-use crate::types::float::{format_human_double, parse_long_double};
+use crate::types::float::incr_by_float;
 use crate::types::{RString, Value};
 use bytes::Bytes;
 
@@ -410,20 +410,15 @@ fn decrby(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 
 fn incrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let key = &args[1];
-    let cur = match ctx.write(key) {
-        None => 0.0,
-        Some(Value::Str(s)) => match parse_long_double(s.as_bytes()) {
-            Some(v) => v,
-            None => return Reply::err("ERR value is not a valid float"),
-        },
+    let current = match ctx.write(key) {
+        None => None,
+        Some(Value::Str(s)) => Some(s.as_bytes().to_vec()),
         Some(_) => return wrong_type(),
     };
-    let Some(by) = parse_long_double(&args[2]) else { return Reply::err("ERR value is not a valid float") };
-    let new = cur + by;
-    if !new.is_finite() {
-        return Reply::err("ERR increment would produce NaN or Infinity");
-    }
-    let text = format_human_double(new);
+    let text = match incr_by_float(current.as_deref(), &args[2]) {
+        Ok(t) => t,
+        Err(e) => return Reply::err(e.message()),
+    };
     match ctx.write(key) {
         Some(Value::Str(s)) => *s = RString::from_text(text.clone().into_bytes()),
         _ => ctx.add_key(key, Value::Str(RString::from_text(text.clone().into_bytes()))),
