@@ -13,12 +13,16 @@
 pub mod crc64;
 pub mod entry;
 pub mod error;
+pub mod format;
 pub mod intset;
 pub mod length;
 pub mod listpack;
 pub mod lzf;
 pub mod number;
+pub mod reader;
 pub mod source;
+pub mod stream;
+pub mod value;
 pub mod ziplist;
 pub mod zipmap;
 
