@@ -23,6 +23,7 @@ pub mod reader;
 pub mod source;
 pub mod stream;
 pub mod value;
+pub mod writer;
 pub mod ziplist;
 pub mod zipmap;
 
