@@ -321,3 +321,52 @@ fn values_built_in_rust_load_into_redis() {
     assert_eq!(s.ok(&["SISMEMBER", "set", "10"]), Reply::Int(1));
     assert_eq!(s.ok(&["OBJECT", "ENCODING", "z"]).bytes(), b"listpack");
 }
+
+#[test]
+fn cli_resp_dump_and_convert_rebuild_the_same_dataset() {
+    if !redis_available() {
+        eprintln!("redis-server not installed; skipping");
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_redoubt-rdb");
+    let src = tempdir();
+    let want = {
+        let mut s = Server::start(src.path());
+        populate(&mut s);
+        s.ok(&["SAVE"]);
+        digest(&mut s)
+    };
+    let rdb = src.path().join("dump.rdb");
+    // dump --format resp, replayed into an empty server.
+    let out = Command::new(bin).args(["dump", rdb.to_str().unwrap(), "--format", "resp"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let dst = tempdir();
+    let mut s = Server::start(dst.path());
+    s.conn.get_mut().write_all(&out.stdout).unwrap();
+    s.conn.get_mut().write_all(b"*1\r\n$4\r\nPING\r\n").unwrap();
+    loop {
+        match read_reply(&mut s.conn) {
+            Reply::Status(p) if p == "PONG" => break,
+            Reply::Error(e) => panic!("replaying the resp dump: {e}"),
+            _ => {}
+        }
+    }
+    assert_eq!(digest(&mut s), want, "digest after replaying `dump --format resp`");
+    drop(s);
+    // convert to RDB 9 and load it.
+    let conv = tempdir();
+    let st = Command::new(bin).args(["convert", rdb.to_str().unwrap(), conv.path().join("dump.rdb").to_str().unwrap(), "--version", "9"]).status().unwrap();
+    assert!(st.success());
+    let mut s = Server::start(conv.path());
+    assert_eq!(digest(&mut s), want, "digest after `convert --version 9`");
+    drop(s);
+    // diff of a file with itself, and with a filtered conversion.
+    let st = Command::new(bin).args(["diff", rdb.to_str().unwrap(), conv.path().join("dump.rdb").to_str().unwrap()]).output().unwrap();
+    assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stdout));
+    let filtered = conv.path().join("strings.rdb");
+    assert!(Command::new(bin).args(["convert", rdb.to_str().unwrap(), filtered.to_str().unwrap(), "--type", "string"]).status().unwrap().success());
+    let st = Command::new(bin).args(["diff", rdb.to_str().unwrap(), filtered.to_str().unwrap()]).output().unwrap();
+    assert_eq!(st.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&st.stdout);
+    assert!(text.contains("only in A: db0 list:small") && !text.contains("str:short"), "{text}");
+}
