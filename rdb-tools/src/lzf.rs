@@ -200,20 +200,23 @@ pub fn decompress(input: &[u8], expected_len: usize) -> Result<Vec<u8>, CodecErr
     if expected_len / 88 > input.len() {
         return Err(CodecError::new(0, "an uncompressed length that the compressed bytes can produce"));
     }
-    let mut out: Vec<u8> = Vec::with_capacity(expected_len);
+    // Bounded by 88 x the compressed bytes, which exist.
+    let mut out = vec![0u8; expected_len];
+    let mut op = 0usize;
     let mut ip = 0usize;
     while ip < input.len() {
         let ctrl = input[ip] as usize;
         ip += 1;
         if ctrl < (1 << 5) {
             let run = ctrl + 1;
-            if out.len() + run > expected_len {
+            if op + run > expected_len {
                 return Err(CodecError::new(ip - 1, "a literal run within the uncompressed length"));
             }
             let Some(lits) = input.get(ip..ip + run) else {
                 return Err(CodecError::new(ip, "literal bytes"));
             };
-            out.extend_from_slice(lits);
+            out[op..op + run].copy_from_slice(lits);
+            op += run;
             ip += run;
         } else {
             let start = ip - 1;
@@ -227,20 +230,28 @@ pub fn decompress(input: &[u8], expected_len: usize) -> Result<Vec<u8>, CodecErr
             ip += 1;
             let dist = ((ctrl & 0x1f) << 8) + lo as usize + 1;
             let len = len + 2;
-            if dist > out.len() {
+            if dist > op {
                 return Err(CodecError::new(start, "a back reference inside the output produced so far"));
             }
-            if out.len() + len > expected_len {
+            if op + len > expected_len {
                 return Err(CodecError::new(start, "a back reference within the uncompressed length"));
             }
-            let from = out.len() - dist;
-            for i in 0..len {
-                let byte = out[from + i];
-                out.push(byte);
+            let from = op - dist;
+            if dist >= len {
+                out.copy_within(from..from + len, op);
+            } else {
+                // Overlapping: the pattern of `dist` bytes repeats; copy it in growing chunks.
+                let mut done = 0;
+                while done < len {
+                    let chunk = (dist + done).min(len - done);
+                    out.copy_within(from..from + chunk, op + done);
+                    done += chunk;
+                }
             }
+            op += len;
         }
     }
-    if out.len() != expected_len {
+    if op != expected_len {
         return Err(CodecError::new(input.len(), "compressed data that expands to the declared length"));
     }
     Ok(out)

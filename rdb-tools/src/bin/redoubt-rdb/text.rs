@@ -1,30 +1,46 @@
 //! Rendering binary-safe strings for text outputs. Valid UTF-8 passes through; any other byte is
 //! shown as the code point U+00XX (as redis-rdb-tools does), so the output is always valid text.
 
-/// Appends `b` as JSON string content (without quotes).
-pub fn json_str(out: &mut String, b: &[u8]) {
-    out.push('"');
-    for chunk in b.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            push_json_char(out, c);
-        }
-        for &byte in chunk.invalid() {
-            out.push_str(&format!("\\u{:04x}", byte));
-        }
-    }
-    out.push('"');
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+fn push_u00(out: &mut String, byte: u8) {
+    out.push_str("\\u00");
+    out.push(HEX[(byte >> 4) as usize] as char);
+    out.push(HEX[(byte & 15) as usize] as char);
 }
 
-fn push_json_char(out: &mut String, c: char) {
-    match c {
-        '"' => out.push_str("\\\""),
-        '\\' => out.push_str("\\\\"),
-        '\n' => out.push_str("\\n"),
-        '\r' => out.push_str("\\r"),
-        '\t' => out.push_str("\\t"),
-        c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-        c => out.push(c),
+/// Appends `b` as a quoted JSON string. Copies runs of plain characters at once and escapes
+/// without going through `format!`, since dumps are dominated by this function.
+pub fn json_str(out: &mut String, b: &[u8]) {
+    out.reserve(b.len() + 2);
+    out.push('"');
+    for chunk in b.utf8_chunks() {
+        let valid = chunk.valid();
+        let bytes = valid.as_bytes();
+        let mut run = 0;
+        for (i, &c) in bytes.iter().enumerate() {
+            let esc = match c {
+                b'"' => Some("\\\""),
+                b'\\' => Some("\\\\"),
+                b'\n' => Some("\\n"),
+                b'\r' => Some("\\r"),
+                b'\t' => Some("\\t"),
+                c if c < 0x20 => None,
+                _ => continue,
+            };
+            out.push_str(&valid[run..i]);
+            match esc {
+                Some(e) => out.push_str(e),
+                None => push_u00(out, c),
+            }
+            run = i + 1;
+        }
+        out.push_str(&valid[run..]);
+        for &byte in chunk.invalid() {
+            push_u00(out, byte);
+        }
     }
+    out.push('"');
 }
 
 /// The bytes as text, non-UTF-8 bytes mapped to U+00XX.
