@@ -84,3 +84,21 @@ fn dump_formats_and_filters() {
     let (_, out, _) = run(&["dump", f.to_str().unwrap(), "--format", "jsonl", "--not-expired"]);
     assert_eq!(out, "");
 }
+
+#[test]
+fn memory_report_shapes() {
+    let Some(f) = corpus("rdbtools/parser_filters.rdb") else { return };
+    let p = f.to_str().unwrap();
+    let (code, out, _) = run(&["memory", p]);
+    assert_eq!(code, 0);
+    let mut lines = out.lines();
+    assert_eq!(lines.next(), Some("database,type,key,size_in_bytes,encoding,num_elements,len_largest_element,expiry"));
+    assert_eq!(lines.count(), 43, "one row per key");
+    assert!(out.lines().any(|l| l.starts_with("0,list,l10,") && l.contains(",ziplist,4,6,")), "{out}");
+    let (_, out, _) = run(&["memory", p, "--top", "2"]);
+    assert_eq!(out.lines().count(), 3);
+    let (_, out, _) = run(&["memory", p, "--prefix-delimiter", "1", "--type", "string"]);
+    assert!(out.starts_with("prefix,keys,size_in_bytes\n"));
+    let (code, _, _) = run(&["memory", p, "--format", "xml"]);
+    assert_eq!(code, 2);
+}

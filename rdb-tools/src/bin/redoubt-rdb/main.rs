@@ -7,6 +7,7 @@ mod args;
 mod dump;
 mod filter;
 mod info;
+mod memory;
 mod progress;
 mod text;
 
@@ -28,6 +29,7 @@ USAGE:
   redoubt-rdb info FILE
   redoubt-rdb check FILE
   redoubt-rdb dump FILE [--format json|jsonl|resp|csv] [FILTERS]
+  redoubt-rdb memory FILE [--format csv|table] [--top N] [--prefix-delimiter D] [FILTERS]
   redoubt-rdb convert IN OUT [--version 9|10|11] [--to rdb|aof] [FILTERS]
   redoubt-rdb diff A B [FILTERS]
 
@@ -44,20 +46,21 @@ fn sub_usage(cmd: &str) -> &'static str {
         "info" => "redoubt-rdb info FILE\n  Version, AUX fields, per-db key counts by type and encoding, expiring keys, size, checksum status.",
         "check" => "redoubt-rdb check FILE\n  Validates the whole file (every encoding, CRC64); reports the first problem with its byte offset.",
         "dump" => "redoubt-rdb dump FILE [--format json|jsonl|resp|csv] [--db N] [--key REGEX] [--type TYPE] [--not-expired]\n  Writes every selected key to stdout. `resp` emits plain commands (with PEXPIREAT for TTLs) for `redis-cli --pipe`.",
+        "memory" => "redoubt-rdb memory FILE [--format csv|table] [--top N] [--prefix-delimiter D] [--db N] [--key REGEX] [--type TYPE]\n  Estimated in-memory size, encoding, element count and largest element of every key (CSV like redis-rdb-tools),\n  or the N biggest keys (--top), or totals per key prefix up to the first D (--prefix-delimiter).",
         "convert" => "redoubt-rdb convert IN OUT [--version 9|10|11] [--to rdb|aof] [--db N] [--key REGEX] [--type TYPE] [--not-expired]\n  Re-encodes IN as an RDB of the given version (default 10), or as an AOF of plain commands (--to aof).",
         "diff" => "redoubt-rdb diff A B [--db N] [--key REGEX] [--type TYPE]\n  Lists keys only in A, only in B, and keys whose value or TTL differ. Exit code 1 when they differ.",
         _ => USAGE,
     }
 }
 
-enum Failure {
+pub(crate) enum Failure {
     Usage(String),
     Data(String),
     /// Already reported; just exit with this code.
     Quiet(u8),
 }
 
-fn open(path: &str, verify: bool) -> Result<Reader<Progress<File>>, Failure> {
+pub(crate) fn open(path: &str, verify: bool) -> Result<Reader<Progress<File>>, Failure> {
     let f = File::open(path).map_err(|e| Failure::Data(format!("{path}: {e}")))?;
     let len = f.metadata().map(|m| m.len()).unwrap_or(0);
     let show = std::io::stderr().is_terminal() && len > 64 << 20;
@@ -84,6 +87,7 @@ fn main() -> ExitCode {
         "info" => Args::parse(rest, &[], &[]).map_err(Failure::Usage).and_then(|a| one_file(&a, "info").and_then(info::run)),
         "check" => Args::parse(rest, &[], &[]).map_err(Failure::Usage).and_then(|a| one_file(&a, "check").and_then(check)),
         "dump" => Args::parse(rest, &["format", "db", "key", "type"], &["not-expired"]).map_err(Failure::Usage).and_then(|a| dump_cmd(&a)),
+        "memory" => Args::parse(rest, &["format", "top", "prefix-delimiter", "db", "key", "type"], &["not-expired"]).map_err(Failure::Usage).and_then(|a| memory::run(&a)),
         "convert" => Args::parse(rest, &["version", "to", "db", "key", "type"], &["not-expired"]).map_err(Failure::Usage).and_then(|a| convert(&a)),
         "diff" => Args::parse(rest, &filters, &["not-expired"]).map_err(Failure::Usage).and_then(|a| diff(&a)),
         other => Err(Failure::Usage(format!("unknown subcommand {other:?} (try --help)"))),
@@ -102,7 +106,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn one_file(a: &Args, cmd: &str) -> Result<String, Failure> {
+pub(crate) fn one_file(a: &Args, cmd: &str) -> Result<String, Failure> {
     match a.positional.as_slice() {
         [f] => Ok(f.clone()),
         _ => Err(Failure::Usage(format!("{cmd} takes exactly one FILE"))),
