@@ -595,6 +595,7 @@ fn push_packed(queue: &mut VecDeque<Item>, t: u8, elems: &[Entry<'_>], blob_at: 
         f::LIST_ZIPLIST => queue.extend(elems.iter().map(|e| Item::ListElement(e.to_vec()))),
         f::SET_LISTPACK => queue.extend(elems.iter().map(|e| Item::SetMember(e.to_vec()))),
         f::HASH_ZIPLIST | f::HASH_LISTPACK | f::ZSET_ZIPLIST | f::ZSET_LISTPACK => {
+            #[allow(clippy::manual_is_multiple_of)] // is_multiple_of needs Rust 1.87; MSRV is 1.80
             if elems.len() % 2 != 0 {
                 return Err(Error::corrupt(blob_at, format!("a {what} with an even number of elements")));
             }

@@ -27,8 +27,11 @@ fn read_len(buf: &[u8], pos: usize) -> Result<(usize, usize), CodecError> {
     }
 }
 
+/// A (field, value) pair borrowed from the zipmap.
+pub type Pair<'a> = (&'a [u8], &'a [u8]);
+
 /// Decodes and validates a zipmap into its (field, value) pairs.
-pub fn decode(buf: &[u8]) -> Result<Vec<(&[u8], &[u8])>, CodecError> {
+pub fn decode(buf: &[u8]) -> Result<Vec<Pair<'_>>, CodecError> {
     let zmlen = *buf.first().ok_or_else(|| CodecError::new(0, "a zipmap header"))?;
     let mut pos = 1;
     let mut out = Vec::new();

@@ -27,7 +27,10 @@ impl Filter {
 
     pub fn accepts(&self, h: &KeyHeader) -> bool {
         (self.dbs.is_empty() || self.dbs.contains(&h.db))
-            && self.key.as_ref().is_none_or(|r| r.is_match(&h.key))
+            && match &self.key {
+                Some(r) => r.is_match(&h.key),
+                None => true,
+            }
             && (self.types.is_empty() || self.types.contains(&h.value_type()))
             && match (self.now_ms, h.meta.expire_ms) {
                 (Some(now), Some(exp)) => exp > now,

@@ -243,7 +243,8 @@ fn diff(a: &Args) -> Result<(), Failure> {
         return Err(Failure::Usage("diff takes A and B".into()));
     };
     let filter = Filter::from_args(a).map_err(Failure::Usage)?;
-    let load = |p: &str| -> Result<std::collections::BTreeMap<(u64, Vec<u8>), (KeyMeta, Value)>, Failure> {
+    type Keys = std::collections::BTreeMap<(u64, Vec<u8>), (KeyMeta, Value)>;
+    let load = |p: &str| -> Result<Keys, Failure> {
         let mut rd = open(p, true)?;
         let mut m = std::collections::BTreeMap::new();
         let data = |e: redoubt_rdb::Error| Failure::Data(format!("{p}: {e}"));

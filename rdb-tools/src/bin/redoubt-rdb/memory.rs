@@ -143,7 +143,7 @@ pub fn run(a: &Args) -> Result<(), Failure> {
     }
     if top > 0 {
         let mut v: Vec<_> = heap.into_iter().map(|Reverse(x)| x).collect();
-        v.sort_by(|a, b| b.0.cmp(&a.0));
+        v.sort_by_key(|x| Reverse(x.0));
         out.push_str(if table { "rank  size_in_bytes  database  key\n" } else { "rank,size_in_bytes,database,key\n" });
         for (i, (size, name, db)) in v.iter().enumerate() {
             if table {
@@ -157,7 +157,7 @@ pub fn run(a: &Args) -> Result<(), Failure> {
     }
     if delim.is_some() {
         let mut v: Vec<_> = prefixes.into_iter().collect();
-        v.sort_by(|a, b| b.1 .1.cmp(&a.1 .1));
+        v.sort_by_key(|x| Reverse(x.1 .1));
         out.push_str(if table { "prefix                          keys  size_in_bytes\n" } else { "prefix,keys,size_in_bytes\n" });
         for (p, (n, size)) in v {
             if table {
