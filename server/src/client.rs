@@ -55,6 +55,8 @@ pub struct Client {
     /// QUIT was received: close after sending the reply.
     pub closing: bool,
     pub no_evict: bool,
+    /// Stat index of the last command run, copied to the handle once per batch.
+    pub last_cmd: Option<usize>,
 }
 
 impl Client {
@@ -72,6 +74,7 @@ impl Client {
             reply_mode: ReplyMode::On,
             closing: false,
             no_evict: false,
+            last_cmd: None,
         }
     }
 
@@ -94,7 +97,8 @@ pub struct ClientHandle {
     pub resp: u8,
     pub created_ms: i64,
     pub last_interaction_ms: i64,
-    pub last_cmd: String,
+    /// Stat index of the last command run (`CommandTable::stat_names`), or `None` before the first.
+    pub last_cmd: Option<usize>,
     pub tx: mpsc::UnboundedSender<Outbound>,
     /// A watched key was modified: EXEC must fail.
     pub dirty_cas: bool,

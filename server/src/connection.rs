@@ -52,7 +52,7 @@ pub async fn serve(shared: Arc<Shared>, socket: TcpStream, addr: SocketAddr) {
                 resp: 2,
                 created_ms: now,
                 last_interaction_ms: now,
-                last_cmd: "NULL".into(),
+                last_cmd: None,
                 tx,
                 dirty_cas: false,
                 flags: "N".into(),
@@ -66,10 +66,10 @@ pub async fn serve(shared: Arc<Shared>, socket: TcpStream, addr: SocketAddr) {
                 no_evict: false,
             },
         );
-        Some((id, st.config.tunables.requirepass.is_none(), st.config.tunables.proto_max_bulk_len))
+        Some((id, st.config.tunables.requirepass.is_none(), st.config.tunables.proto_max_bulk_len, st.config.tunables.query_buffer_limit))
         }
     };
-    let Some((id, authenticated, max_bulk)) = registered else {
+    let Some((id, authenticated, max_bulk, query_buffer_limit)) = registered else {
         let mut s = socket;
         let _ = s.write_all(b"-ERR max number of clients reached\r\n").await;
         return;
@@ -87,6 +87,8 @@ pub async fn serve(shared: Arc<Shared>, socket: TcpStream, addr: SocketAddr) {
         rd,
         wr,
         rx,
+        input_bytes: 0,
+        query_buffer_limit,
     };
     conn.parser.unauthenticated = !authenticated;
     let _ = conn.run().await;
@@ -103,6 +105,10 @@ struct Connection {
     rd: OwnedReadHalf,
     wr: OwnedWriteHalf,
     rx: mpsc::UnboundedReceiver<Outbound>,
+    /// Bytes read since the last batch, added to the stats under the batch's lock.
+    input_bytes: u64,
+    /// `client-query-buffer-limit`, refreshed at every batch.
+    query_buffer_limit: usize,
 }
 
 /// Why the connection loop ended.
@@ -125,7 +131,7 @@ impl Connection {
                     match n {
                         Ok(0) | Err(_) => return Err(Closed::ByPeer),
                         Ok(n) => {
-                            self.shared.state.lock().stats.net_input_bytes += n as u64;
+                            self.input_bytes += n as u64;
                             self.parse_input()?;
                             self.run_pending().await?;
                         }
@@ -152,8 +158,7 @@ impl Connection {
                 }
             }
         }
-        let limit = self.shared.state.lock().config.tunables.query_buffer_limit;
-        if self.inbuf.len() > limit {
+        if self.inbuf.len() > self.query_buffer_limit {
             tracing::warn!(client = self.client.id, "closing client that reached max query buffer length");
             return Err(Closed::ByServer);
         }
@@ -204,7 +209,13 @@ impl Connection {
                 if self.client.authenticated {
                     self.parser.unauthenticated = false;
                 }
+                if let Some(c) = st.clients.get_mut(&self.client.id) {
+                    c.last_interaction_ms = now_ms();
+                    c.last_cmd = self.client.last_cmd;
+                }
                 st.stats.net_output_bytes += self.out.len() as u64;
+                st.stats.net_input_bytes += std::mem::take(&mut self.input_bytes);
+                self.query_buffer_limit = st.config.tunables.query_buffer_limit;
             }
             self.flush().await?;
             if close {

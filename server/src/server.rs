@@ -423,9 +423,6 @@ const PUBSUB_CONTEXT_COMMANDS: &[&str] =
 /// Runs one command for `client`, writing its reply to `out`.
 pub fn dispatch(shared: &Shared, st: &mut State, client: &mut Client, args: Vec<Bytes>, out: &mut BytesMut) -> Flow {
     let now = now_ms();
-    if let Some(c) = st.clients.get_mut(&client.id) {
-        c.last_interaction_ms = now;
-    }
     let cmd = match shared.table.lookup(&args) {
         Ok(c) => c,
         Err(e) => {
@@ -439,11 +436,7 @@ pub fn dispatch(shared: &Shared, st: &mut State, client: &mut Client, args: Vec<
         }
     };
     let name = cmd.name();
-    if let Some(c) = st.clients.get_mut(&client.id) {
-        if c.last_cmd != name {
-            c.last_cmd = name.to_string();
-        }
-    }
+    client.last_cmd = Some(cmd.stat_index);
     let reject = |st: &mut State, client: &mut Client, out: &mut BytesMut, e: Reply| {
         if let Some(s) = st.command_stats.get_mut(cmd.stat_index) {
             s.rejected += 1;

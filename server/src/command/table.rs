@@ -4,7 +4,7 @@ use super::reference::{self, CommandMeta};
 use crate::protocol::Reply;
 use crate::server::Ctx;
 use bytes::Bytes;
-use std::collections::HashMap;
+use ahash::AHashMap as HashMap;
 
 /// A command implementation: gets the whole argument vector (`args[0]` is the name as sent).
 pub type Handler = fn(&mut Ctx, &[Bytes]) -> Reply;
@@ -152,23 +152,24 @@ impl CommandTable {
 
     /// Looks a command up by its name (and its subcommand for containers), without arity checks.
     pub fn find(&self, args: &[Bytes]) -> Option<&Command> {
-        let name = lower(args.first()?);
-        let cmd = self.commands.get(&name)?;
+        let mut buf = [0u8; 32];
+        let cmd = self.commands.get(lower_in(args.first()?, &mut buf)?)?;
         if cmd.subcommands.is_empty() || args.len() < 2 {
             return Some(cmd);
         }
-        cmd.subcommands.get(&lower(&args[1]))
+        cmd.subcommands.get(lower_in(&args[1], &mut buf)?)
     }
 
     /// Looks up the command to run for `args`, with Redis's errors for unknown commands, unknown
     /// subcommands and wrong arity.
     pub fn lookup(&self, args: &[Bytes]) -> Result<&Command, Reply> {
-        let name = lower(&args[0]);
-        let Some(cmd) = self.commands.get(&name) else {
+        let mut buf = [0u8; 32];
+        let Some(cmd) = lower_in(&args[0], &mut buf).and_then(|n| self.commands.get(n)) else {
             return Err(unknown_command(args));
         };
+        let name = &cmd.meta.name;
         let cmd = if !cmd.subcommands.is_empty() && args.len() >= 2 {
-            match cmd.subcommands.get(&lower(&args[1])) {
+            match lower_in(&args[1], &mut buf).and_then(|n| cmd.subcommands.get(n)) {
                 Some(sub) => sub,
                 None => {
                     let sub = String::from_utf8_lossy(&args[1]);
@@ -219,6 +220,18 @@ fn truncate(s: &str, max: usize) -> &str {
         end -= 1;
     }
     &s[..end]
+}
+
+/// Lower-cases a command name into `buf` without allocating; `None` if it cannot be a command name.
+fn lower_in<'b>(name: &[u8], buf: &'b mut [u8; 32]) -> Option<&'b str> {
+    if name.len() > buf.len() {
+        return None;
+    }
+    let out = &mut buf[..name.len()];
+    for (o, c) in out.iter_mut().zip(name) {
+        *o = c.to_ascii_lowercase();
+    }
+    std::str::from_utf8(out).ok()
 }
 
 pub fn lower(b: &[u8]) -> String {

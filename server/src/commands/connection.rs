@@ -254,7 +254,11 @@ fn client_line(ctx: &Ctx, id: u64) -> String {
         flags.push('N');
     }
     let name = c.name.as_ref().map(|n| String::from_utf8_lossy(n).into_owned()).unwrap_or_default();
-    let cmd = if id == ctx.client.id { "client|list".to_string() } else { c.last_cmd.clone() };
+    let cmd = if id == ctx.client.id {
+        "client|list".to_string()
+    } else {
+        c.last_cmd.and_then(|i| ctx.shared.table.stat_names.get(i).cloned()).unwrap_or_else(|| "NULL".into())
+    };
     format!(
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub=0 multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user=default redir=-1 resp={}",
         id,

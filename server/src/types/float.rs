@@ -318,19 +318,16 @@ pub fn strtod_prefix(s: &[u8]) -> Strtod {
     let (value, range_error) = match sc.body {
         Body::Inf => (f64::INFINITY, false),
         Body::Nan => (f64::NAN, false),
-        Body::Decimal { int, frac, exp } => match significant_digits(int, frac, exp, Some(800)) {
-            None => (0.0, false),
-            Some((digits, point)) => {
-                let point = point.clamp(-100_000, 100_000);
-                let mut text = String::with_capacity(digits.len() + 12);
-                text.push_str("0.");
-                text.extend(digits.iter().map(|&d| d as char));
-                text.push('e');
-                text.push_str(&point.to_string());
-                let v: f64 = text.parse().unwrap_or(0.0);
-                (v, v == 0.0 || v.is_infinite())
+        Body::Decimal { int, frac, .. } if int.iter().chain(frac).all(|&d| d == b'0') => (0.0, false),
+        // Short literals: Rust's parser reads the very text strtod consumed.
+        Body::Decimal { int, frac, exp } if sc.end <= 40 => {
+            let text = std::str::from_utf8(&s[skip..end]).unwrap_or("");
+            match text.parse::<f64>() {
+                Ok(v) => (v.abs(), v == 0.0 || v.is_infinite()),
+                Err(_) => decimal_slow(int, frac, exp),
             }
-        },
+        }
+        Body::Decimal { int, frac, exp } => decimal_slow(int, frac, exp),
         Body::Hex { int, frac, exp } => {
             let (m, e, sticky) = hex_mantissa(int, frac, exp);
             if m == 0 {
@@ -344,6 +341,19 @@ pub fn strtod_prefix(s: &[u8]) -> Strtod {
     };
     let value = if sc.neg { -value } else { value };
     Strtod { value, end, range_error }
+}
+
+/// Decimal digits to a double through their significant digits (any length, any exponent).
+fn decimal_slow(int: &[u8], frac: &[u8], exp: i64) -> (f64, bool) {
+    let Some((digits, point)) = significant_digits(int, frac, exp, Some(800)) else { return (0.0, false) };
+    let point = point.clamp(-100_000, 100_000);
+    let mut text = String::with_capacity(digits.len() + 12);
+    text.push_str("0.");
+    text.extend(digits.iter().map(|&d| d as char));
+    text.push('e');
+    text.push_str(&point.to_string());
+    let v: f64 = text.parse().unwrap_or(0.0);
+    (v, v == 0.0 || v.is_infinite())
 }
 
 /// Parses a score argument like Redis's `getDoubleFromObject` / `string2d`: the whole argument
@@ -363,6 +373,55 @@ pub fn parse_score(s: &[u8]) -> Option<f64> {
 // ------------------------------------------------------------------------------------------------
 // Printing doubles.
 
+/// `x` (finite, > 0) as `q × 10^(k-16)` with `q` the 17 leading significant digits rounded half
+/// to even, computed exactly in 128-bit integers; `None` when the operands would not fit (very
+/// large or very small magnitudes), for the caller's slower exact path.
+fn digits17(x: f64) -> Option<(u64, i32)> {
+    const P17: u128 = 100_000_000_000_000_000;
+    const P16: u128 = 10_000_000_000_000_000;
+    let bits = x.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i32;
+    let frac = u128::from(bits & ((1u64 << 52) - 1));
+    let (m, e) = if biased == 0 { (frac, -1074) } else { (frac | (1u128 << 52), biased - 1075) };
+    let mut k = x.log10().floor() as i32;
+    for _ in 0..3 {
+        let d = 16 - k;
+        let pow10 = |n: i32| -> Option<u128> { 10u128.checked_pow(n as u32) };
+        let mut num = m;
+        let mut den: u128 = 1;
+        if d >= 0 {
+            num = num.checked_mul(pow10(d)?)?;
+        } else {
+            den = pow10(-d)?;
+        }
+        if e >= 0 {
+            num = num.checked_mul(1u128.checked_shl(e as u32)?)?;
+        } else {
+            den = den.checked_mul(1u128.checked_shl((-e) as u32)?)?;
+        }
+        if num >> 126 != 0 || den >> 126 != 0 {
+            return None;
+        }
+        let q = num / den;
+        if q < P16 {
+            k -= 1;
+            continue;
+        }
+        if q >= P17 {
+            k += 1;
+            continue;
+        }
+        let r = num % den;
+        let q = match (2 * r).cmp(&den) {
+            Ordering::Greater => q + 1,
+            Ordering::Equal if q & 1 == 1 => q + 1,
+            _ => q,
+        };
+        return Some(if q == P17 { (P16 as u64, k + 1) } else { (q as u64, k) });
+    }
+    None
+}
+
 /// A score as Redis 7.0's `addReplyDouble` prints it: C `%.17g`, with `inf` / `-inf`. This is the
 /// RESP2 bulk-string payload; RESP3 sends the same text as a double reply (`,<text>\r\n`, e.g.
 /// `,0.10000000000000001`, `,inf`, `,-0`). Examples: 0.1 → `0.10000000000000001`, 1 → `1`,
@@ -380,11 +439,15 @@ pub fn format_score(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e17 {
         return format!("{}", x as i64);
     }
-    // 17 significant digits, correctly rounded half to even (as glibc): "d.dddddddddddddddde<exp>".
-    let sci = format!("{:.16e}", x.abs());
-    let (mant, exp) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
+    // 17 significant digits, correctly rounded half to even (as glibc), and the decimal exponent.
+    let (digits, exp) = match digits17(x.abs()) {
+        Some((q, k)) => (q.to_string(), k),
+        None => {
+            let sci = format!("{:.16e}", x.abs());
+            let (mant, exp) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
+            (mant.chars().filter(|c| c.is_ascii_digit()).collect(), exp.parse().unwrap_or(0))
+        }
+    };
     let mut out = String::with_capacity(26);
     if x < 0.0 {
         out.push('-');
@@ -733,7 +796,7 @@ impl LongDouble {
     }
 
     /// `self + other` rounded to the 80-bit format (half to even), with IEEE special cases.
-    pub fn add(self, other: LongDouble) -> LongDouble {
+    fn sum(self, other: LongDouble) -> LongDouble {
         use Class::*;
         match (self.class, other.class) {
             (Nan, _) | (_, Nan) => LongDouble::nan(),
@@ -852,6 +915,15 @@ impl LongDouble {
     }
 }
 
+impl std::ops::Add for LongDouble {
+    type Output = LongDouble;
+
+    /// The x87 `fadd`: exact sum rounded half to even to 64 significant bits.
+    fn add(self, other: LongDouble) -> LongDouble {
+        self.sum(other)
+    }
+}
+
 /// `0.digits × 10^point` (digits non-empty, no leading zero) rounded to the x87 format.
 fn decimal_to_x87(digits: &[u8], point: i64) -> Rounded {
     // 10^4933 exceeds the largest long double (~1.19e4932); below 10^-4952 everything rounds to 0
@@ -915,18 +987,41 @@ impl IncrFloatError {
 
 /// INCRBYFLOAT's arithmetic: `current` is the string value (`None` for a missing key, read as 0),
 /// `incr` the argument; returns the text to store and to reply (and to propagate as `SET`).
-/// HINCRBYFLOAT is the same computation with its own error texts: it checks the increment first
-/// (`LongDouble::parse`, then "ERR value is NaN or Infinity" for an infinite one) and a bad stored
-/// field is "ERR hash value is not a float".
+/// HINCRBYFLOAT differs in its checks and errors: see [`parse_hincr_increment`] and
+/// [`hincr_by_float`].
 pub fn incr_by_float(current: Option<&[u8]>, incr: &[u8]) -> Result<String, IncrFloatError> {
     let cur = match current {
         None => LongDouble::ZERO,
         Some(s) => LongDouble::parse(s).ok_or(IncrFloatError::NotFloat)?,
     };
     let by = LongDouble::parse(incr).ok_or(IncrFloatError::NotFloat)?;
-    let sum = cur.add(by);
+    let sum = cur + by;
     if !sum.is_finite() {
         return Err(IncrFloatError::NanOrInfinity);
+    }
+    Ok(sum.format_human())
+}
+
+/// HINCRBYFLOAT's first step, before the key is even looked up: the increment must parse
+/// ("ERR value is not a valid float") and be finite ("ERR value is NaN or Infinity").
+pub fn parse_hincr_increment(incr: &[u8]) -> Result<LongDouble, &'static str> {
+    let by = LongDouble::parse(incr).ok_or(ERR_NOT_FLOAT)?;
+    if !by.is_finite() {
+        return Err("ERR value is NaN or Infinity");
+    }
+    Ok(by)
+}
+
+/// HINCRBYFLOAT's arithmetic once the hash is found: `current` is the field's value (`None` when
+/// absent, read as 0). Returns the text to store, reply and propagate (as HSET), or the error.
+pub fn hincr_by_float(current: Option<&[u8]>, by: LongDouble) -> Result<String, &'static str> {
+    let cur = match current {
+        None => LongDouble::ZERO,
+        Some(s) => LongDouble::parse(s).ok_or("ERR hash value is not a float")?,
+    };
+    let sum = cur + by;
+    if !sum.is_finite() {
+        return Err(ERR_INCR_NAN_OR_INF);
     }
     Ok(sum.format_human())
 }
@@ -949,4 +1044,316 @@ pub fn format_human_double(x: f64) -> String {
     }
     let text = format!("{x:e}");
     LongDouble::parse(text.as_bytes()).unwrap_or_else(|| LongDouble::from_f64(x)).format_human()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `ZADD k <text> m` then `ZSCORE k m` on redis-server 7.0.15 (skiplist encoding).
+    const SCORE_TEXT: &[(&[u8], &str)] = &[
+        (b"0.1", "0.10000000000000001"),
+        (b"1", "1"),
+        (b"-1", "-1"),
+        (b"0", "0"),
+        (b"-0", "-0"),
+        (b"inf", "inf"),
+        (b"-inf", "-inf"),
+        (b"1e16", "10000000000000000"),
+        (b"1e17", "1e+17"),
+        (b"123456789012345678", "1.2345678901234568e+17"),
+        (b"0.000123", "0.00012300000000000001"),
+        (b"0.0000123", "1.2300000000000001e-05"),
+        (b"5e-324", "4.9406564584124654e-324"),
+        (b"1.7976931348623157e308", "1.7976931348623157e+308"),
+        (b"3.14159", "3.1415899999999999"),
+        (b"-2.5", "-2.5"),
+        (b"1e-5", "1.0000000000000001e-05"),
+        (b"1.5e300", "1.5000000000000001e+300"),
+        (b"100", "100"),
+        (b"1234567.125", "1234567.125"),
+        (b"0.500003814697265625", "0.50000381469726562"),
+        (b"9007199254740993", "9007199254740992"),
+        (b"99999999999999999", "1e+17"),
+        (b"1e21", "1e+21"),
+        (b"12345678901234567890", "1.2345678901234567e+19"),
+        (b"0.3", "0.29999999999999999"),
+        (b"2.2250738585072014e-308", "2.2250738585072014e-308"),
+        (b"0.0001", "0.0001"),
+        (b"0.00001", "1.0000000000000001e-05"),
+        (b"123.456", "123.456"),
+        (b"-1e-7", "-9.9999999999999995e-08"),
+        (b"4.35", "4.3499999999999996"),
+        (b"1e15", "1000000000000000"),
+        (b"-123456789.98765432", "-123456789.98765431"),
+        (b"1e-300", "1e-300"),
+        (b"0.1e1", "1"),
+        (b"7e22", "7.0000000000000004e+22"),
+        (b"2.5e-5", "2.5000000000000001e-05"),
+        (b"1099511627776.5", "1099511627776.5"),
+        (b"0x1.fffffffffffffp1023", "1.7976931348623157e+308"),
+        (b"0x10", "16"),
+        (b"-0x1p-3", "-0.125"),
+        (b"1e+308", "1e+308"),
+        (b"4.9e-324", "4.9406564584124654e-324"),
+        (b"0.30000000000000004", "0.30000000000000004"),
+        (b"1.0000000000000002", "1.0000000000000002"),
+        (b"9.999999999999999e22", "9.9999999999999992e+22"),
+        (b"1e23", "9.9999999999999992e+22"),
+        (b"8.5", "8.5"),
+        (b"-0.0", "-0"),
+    ];
+
+    /// `ZADD k <text> m` on redis-server 7.0.15: `None` = "ERR value is not a valid float",
+    /// otherwise what ZSCORE then answered.
+    const SCORE_PARSE: &[(&[u8], Option<&str>)] = &[
+        (b"1e400", None),
+        (b"-1e400", None),
+        (b"1e-400", None),
+        (b"1e-320", Some("9.9998886718268301e-321")),
+        (b"2e-324", None),
+        (b"3e-324", Some("4.9406564584124654e-324")),
+        (b"0x10", Some("16")),
+        (b"0x1.8p1", Some("3")),
+        (b"0x1p-1080", None),
+        (b"0x1p-1074", Some("4.9406564584124654e-324")),
+        (b"0x1p-1075", None),
+        (b"0x1.8p-1075", Some("4.9406564584124654e-324")),
+        (b"0x", None),
+        (b"0x.", None),
+        (b"0x.8", Some("0.5")),
+        (b"0X1P3", Some("8")),
+        (b"0x1p", None),
+        (b"0x1p+", None),
+        (b"1e", None),
+        (b"1e+", None),
+        (b"INF", Some("inf")),
+        (b"-Infinity", Some("-inf")),
+        (b"+inf", Some("inf")),
+        (b"iNfInItY", Some("inf")),
+        (b"infinit", None),
+        (b"nan", None),
+        (b"NaN", None),
+        (b"-nan", None),
+        (b"nan(123)", None),
+        (b" 1", None),
+        (b"1 ", None),
+        (b"\x091", None),
+        (b"", None),
+        (b"+", None),
+        (b".", None),
+        (b".5", Some("0.5")),
+        (b"5.", Some("5")),
+        (b"-.5e-3", Some("-0.00050000000000000001")),
+        (b"+-1", None),
+        (b"1_0", None),
+        (b"1,5", None),
+        (b"00012", Some("12")),
+        (b"1e5", Some("100000")),
+        (b"1E+5", Some("100000")),
+        (b"+0", Some("0")),
+        (b"0e999999", Some("0")),
+        (b"1e-999999999999999999999", None),
+        (b"1e999999999999999999999", None),
+        (b"0.0000000000000000000000000000000000000000000000000000000000001e60", Some("0.10000000000000001")),
+        (b"1\x00", None),
+        (b"0x1p1024", None),
+        (b"0xfffffffffffffffffffffffffffffffffffp0", Some("1.3937965749081639e+42")),
+        (b"0x1.00000000000008p0", Some("1")),
+        (b"0x1.000000000000080000001p0", Some("1.0000000000000002")),
+        (b"-0x0p0", Some("-0")),
+        (b"123abc", None),
+        (b"12e3.5", None),
+    ];
+
+    /// `SET k <a>` (or DEL k for None) then `INCRBYFLOAT k <b>` on redis-server 7.0.15.
+    type IncrCase = (Option<&'static [u8]>, &'static [u8], Result<&'static str, &'static str>);
+    const INCRBYFLOAT: &[IncrCase] = &[
+        (None, b"0.1", Ok("0.1")),
+        (Some(b"10.5"), b"0.1", Ok("10.6")),
+        (Some(b"0.1"), b"0.2", Ok("0.3")),
+        (Some(b"0"), b"1e300", Ok("1000000000000000000008997324079559193870523944273290747938260082321265646596180935755849152083750497190350372508614274835903592556184672983913096260520748646287327135641843653294084255107606016789726652932370030551382947620994540294772781889620606179267611627097410650567187386105690089424915104006144")),
+        (Some(b"0"), b"1e-20", Ok("0")),
+        (Some(b"0"), b"0.000003814697265625", Ok("0.00000381469726562")),
+        (Some(b"5"), b"-5", Ok("0")),
+        (Some(b"-0"), b"0", Ok("0")),
+        (None, b"-0", Ok("0")),
+        (Some(b"1.5"), b"inf", Err("ERR increment would produce NaN or Infinity")),
+        (Some(b"abc"), b"1", Err("ERR value is not a valid float")),
+        (Some(b"3"), b"1 ", Err("ERR value is not a valid float")),
+        (Some(b"3"), b" 1", Err("ERR value is not a valid float")),
+        (Some(b"0"), b"1e5000", Err("ERR value is not a valid float")),
+        (Some(b"0"), b"1e-5000", Err("ERR value is not a valid float")),
+        (Some(b"0"), b"1e-4940", Ok("0")),
+        (Some(b"0"), b"0x1p10", Ok("1024")),
+        (Some(b"0"), b"-1.5", Ok("-1.5")),
+        (Some(b"1e308"), b"1e308", Ok("199999999999999999993371759311691291321120199694831134415594095989843469737676123744200253843777078640893494450108026446304269499187921167194841628860392837535918200039206381557326219209014213335878306791577877829121087126122536729803237260434173178506889763247582601711514636284849020905456510092687857156096")),
+        (Some(b"0"), b"3.0000000000000004", Ok("3.0000000000000004")),
+        (Some(b"0"), b"1.23456789012345678901234567890", Ok("1.23456789012345679")),
+        (Some(b"1"), b"1e-17", Ok("1.00000000000000001")),
+        (Some(b"1"), b"1e-18", Ok("1")),
+        (Some(b"0"), b"-1e-18", Ok("0")),
+        (Some(b"0"), b"123456789.123456789", Ok("123456789.12345678899873747")),
+        (Some(b"0"), b"1.7976931348623157e308", Ok("179769313486231569995921046774104434048386446944329178485314420765176628523124396354701868608387085564428793419425520689308708363451136055357897278026477617073498977686288394835618163294045594434929537447290627480669417384648879122776218333598953852832103282504751611691208117720159985926376802466863339536384")),
+        (Some(b"0"), b"99999999999999999999", Ok("100000000000000000000")),
+        (Some(b"0"), b"0.00000000000000001", Ok("0.00000000000000001")),
+        (Some(b"0"), b"0.000000000000000005", Ok("0")),
+        (Some(b"0"), b"0.000000000000000015", Ok("0.00000000000000002")),
+        (Some(b"0"), b"nan", Err("ERR value is not a valid float")),
+        (Some(b"0"), b"infinity", Err("ERR increment would produce NaN or Infinity")),
+        (Some(b""), b"1", Err("ERR value is not a valid float")),
+        (Some(b"1e20"), b"-0.1", Ok("100000000000000000000")),
+        (Some(b"3.0"), b"1.0", Ok("4")),
+        (Some(b"1e17"), b"1", Ok("100000000000000001")),
+        (Some(b"0"), b"18446744073709551617", Ok("18446744073709551616")),
+        (Some(b"-5"), b"2.25", Ok("-2.75")),
+        (Some(b"0"), b"0x1.8p-1", Ok("0.75")),
+        (Some(b"12345678901234567890"), b"0.5", Ok("12345678901234567890")),
+        (Some(b"0.5"), b"0.25", Ok("0.75")),
+        (Some(b"100"), b"-100.5", Ok("-0.5")),
+        (Some(b"1"), b"-1", Ok("0")),
+        (Some(b"7"), b"1e-300", Ok("7")),
+        (Some(b"0"), b"1e-16", Ok("0.0000000000000001")),
+        (Some(b"0"), b"-inf", Err("ERR increment would produce NaN or Infinity")),
+        (Some(b"0"), b"1.1", Ok("1.1")),
+        (Some(b"1.1"), b"2.2", Ok("3.3")),
+        (Some(b"0"), b"2e-4951", Ok("0")),
+        (Some(b"0"), b"4e-4951", Ok("0")),
+        (Some(b"0"), b"1.19e4932", Err("ERR value is not a valid float")),
+        (Some(b"1e4932"), b"1e4932", Err("ERR increment would produce NaN or Infinity")),
+    ];
+
+    /// FNV-1a 64 of a string, to compare multi-kilobyte replies exactly.
+    fn fnv(s: &str) -> u64 {
+        s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+    }
+
+    #[test]
+    fn score_formatting_matches_redis() {
+        for &(text, want) in SCORE_TEXT {
+            let v = parse_score(text).unwrap_or(f64::NAN);
+            assert_eq!(format_score(v), want, "{}", String::from_utf8_lossy(text));
+        }
+    }
+
+    #[test]
+    fn score_parsing_matches_redis() {
+        for &(text, want) in SCORE_PARSE {
+            let got = parse_score(text).map(format_score);
+            assert_eq!(got.as_deref(), want, "{:?}", String::from_utf8_lossy(text));
+        }
+    }
+
+    #[test]
+    fn incrbyfloat_matches_redis() {
+        for &(cur, by, want) in INCRBYFLOAT {
+            let got = incr_by_float(cur, by).map_err(|e| e.message());
+            assert_eq!(got, want.map(str::to_string), "{cur:?} + {:?}", String::from_utf8_lossy(by));
+        }
+    }
+
+    #[test]
+    fn incrbyfloat_huge_results_match_redis() {
+        // (increment on "0", length, FNV-1a of the reply) from redis-server 7.0.15.
+        let cases: &[(&[u8], usize, u64)] = &[
+            (b"1e4000", 4000, 0x6c79_f17f_2247_1934),
+            (b"1.18973149535723176502e+4932", 4933, 0x142a_c37b_8a61_dfe2),
+            (b"-1e4000", 4001, 0xc9f6_2200_87eb_afa5),
+        ];
+        for &(by, len, hash) in cases {
+            let got = incr_by_float(Some(b"0"), by).unwrap_or_default();
+            assert_eq!((got.len(), fnv(&got)), (len, hash), "{}", String::from_utf8_lossy(by));
+        }
+        // The largest long double printed and read back: a 4933-digit string parses again.
+        let max = incr_by_float(Some(b"0"), b"1.18973149535723176502e+4932").unwrap_or_default();
+        assert_eq!(incr_by_float(Some(max.as_bytes()), b"-1.18973149535723176502e+4932").as_deref(), Ok("0"));
+        assert_eq!(incr_by_float(Some(max.as_bytes()), b"1e4916"), Err(IncrFloatError::NanOrInfinity));
+    }
+
+    #[test]
+    fn incrbyfloat_chains_match_redis() {
+        let mut cur: Option<String> = None;
+        let mut got = Vec::new();
+        for _ in 0..12 {
+            let next = incr_by_float(cur.as_deref().map(str::as_bytes), b"0.1").unwrap_or_default();
+            got.push(next.clone());
+            cur = Some(next);
+        }
+        assert_eq!(got, ["0.1", "0.2", "0.3", "0.4", "0.5", "0.6", "0.7", "0.8", "0.9", "1", "1.1", "1.2"]);
+        let mut cur = "1".to_string();
+        let mut got = Vec::new();
+        for _ in 0..6 {
+            cur = incr_by_float(Some(cur.as_bytes()), b"-0.3").unwrap_or_default();
+            got.push(cur.clone());
+        }
+        assert_eq!(got, ["0.7", "0.4", "0.1", "-0.2", "-0.5", "-0.8"]);
+    }
+
+    #[test]
+    fn long_double_length_limit_matches_redis() {
+        // 5119 bytes is the longest string2ld accepts; Redis: "1" then "not a valid float".
+        let ok = format!("{}1", "0".repeat(5118));
+        assert_eq!(incr_by_float(Some(b"0"), ok.as_bytes()).as_deref(), Ok("1"));
+        let long = format!("0{ok}");
+        assert_eq!(incr_by_float(Some(b"0"), long.as_bytes()), Err(IncrFloatError::NotFloat));
+    }
+
+    #[test]
+    fn strtod_prefix_stops_like_c() {
+        let r = strtod_prefix(b"  12.5e1xyz");
+        assert_eq!((r.value, r.end, r.range_error), (125.0, 8, false));
+        assert_eq!(strtod_prefix(b"0x").end, 1);
+        assert_eq!(strtod_prefix(b"1e+").end, 1);
+        assert_eq!(strtod_prefix(b"infinit").end, 3);
+        assert_eq!(strtod_prefix(b"nan(abc)x").end, 8);
+        assert_eq!(strtod_prefix(b"abc").end, 0);
+        assert!(strtod_prefix(b"1e999").range_error);
+    }
+
+    #[test]
+    fn long_double_round_trips_doubles() {
+        let mut x: u64 = 0x0123_4567_89ab_cdef;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let f = f64::from_bits(x);
+            if f.is_nan() {
+                continue;
+            }
+            assert_eq!(LongDouble::from_f64(f).to_f64().to_bits(), f.to_bits());
+            // Shortest decimal text of a double parses back to it.
+            let text = format!("{f:e}");
+            if f.is_finite() {
+                assert_eq!(parse_score(text.as_bytes()).map(f64::to_bits), Some(f.to_bits()), "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn hincrbyfloat_matches_redis() {
+        // redis-server 7.0.15: HINCRBYFLOAT h f 0.1 -> "0.1"; HINCRBYFLOAT h f inf -> "ERR value is
+        // NaN or Infinity"; HSET h g x; HINCRBYFLOAT h g 1 -> "ERR hash value is not a float";
+        // HINCRBYFLOAT h f abc -> "ERR value is not a valid float".
+        let by = parse_hincr_increment(b"0.1").unwrap_or(LongDouble::ZERO);
+        assert_eq!(hincr_by_float(None, by).as_deref(), Ok("0.1"));
+        assert_eq!(parse_hincr_increment(b"inf"), Err("ERR value is NaN or Infinity"));
+        let one = parse_hincr_increment(b"1").unwrap_or(LongDouble::ZERO);
+        assert_eq!(hincr_by_float(Some(b"x"), one), Err("ERR hash value is not a float"));
+        assert_eq!(parse_hincr_increment(b"abc"), Err(ERR_NOT_FLOAT));
+    }
+
+    #[test]
+    fn human_double_for_f64_callers() {
+        // What Redis prints for these values typed by a user (INCRBYFLOAT on a missing key).
+        assert_eq!(format_human_double(0.1), "0.1");
+        assert_eq!(format_human_double(10.6), "10.6");
+        assert_eq!(format_human_double(-1.5), "-1.5");
+        assert_eq!(format_human_double(1e-20), "0");
+        assert_eq!(format_human_double(-0.0), "0");
+        assert_eq!(format_human_double(1024.0), "1024");
+        assert_eq!(parse_long_double(b"0x1p10"), Some(1024.0));
+        assert_eq!(parse_long_double(b"1e4000"), Some(f64::INFINITY));
+        assert_eq!(parse_long_double(b" 1"), None);
+    }
 }

@@ -1,38 +1,44 @@
-//! Sorted sets (ZSET): members ordered by (score, member bytes), with O(1) score lookup and
-//! O(log n) ranks, plus the score/lex range specs of the Z* commands.
+//! Sorted sets (ZSET): members ordered by (score, member bytes), with ranks, score/lex ranges,
+//! and the range specs of the Z* commands (`ScoreRange`, `LexRange`).
 //!
-//! # Layout
+//! A set is in one of Redis's two encodings, switching at the same moments Redis does
+//! (`zset-max-listpack-entries` / `-value`, see [`ZSet::insert`], [`ZSet::for_first_member`],
+//! [`ZSet::convert_to_listpack_if_fits`]), because the encoding is visible: `OBJECT ENCODING`,
+//! the RDB type, and two behaviours reproduced here:
+//! * a listpack stores an integral score as an integer, so `-0` becomes `0` (ZSCORE answers `0`);
+//!   a skiplist keeps `-0`;
+//! * lex-range operations scan a listpack linearly from its head (which matters only for sets
+//!   whose scores are not all equal, where Redis's answer depends on the encoding).
 //!
-//! Redis keeps a big sorted set as a skiplist with spans (ranks) plus a dict member → score. We
-//! keep the same two views with denser parts:
+//! # Listpack: one flat buffer
 //!
-//! * **Slots** — every member lives once, in a slot of a `Vec` (`Slot`: the member bytes, inline
-//!   when at most 22 bytes, otherwise boxed, and the score: 32 bytes). A member's slot number
-//!   (`u32` id) never changes while it is in the set; freed slots are reused, and the vector is
-//!   compacted when it becomes mostly holes.
-//! * **Member index** — an open-addressing hash table (linear probing, backward-shift deletion)
-//!   of 8-byte entries: 32 bits of the member's SipHash (random key per set) and the slot id.
-//!   Member bytes are not duplicated. Load factor at most 7/8.
+//! Entries back to back in set order: score (8-byte `f64`), member length (LEB128), member bytes.
+//! Every operation is a linear scan or a splice, like Redis's listpack, with a similar footprint
+//! (128 members of 14 bytes: ~3.1 KB, Redis ~2.6 KB).
+//!
+//! # Skiplist: slots + member index + order tree
+//!
+//! Redis keeps a skiplist with spans plus a dict member → score. We keep the same two views,
+//! denser (1M members of 14 bytes: ~63 bytes per element; Redis 7.0: ~109):
+//!
+//! * **Slots** — every member lives once, in a 32-byte slot: the member bytes (inline up to 22
+//!   bytes, otherwise boxed) and the score. Slots sit in chunks of 1024, so a big set never holds
+//!   a half-empty doubled vector. A member's slot id (`u32`) is stable while it is in the set;
+//!   freed ids are reused and the slots are renumbered when most of them are holes.
+//! * **Member index** — above 16 members, an open-addressing hash table (linear probing,
+//!   backward-shift deletion, load ≤ 7/8) of 8-byte entries: 32 bits of the member's SipHash
+//!   (random key per set) and the slot id. Member bytes are not duplicated. Smaller sets scan.
 //! * **Order tree** — an order-statistic B+tree. Leaves hold up to 128 `(score, id)` pairs in
-//!   two parallel arrays (12 bytes per element); inner nodes hold up to 64 children with, per
-//!   child, its element count and its last `(score, id)`. Rank, element-at-rank, insert and
-//!   delete are O(log n); range deletion is O(log n + k). Every search is a *partition* of the
-//!   ordered sequence by a monotone predicate evaluated on the last key of each child, so the
-//!   same descent serves "rank of (score, member)", "first score ≥ min", "last member ≤ max"…
+//!   two parallel arrays (12 bytes per element), grown in exact steps; inner nodes hold up to 64
+//!   children with, per child, its element count and its last `(score, id)`. Rank,
+//!   element-at-rank, insert and delete are O(log n); a range deletion is O(log n + k). Every
+//!   search is a *partition* of the ordered sequence by a monotone predicate evaluated on the
+//!   last key of each child, so one descent serves "rank of (score, member)", "first score ≥
+//!   min", "last member ≤ max"…
 //!
 //! Ties in score are broken by comparing member bytes (`memcmp`, then length), as Redis does, and
 //! scores compare with IEEE `<`/`==` (so `-0` and `0` are the same score). NaN never enters.
-//!
-//! # Encodings
-//!
-//! The representation is the same at every size, but a set remembers which encoding Redis would
-//! use (`listpack` below `zset-max-listpack-entries`/`-value`, `skiplist` beyond; conversions
-//! happen at the same moments as in Redis) because it is visible: `OBJECT ENCODING`, RDB type,
-//! and two behaviours that this type reproduces:
-//! * a listpack stores an integral score as an integer, so `-0` becomes `0` (ZSCORE answers `0`);
-//!   a skiplist keeps `-0`.
-//! * lex-range operations scan a listpack linearly from its head (which matters only for sets
-//!   whose scores are not all equal, where Redis's answer depends on the encoding).
+//! Slot ids are `u32`: a set holds at most 2^32 - 1 members.
 
 use std::cmp::Ordering;
 use std::collections::hash_map::RandomState;
@@ -46,6 +52,8 @@ pub const ERR_MIN_MAX_NOT_FLOAT: &str = "ERR min or max is not a float";
 pub const ERR_MIN_MAX_NOT_STRING_RANGE: &str = "ERR min or max not valid string range item";
 
 const LEAF_MAX: usize = 128;
+/// Sets up to this size find members by scanning; beyond, through the hash index.
+const INDEX_MIN: usize = 16;
 const LEAF_MIN: usize = 32;
 const INNER_MAX: usize = 64;
 const INNER_MIN: usize = 16;
@@ -284,7 +292,78 @@ impl Member {
 #[derive(Clone)]
 struct Slot {
     member: Member,
+    /// NaN marks a free slot (a member's score is never NaN).
     score: f64,
+}
+
+const SLOT_CHUNK_SHIFT: u32 = 10;
+const SLOT_CHUNK: usize = 1 << SLOT_CHUNK_SHIFT;
+
+/// The slots, in chunks of 1024 so that a big set never holds a half-empty doubled vector (the
+/// first chunk grows like a `Vec`, so small sets stay small). Freed ids are reused.
+#[derive(Clone, Default)]
+struct Slots {
+    chunks: Vec<Vec<Slot>>,
+    /// Ids handed out so far (live + free).
+    used: usize,
+    free: Vec<u32>,
+}
+
+impl std::ops::Index<u32> for Slots {
+    type Output = Slot;
+    fn index(&self, id: u32) -> &Slot {
+        &self.chunks[(id >> SLOT_CHUNK_SHIFT) as usize][id as usize & (SLOT_CHUNK - 1)]
+    }
+}
+
+impl std::ops::IndexMut<u32> for Slots {
+    fn index_mut(&mut self, id: u32) -> &mut Slot {
+        &mut self.chunks[(id >> SLOT_CHUNK_SHIFT) as usize][id as usize & (SLOT_CHUNK - 1)]
+    }
+}
+
+impl Slots {
+    fn live(&self) -> usize {
+        self.used - self.free.len()
+    }
+
+    fn alloc(&mut self, slot: Slot) -> u32 {
+        if let Some(id) = self.free.pop() {
+            self[id] = slot;
+            return id;
+        }
+        let id = self.used as u32;
+        if self.used % SLOT_CHUNK == 0 && self.used / SLOT_CHUNK == self.chunks.len() {
+            let cap = if self.chunks.is_empty() { 1 } else { SLOT_CHUNK };
+            self.chunks.push(Vec::with_capacity(cap));
+        }
+        if let Some(chunk) = self.chunks.last_mut() {
+            chunk.push(slot);
+        }
+        self.used += 1;
+        id
+    }
+
+    /// Frees a slot, returning its member.
+    fn release(&mut self, id: u32) -> Member {
+        let slot = &mut self[id];
+        slot.score = f64::NAN;
+        let member = std::mem::replace(&mut slot.member, Member::empty());
+        self.free.push(id);
+        member
+    }
+
+    /// Live `(id, slot)` pairs.
+    fn iter_live(&self) -> impl Iterator<Item = (u32, &Slot)> {
+        self.chunks.iter().flatten().enumerate().filter(|(_, s)| !s.score.is_nan()).map(|(i, s)| (i as u32, s))
+    }
+
+    fn heap_size(&self) -> usize {
+        self.chunks.capacity() * std::mem::size_of::<Vec<Slot>>()
+            + self.chunks.iter().map(|c| c.capacity() * std::mem::size_of::<Slot>()).sum::<usize>()
+            + self.chunks.iter().flatten().map(|s| s.member.heap_bytes()).sum::<usize>()
+            + self.free.capacity() * 4
+    }
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -312,7 +391,7 @@ impl MemberIndex {
         self.table.len().wrapping_sub(1)
     }
 
-    fn find(&self, member: &[u8], slots: &[Slot]) -> Option<u32> {
+    fn find(&self, member: &[u8], slots: &Slots) -> Option<u32> {
         if self.len == 0 {
             return None;
         }
@@ -326,7 +405,7 @@ impl MemberIndex {
             }
             if (e >> 32) as u32 == h {
                 let id = (e as u32).wrapping_sub(1);
-                if slots[id as usize].member.as_bytes() == member {
+                if slots[id].member.as_bytes() == member {
                     return Some(id);
                 }
             }
@@ -410,6 +489,20 @@ impl MemberIndex {
         self.table = Vec::new();
         self.len = 0;
     }
+
+    fn active(&self) -> bool {
+        !self.table.is_empty()
+    }
+
+    /// (Re)builds the index over every live slot.
+    fn build(&mut self, slots: &Slots) {
+        self.clear();
+        let want = (slots.live() * 8 / 7 + 1).next_power_of_two().max(8);
+        self.table = vec![0u64; want];
+        for (id, slot) in slots.iter_live() {
+            self.insert(slot.member.as_bytes(), id);
+        }
+    }
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -487,9 +580,9 @@ impl Node {
 
     fn for_each_id_mut(&mut self, f: &mut impl FnMut(&mut u32)) {
         match self {
-            Node::Leaf(l) => l.ids.iter_mut().for_each(|id| f(id)),
+            Node::Leaf(l) => l.ids.iter_mut().for_each(&mut *f),
             Node::Inner(n) => {
-                n.last_ids.iter_mut().for_each(|id| f(id));
+                n.last_ids.iter_mut().for_each(&mut *f);
                 n.children.iter_mut().for_each(|c| c.for_each_id_mut(f));
             }
         }
@@ -502,6 +595,8 @@ impl Node {
                 let at = l.ids.len() / 2;
                 let scores = l.scores.split_off(at);
                 let ids = l.ids.split_off(at);
+                l.scores.shrink_to(at + 16);
+                l.ids.shrink_to(at + 16);
                 Node::Leaf(Box::new(Leaf { scores, ids }))
             }
             Node::Inner(n) => {
@@ -591,15 +686,6 @@ impl Inner {
     }
 }
 
-/// The element `(score, slots[id])` against `(key_score, key_member)` in set order: scores by
-/// IEEE comparison, ties by member bytes.
-fn key_cmp(slots: &[Slot], score: f64, id: u32, key_score: f64, key_member: &[u8]) -> Ordering {
-    match score.partial_cmp(&key_score) {
-        Some(Ordering::Equal) | None => slots[id as usize].member.as_bytes().cmp(key_member),
-        Some(o) => o,
-    }
-}
-
 /// Number of leading entries of a leaf satisfying a prefix predicate.
 fn leaf_partition(l: &Leaf, pred: &impl Fn(f64, u32) -> bool) -> usize {
     let (mut lo, mut hi) = (0, l.ids.len());
@@ -634,6 +720,12 @@ fn insert_rec(node: &mut Node, before: &impl Fn(f64, u32) -> bool, score: f64, i
     match node {
         Node::Leaf(l) => {
             let at = leaf_partition(l, before);
+            if l.ids.len() == l.ids.capacity() {
+                // Grow in small exact steps: leaves are many, doubling would waste a third.
+                let extra = l.ids.capacity().clamp(1, 16);
+                l.ids.reserve_exact(extra);
+                l.scores.reserve_exact(extra);
+            }
             l.scores.insert(at, score);
             l.ids.insert(at, id);
         }
@@ -696,8 +788,267 @@ fn remove_range_rec(node: &mut Node, lo: usize, hi: usize, out: &mut Vec<u32>) {
 }
 
 /// Iterator over `(member, score)` from a rank, forwards or backwards.
-pub struct Iter<'a> {
-    slots: &'a [Slot],
+/// An element seen by a search predicate: its score, and its member fetched only when asked
+/// (in the tree the member lives in a slot elsewhere in memory).
+#[derive(Clone, Copy)]
+struct KeyRef<'a> {
+    score: f64,
+    member: MemberRef<'a>,
+}
+
+#[derive(Clone, Copy)]
+enum MemberRef<'a> {
+    Slot(&'a Slots, u32),
+    Bytes(&'a [u8]),
+}
+
+impl<'a> KeyRef<'a> {
+    fn member(&self) -> &'a [u8] {
+        match self.member {
+            MemberRef::Slot(slots, id) => slots[id].member.as_bytes(),
+            MemberRef::Bytes(b) => b,
+        }
+    }
+
+    /// This element against `(score, member)` in set order: scores by IEEE comparison
+    /// (`-0 == 0`), ties by member bytes.
+    fn cmp_key(&self, score: f64, member: &[u8]) -> Ordering {
+        match self.score.partial_cmp(&score) {
+            Some(Ordering::Equal) | None => self.member().cmp(member),
+            Some(o) => o,
+        }
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// The skiplist encoding: slots + member index + order tree.
+
+#[derive(Clone)]
+struct Tree {
+    slots: Slots,
+    /// Built once the set has more than `INDEX_MIN` members; smaller sets are scanned.
+    index: MemberIndex,
+    root: Node,
+}
+
+impl Tree {
+    fn new() -> Tree {
+        Tree { slots: Slots::default(), index: MemberIndex::new(), root: Node::empty_leaf() }
+    }
+
+    fn len(&self) -> usize {
+        self.slots.live()
+    }
+
+    fn find_id(&self, member: &[u8]) -> Option<u32> {
+        if self.index.active() {
+            self.index.find(member, &self.slots)
+        } else {
+            self.slots.iter_live().find(|(_, s)| s.member.as_bytes() == member).map(|(id, _)| id)
+        }
+    }
+
+    fn score(&self, member: &[u8]) -> Option<f64> {
+        self.find_id(member).map(|id| self.slots[id].score)
+    }
+
+    /// Number of elements, in order, for which a prefix-closed predicate holds.
+    fn partition(&self, pred: impl Fn(KeyRef<'_>) -> bool) -> usize {
+        let slots = &self.slots;
+        let pred = |score: f64, id: u32| pred(KeyRef { score, member: MemberRef::Slot(slots, id) });
+        let mut node = &self.root;
+        let mut rank = 0;
+        loop {
+            match node {
+                Node::Leaf(l) => return rank + leaf_partition(l, &pred),
+                Node::Inner(n) => {
+                    let i = inner_partition(n, &pred);
+                    rank += n.counts[..i].iter().sum::<usize>();
+                    if i == n.children.len() {
+                        return rank;
+                    }
+                    node = &n.children[i];
+                }
+            }
+        }
+    }
+
+    fn rank_of(&self, score: f64, member: &[u8]) -> usize {
+        self.partition(|k| k.cmp_key(score, member) == Ordering::Less)
+    }
+
+    fn get(&self, mut rank: usize) -> Option<(&[u8], f64)> {
+        if rank >= self.len() {
+            return None;
+        }
+        let mut node = &self.root;
+        loop {
+            match node {
+                Node::Leaf(l) => {
+                    let id = *l.ids.get(rank)?;
+                    return Some((self.slots[id].member.as_bytes(), *l.scores.get(rank)?));
+                }
+                Node::Inner(n) => {
+                    let mut i = 0;
+                    while i + 1 < n.children.len() && rank >= n.counts[i] {
+                        rank -= n.counts[i];
+                        i += 1;
+                    }
+                    node = &n.children[i];
+                }
+            }
+        }
+    }
+
+    fn tree_insert(&mut self, score: f64, id: u32) {
+        let mut root = std::mem::replace(&mut self.root, Node::empty_leaf());
+        let slots = &self.slots;
+        let member = slots[id].member.as_bytes();
+        let before = |s: f64, i: u32| {
+            KeyRef { score: s, member: MemberRef::Slot(slots, i) }.cmp_key(score, member) == Ordering::Less
+        };
+        if let Some(sibling) = insert_rec(&mut root, &before, score, id) {
+            let mut inner = Inner {
+                children: Vec::with_capacity(4),
+                counts: Vec::with_capacity(4),
+                last_scores: Vec::with_capacity(4),
+                last_ids: Vec::with_capacity(4),
+                total: 0,
+            };
+            inner.insert_child(0, root);
+            inner.insert_child(1, sibling);
+            root = Node::Inner(Box::new(inner));
+        }
+        self.root = root;
+    }
+
+    /// Adds a member known to be absent.
+    fn add(&mut self, member: &[u8], score: f64) {
+        let id = self.slots.alloc(Slot { member: Member::new(member), score });
+        if self.index.active() {
+            self.index.insert(member, id);
+        } else if self.len() > INDEX_MIN {
+            self.index.build(&self.slots);
+        }
+        self.tree_insert(score, id);
+    }
+
+    /// Moves a present member from `old` to `new` score.
+    fn rescore(&mut self, member: &[u8], old: f64, new: f64) {
+        let Some(id) = self.find_id(member) else { return };
+        let rank = self.rank_of(old, member);
+        let mut removed = Vec::with_capacity(1);
+        remove_range_rec(&mut self.root, rank, rank + 1, &mut removed);
+        self.shrink_root();
+        self.slots[id].score = new;
+        self.tree_insert(new, id);
+    }
+
+    fn shrink_root(&mut self) {
+        loop {
+            match &mut self.root {
+                Node::Inner(n) if n.children.len() == 1 => {
+                    let child = n.remove_child(0);
+                    self.root = child;
+                }
+                Node::Inner(n) if n.children.is_empty() => self.root = Node::empty_leaf(),
+                _ => return,
+            }
+        }
+    }
+
+    /// Removes ranks `lo..hi` (`lo < hi <= len`) and frees their slots and index entries.
+    fn remove_ranks(&mut self, lo: usize, hi: usize) {
+        if lo == 0 && hi == self.len() {
+            *self = Tree::new();
+            return;
+        }
+        let mut removed = Vec::with_capacity(hi - lo);
+        remove_range_rec(&mut self.root, lo, hi, &mut removed);
+        self.shrink_root();
+        for &id in &removed {
+            let member = self.slots.release(id);
+            if self.index.active() {
+                self.index.remove(member.as_bytes(), id);
+            }
+        }
+        if self.index.active() && self.len() <= INDEX_MIN / 2 {
+            self.index.clear();
+        }
+        self.maybe_compact();
+    }
+
+    /// Renumbers slots when most of them are holes.
+    fn maybe_compact(&mut self) {
+        if self.slots.used < 64 || self.slots.free.len() * 2 < self.slots.used {
+            return;
+        }
+        let mut remap = vec![u32::MAX; self.slots.used];
+        let old = std::mem::take(&mut self.slots);
+        for (old_id, slot) in old.chunks.into_iter().flatten().enumerate() {
+            if !slot.score.is_nan() {
+                remap[old_id] = self.slots.alloc(slot);
+            }
+        }
+        self.root.for_each_id_mut(&mut |id| *id = remap[*id as usize]);
+        if self.index.active() {
+            self.index.build(&self.slots);
+        }
+    }
+
+    fn iter_from(&self, rank: usize, reverse: bool) -> TreeIter<'_> {
+        let remaining = match (rank < self.len(), reverse) {
+            (false, _) => 0,
+            (true, false) => self.len() - rank,
+            (true, true) => rank + 1,
+        };
+        let mut it = TreeIter { slots: &self.slots, stack: Vec::new(), leaf: None, pos: 0, remaining, reverse };
+        if remaining == 0 {
+            return it;
+        }
+        let mut node = &self.root;
+        let mut r = rank;
+        loop {
+            match node {
+                Node::Leaf(l) => {
+                    it.leaf = Some(l);
+                    it.pos = r;
+                    return it;
+                }
+                Node::Inner(n) => {
+                    let mut i = 0;
+                    while i + 1 < n.children.len() && r >= n.counts[i] {
+                        r -= n.counts[i];
+                        i += 1;
+                    }
+                    it.stack.push((n, i));
+                    node = &n.children[i];
+                }
+            }
+        }
+    }
+
+    fn heap_size(&self) -> usize {
+        fn tree(n: &Node) -> usize {
+            match n {
+                Node::Leaf(l) => std::mem::size_of::<Leaf>() + l.scores.capacity() * 8 + l.ids.capacity() * 4,
+                Node::Inner(i) => {
+                    std::mem::size_of::<Inner>()
+                        + i.children.capacity() * std::mem::size_of::<Node>()
+                        + i.counts.capacity() * 8
+                        + i.last_scores.capacity() * 8
+                        + i.last_ids.capacity() * 4
+                        + i.children.iter().map(tree).sum::<usize>()
+                }
+            }
+        }
+        self.slots.heap_size() + self.index.table.capacity() * 8 + tree(&self.root)
+    }
+}
+
+/// Walks the tree's leaves from a rank, forwards or backwards.
+struct TreeIter<'a> {
+    slots: &'a Slots,
     stack: Vec<(&'a Inner, usize)>,
     leaf: Option<&'a Leaf>,
     pos: usize,
@@ -705,7 +1056,7 @@ pub struct Iter<'a> {
     reverse: bool,
 }
 
-impl<'a> Iter<'a> {
+impl<'a> TreeIter<'a> {
     fn descend(&mut self, mut node: &'a Node, rightmost: bool) {
         loop {
             match node {
@@ -744,26 +1095,180 @@ impl<'a> Iter<'a> {
         }
         self.leaf = None;
     }
-}
 
-impl<'a> Iterator for Iter<'a> {
-    type Item = (&'a [u8], f64);
-
-    fn next(&mut self) -> Option<Self::Item> {
+    fn next(&mut self) -> Option<(&'a [u8], f64)> {
         if self.remaining == 0 {
             return None;
         }
         let leaf = self.leaf?;
-        let item = (self.slots[leaf.ids[self.pos] as usize].member.as_bytes(), leaf.scores[self.pos]);
+        let item = (self.slots[leaf.ids[self.pos]].member.as_bytes(), leaf.scores[self.pos]);
         self.remaining -= 1;
         if self.remaining > 0 {
             self.advance();
         }
         Some(item)
     }
+}
+
+// ------------------------------------------------------------------------------------------------
+// The listpack encoding: one flat buffer.
+
+/// Entries back to back in one buffer, in set order: score (8 bytes, little-endian `f64`),
+/// member length (LEB128), member bytes. Every operation is a linear scan, as on Redis's listpack
+/// (which this stands in for, with a similar footprint).
+#[derive(Clone, Default)]
+struct Packed {
+    buf: Vec<u8>,
+    len: usize,
+}
+
+impl Packed {
+    /// The entry at byte offset `off`: `(score, member, offset of the next entry)`.
+    fn entry(&self, off: usize) -> (f64, &[u8], usize) {
+        let mut score = [0u8; 8];
+        score.copy_from_slice(&self.buf[off..off + 8]);
+        let mut p = off + 8;
+        let mut n = 0usize;
+        let mut shift = 0;
+        loop {
+            let b = self.buf[p];
+            p += 1;
+            n |= usize::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                break;
+            }
+            shift += 7;
+        }
+        (f64::from_le_bytes(score), &self.buf[p..p + n], p + n)
+    }
+
+    /// `(byte offset, score, member)` of every entry, in order.
+    fn entries(&self) -> impl Iterator<Item = (usize, f64, &[u8])> + '_ {
+        let mut off = 0;
+        std::iter::from_fn(move || {
+            if off >= self.buf.len() {
+                return None;
+            }
+            let (score, member, next) = self.entry(off);
+            let at = off;
+            off = next;
+            Some((at, score, member))
+        })
+    }
+
+    /// Byte offset of the entry of rank `rank` (the buffer length for `rank == len`).
+    fn offset_of(&self, rank: usize) -> usize {
+        self.entries().nth(rank).map_or(self.buf.len(), |(off, _, _)| off)
+    }
+
+    /// `(rank, score)` of a member.
+    fn find(&self, member: &[u8]) -> Option<(usize, f64)> {
+        self.entries().enumerate().find(|(_, (_, _, m))| *m == member).map(|(rank, (_, s, _))| (rank, s))
+    }
+
+    fn partition(&self, pred: impl Fn(KeyRef<'_>) -> bool) -> usize {
+        self.entries().take_while(|&(_, score, m)| pred(KeyRef { score, member: MemberRef::Bytes(m) })).count()
+    }
+
+    fn get(&self, rank: usize) -> Option<(&[u8], f64)> {
+        self.entries().nth(rank).map(|(_, s, m)| (m, s))
+    }
+
+    /// Adds a member known to be absent at its place.
+    fn add(&mut self, member: &[u8], score: f64) {
+        let rank = self.partition(|k| k.cmp_key(score, member) == Ordering::Less);
+        let at = self.offset_of(rank);
+        let mut entry = Vec::with_capacity(8 + 5 + member.len());
+        entry.extend_from_slice(&score.to_le_bytes());
+        let mut n = member.len();
+        loop {
+            let b = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                entry.push(b);
+                break;
+            }
+            entry.push(b | 0x80);
+        }
+        entry.extend_from_slice(member);
+        if self.buf.capacity() - self.buf.len() < entry.len() {
+            // Grow in modest exact steps, as a listpack reallocates per insert.
+            self.buf.reserve_exact(entry.len() + self.buf.len() / 8);
+        }
+        self.buf.splice(at..at, entry);
+        self.len += 1;
+    }
+
+    /// Removes ranks `lo..hi`.
+    fn remove_ranks(&mut self, lo: usize, hi: usize) {
+        let from = self.offset_of(lo);
+        let to = self.offset_of(hi);
+        self.buf.drain(from..to);
+        self.len -= hi - lo;
+        if self.buf.capacity() > 64 && self.buf.len() < self.buf.capacity() / 2 {
+            self.buf.shrink_to(self.buf.len() + self.buf.len() / 8);
+        }
+    }
+
+    fn iter_from(&self, rank: usize, reverse: bool) -> PackedIter<'_> {
+        if rank >= self.len {
+            return PackedIter { packed: self, offsets: Vec::new(), cursor: 0, remaining: 0, reverse };
+        }
+        if reverse {
+            let offsets: Vec<usize> = self.entries().take(rank + 1).map(|(off, _, _)| off).collect();
+            PackedIter { packed: self, remaining: offsets.len(), offsets, cursor: 0, reverse }
+        } else {
+            PackedIter { packed: self, offsets: Vec::new(), cursor: self.offset_of(rank), remaining: self.len - rank, reverse }
+        }
+    }
+}
+
+/// Walks a packed buffer from a rank; backwards it follows precomputed entry offsets.
+struct PackedIter<'a> {
+    packed: &'a Packed,
+    offsets: Vec<usize>,
+    cursor: usize,
+    remaining: usize,
+    reverse: bool,
+}
+
+impl<'a> PackedIter<'a> {
+    fn next(&mut self) -> Option<(&'a [u8], f64)> {
+        if self.remaining == 0 {
+            return None;
+        }
+        self.remaining -= 1;
+        let off = if self.reverse { self.offsets.pop()? } else { self.cursor };
+        let (score, member, next) = self.packed.entry(off);
+        self.cursor = next;
+        Some((member, score))
+    }
+}
+
+/// Iterator over `(member, score)` from a rank, forwards or backwards.
+pub struct Iter<'a>(IterKind<'a>);
+
+enum IterKind<'a> {
+    Tree(TreeIter<'a>),
+    Packed(PackedIter<'a>),
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = (&'a [u8], f64);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match &mut self.0 {
+            IterKind::Tree(t) => t.next(),
+            IterKind::Packed(p) => p.next(),
+        }
+    }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.remaining, Some(self.remaining))
+        let n = match &self.0 {
+            IterKind::Tree(t) => t.remaining,
+            IterKind::Packed(p) => p.remaining,
+        };
+        (n, Some(n))
     }
 }
 
@@ -798,14 +1303,16 @@ pub enum Inserted {
     NotANumber,
 }
 
+#[derive(Clone)]
+enum Repr {
+    Listpack(Packed),
+    Skiplist(Box<Tree>),
+}
+
 /// A sorted set. See the module documentation for the layout.
 #[derive(Clone)]
 pub struct ZSet {
-    slots: Vec<Slot>,
-    free: Vec<u32>,
-    index: MemberIndex,
-    root: Node,
-    listpack: bool,
+    repr: Repr,
 }
 
 /// The name the keyspace uses for a sorted-set value.
@@ -823,15 +1330,24 @@ impl std::fmt::Debug for ZSet {
     }
 }
 
+/// A listpack stores an integral score as an integer, which has no negative zero.
+fn listpack_score(score: f64) -> f64 {
+    if score == 0.0 {
+        0.0
+    } else {
+        score
+    }
+}
+
 impl ZSet {
     /// An empty set in the listpack encoding.
     pub fn new() -> ZSet {
-        ZSet { slots: Vec::new(), free: Vec::new(), index: MemberIndex::new(), root: Node::empty_leaf(), listpack: true }
+        ZSet { repr: Repr::Listpack(Packed::default()) }
     }
 
     /// An empty set in the skiplist encoding (`createZsetObject`: ZUNIONSTORE & co. build these).
     pub fn new_skiplist() -> ZSet {
-        ZSet { listpack: false, ..ZSet::new() }
+        ZSet { repr: Repr::Skiplist(Box::new(Tree::new())) }
     }
 
     /// The set ZADD creates for a missing key: skiplist when `zset-max-listpack-entries` is 0 or
@@ -854,44 +1370,70 @@ impl ZSet {
     }
 
     pub fn len(&self) -> usize {
-        self.index.len
+        match &self.repr {
+            Repr::Listpack(p) => p.len,
+            Repr::Skiplist(t) => t.len(),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    /// Whether Redis would hold this set as a listpack.
+    /// Whether the set is in the listpack encoding.
     pub fn is_listpack(&self) -> bool {
-        self.listpack
+        matches!(self.repr, Repr::Listpack(_))
     }
 
     /// What `OBJECT ENCODING` answers.
     pub fn encoding_name(&self) -> &'static str {
-        if self.listpack {
-            "listpack"
-        } else {
-            "skiplist"
+        match self.repr {
+            Repr::Listpack(_) => "listpack",
+            Repr::Skiplist(_) => "skiplist",
         }
     }
 
     /// Switches to the skiplist encoding for good (`zsetConvert(…, SKIPLIST)`).
     pub fn convert_to_skiplist(&mut self) {
-        self.listpack = false;
+        if let Repr::Listpack(p) = &self.repr {
+            let mut t = Tree::new();
+            for (_, score, member) in p.entries() {
+                t.add(member, score);
+            }
+            self.repr = Repr::Skiplist(Box::new(t));
+        }
     }
 
     /// `zsetConvertToListpackIfNeeded`: back to listpack when the set is small enough (used by
     /// ZUNIONSTORE/ZINTERSTORE/ZDIFFSTORE and after loading). Scores of `-0` become `0`, as
     /// the listpack stores them as the integer 0. Returns whether the set is now a listpack.
     pub fn convert_to_listpack_if_fits(&mut self, limits: ZSetLimits) -> bool {
-        if self.listpack {
+        if self.is_listpack() {
             return true;
         }
         if self.len() > limits.max_listpack_entries || self.max_member_len() > limits.max_listpack_value {
             return false;
         }
-        self.listpack = true;
-        self.normalize_negative_zero();
+        let mut p = Packed::default();
+        let mut buf = Vec::new();
+        for (member, score) in self.iter() {
+            buf.extend_from_slice(&listpack_score(score).to_le_bytes());
+            let mut n = member.len();
+            loop {
+                let b = (n & 0x7f) as u8;
+                n >>= 7;
+                if n == 0 {
+                    buf.push(b);
+                    break;
+                }
+                buf.push(b | 0x80);
+            }
+            buf.extend_from_slice(member);
+            p.len += 1;
+        }
+        buf.shrink_to_fit();
+        p.buf = buf;
+        self.repr = Repr::Listpack(p);
         true
     }
 
@@ -900,184 +1442,37 @@ impl ZSet {
         self.iter().map(|(m, _)| m.len()).max().unwrap_or(0)
     }
 
-    fn normalize_negative_zero(&mut self) {
-        for s in self.slots.iter_mut() {
-            if s.score == 0.0 {
-                s.score = 0.0;
-            }
-        }
-        fn walk(n: &mut Node) {
-            match n {
-                Node::Leaf(l) => l.scores.iter_mut().filter(|s| **s == 0.0).for_each(|s| *s = 0.0),
-                Node::Inner(i) => {
-                    i.last_scores.iter_mut().filter(|s| **s == 0.0).for_each(|s| *s = 0.0);
-                    i.children.iter_mut().for_each(walk);
-                }
-            }
-        }
-        walk(&mut self.root);
-    }
-
-    fn member_of(&self, id: u32) -> &[u8] {
-        self.slots[id as usize].member.as_bytes()
-    }
-
-    fn key_cmp(&self, score: f64, id: u32, key_score: f64, key_member: &[u8]) -> Ordering {
-        key_cmp(&self.slots, score, id, key_score, key_member)
-    }
-
-    /// Number of elements, in order, for which a prefix-closed predicate holds.
-    fn partition(&self, pred: impl Fn(f64, u32) -> bool) -> usize {
-        let mut node = &self.root;
-        let mut rank = 0;
-        loop {
-            match node {
-                Node::Leaf(l) => return rank + leaf_partition(l, &pred),
-                Node::Inner(n) => {
-                    let i = inner_partition(n, &pred);
-                    rank += n.counts[..i].iter().sum::<usize>();
-                    if i == n.children.len() {
-                        return rank;
-                    }
-                    node = &n.children[i];
-                }
-            }
-        }
-    }
-
-    fn id_at(&self, mut rank: usize) -> Option<(u32, f64)> {
-        if rank >= self.len() {
-            return None;
-        }
-        let mut node = &self.root;
-        loop {
-            match node {
-                Node::Leaf(l) => return Some((*l.ids.get(rank)?, *l.scores.get(rank)?)),
-                Node::Inner(n) => {
-                    let mut i = 0;
-                    while i + 1 < n.children.len() && rank >= n.counts[i] {
-                        rank -= n.counts[i];
-                        i += 1;
-                    }
-                    node = &n.children[i];
-                }
-            }
-        }
-    }
-
-    /// The score of `member` (ZSCORE). O(1).
+    /// The score of `member` (ZSCORE). O(1) for a skiplist, a scan for a listpack.
     pub fn score(&self, member: &[u8]) -> Option<f64> {
-        self.index.find(member, &self.slots).map(|id| self.slots[id as usize].score)
+        match &self.repr {
+            Repr::Listpack(p) => p.find(member).map(|(_, s)| s),
+            Repr::Skiplist(t) => t.score(member),
+        }
     }
 
     pub fn contains(&self, member: &[u8]) -> bool {
-        self.index.find(member, &self.slots).is_some()
+        self.score(member).is_some()
     }
 
-    fn alloc_slot(&mut self, member: &[u8], score: f64) -> u32 {
-        let slot = Slot { member: Member::new(member), score };
-        if let Some(id) = self.free.pop() {
-            self.slots[id as usize] = slot;
-            id
-        } else {
-            self.slots.push(slot);
-            (self.slots.len() - 1) as u32
+    /// Number of elements, in order, for which a prefix-closed predicate holds.
+    fn partition(&self, pred: impl Fn(KeyRef<'_>) -> bool) -> usize {
+        match &self.repr {
+            Repr::Listpack(p) => p.partition(pred),
+            Repr::Skiplist(t) => t.partition(pred),
         }
     }
 
-    fn tree_insert(&mut self, score: f64, id: u32) {
-        let mut root = std::mem::replace(&mut self.root, Node::empty_leaf());
-        let slots = &self.slots;
-        let member = slots[id as usize].member.as_bytes();
-        let before = |s: f64, i: u32| key_cmp(slots, s, i, score, member) == Ordering::Less;
-        if let Some(sibling) = insert_rec(&mut root, &before, score, id) {
-            let mut inner = Inner {
-                children: Vec::with_capacity(4),
-                counts: Vec::with_capacity(4),
-                last_scores: Vec::with_capacity(4),
-                last_ids: Vec::with_capacity(4),
-                total: 0,
-            };
-            inner.insert_child(0, root);
-            inner.insert_child(1, sibling);
-            root = Node::Inner(Box::new(inner));
-        }
-        self.root = root;
-    }
-
-    /// Rank (0-based, ascending) of the element `(score, member)` known to be present.
-    fn rank_of(&self, score: f64, member: &[u8]) -> usize {
-        self.partition(|s, i| self.key_cmp(s, i, score, member) == Ordering::Less)
-    }
-
-    /// Removes ranks `lo..hi` from the tree and frees their slots and index entries.
+    /// Removes ranks `lo..hi` (clamped); returns how many went.
     fn remove_ranks(&mut self, lo: usize, hi: usize) -> usize {
         let hi = hi.min(self.len());
         if lo >= hi {
             return 0;
         }
-        let mut removed = Vec::with_capacity(hi - lo);
-        if lo == 0 && hi == self.len() {
-            self.root.collect_ids(&mut removed);
-            self.root = Node::empty_leaf();
-        } else {
-            remove_range_rec(&mut self.root, lo, hi, &mut removed);
-            self.shrink_root();
+        match &mut self.repr {
+            Repr::Listpack(p) => p.remove_ranks(lo, hi),
+            Repr::Skiplist(t) => t.remove_ranks(lo, hi),
         }
-        if hi - lo == self.len() {
-            self.slots.clear();
-            self.free.clear();
-            self.index.clear();
-            return removed.len();
-        }
-        for &id in &removed {
-            let member = std::mem::replace(&mut self.slots[id as usize].member, Member::empty());
-            self.index.remove(member.as_bytes(), id);
-            self.free.push(id);
-        }
-        self.maybe_compact();
-        removed.len()
-    }
-
-    fn shrink_root(&mut self) {
-        loop {
-            match &mut self.root {
-                Node::Inner(n) if n.children.len() == 1 => {
-                    let child = n.remove_child(0);
-                    self.root = child;
-                }
-                Node::Inner(n) if n.children.is_empty() => self.root = Node::empty_leaf(),
-                _ => return,
-            }
-        }
-    }
-
-    /// Renumbers slots when most of them are holes.
-    fn maybe_compact(&mut self) {
-        if self.slots.len() < 64 || self.free.len() * 2 < self.slots.len() {
-            return;
-        }
-        let mut remap = vec![u32::MAX; self.slots.len()];
-        let mut is_free = vec![false; self.slots.len()];
-        for &f in &self.free {
-            is_free[f as usize] = true;
-        }
-        let mut live = Vec::with_capacity(self.len());
-        for (old, slot) in std::mem::take(&mut self.slots).into_iter().enumerate() {
-            if is_free[old] {
-                continue;
-            }
-            remap[old] = live.len() as u32;
-            live.push(slot);
-        }
-        self.slots = live;
-        self.free = Vec::new();
-        self.root.for_each_id_mut(&mut |id| *id = remap[*id as usize]);
-        self.index.clear();
-        for id in 0..self.slots.len() {
-            let member = self.slots[id].member.clone();
-            self.index.insert(member.as_bytes(), id as u32);
-        }
+        hi - lo
     }
 
     /// Adds `member` or sets its score (the core of ZADD without its options). A new member that
@@ -1086,30 +1481,35 @@ impl ZSet {
         if score.is_nan() {
             return Inserted::NotANumber;
         }
-        if let Some(id) = self.index.find(member, &self.slots) {
-            let old = self.slots[id as usize].score;
-            if old == score {
-                return Inserted::Unchanged;
+        if let Repr::Listpack(p) = &mut self.repr {
+            match p.find(member) {
+                Some((_, old)) if old == score => return Inserted::Unchanged,
+                Some((rank, old)) => {
+                    p.remove_ranks(rank, rank + 1);
+                    p.add(member, listpack_score(score));
+                    return Inserted::Updated { old };
+                }
+                None if p.len + 1 > limits.max_listpack_entries || member.len() > limits.max_listpack_value => {
+                    self.convert_to_skiplist();
+                }
+                None => {
+                    p.add(member, listpack_score(score));
+                    return Inserted::Added;
+                }
             }
-            let stored = if self.listpack && score == 0.0 { 0.0 } else { score };
-            let rank = self.rank_of(old, member);
-            let mut removed = Vec::with_capacity(1);
-            remove_range_rec(&mut self.root, rank, rank + 1, &mut removed);
-            self.shrink_root();
-            self.slots[id as usize].score = stored;
-            self.tree_insert(stored, id);
-            return Inserted::Updated { old };
         }
-        if self.listpack
-            && (self.len() + 1 > limits.max_listpack_entries || member.len() > limits.max_listpack_value)
-        {
-            self.listpack = false;
+        let Repr::Skiplist(t) = &mut self.repr else { return Inserted::Unchanged };
+        match t.score(member) {
+            Some(old) if old == score => Inserted::Unchanged,
+            Some(old) => {
+                t.rescore(member, old, score);
+                Inserted::Updated { old }
+            }
+            None => {
+                t.add(member, score);
+                Inserted::Added
+            }
         }
-        let stored = if self.listpack && score == 0.0 { 0.0 } else { score };
-        let id = self.alloc_slot(member, stored);
-        self.index.insert(member, id);
-        self.tree_insert(stored, id);
-        Inserted::Added
     }
 
     /// ZINCRBY / ZADD INCR without options: adds `by` to the member's score (a new member gets
@@ -1129,17 +1529,27 @@ impl ZSet {
 
     /// Removes `member` (ZREM); returns its score.
     pub fn remove(&mut self, member: &[u8]) -> Option<f64> {
-        let id = self.index.find(member, &self.slots)?;
-        let score = self.slots[id as usize].score;
-        let rank = self.rank_of(score, member);
-        self.remove_ranks(rank, rank + 1);
-        Some(score)
+        match &mut self.repr {
+            Repr::Listpack(p) => {
+                let (rank, score) = p.find(member)?;
+                p.remove_ranks(rank, rank + 1);
+                Some(score)
+            }
+            Repr::Skiplist(t) => {
+                let score = t.score(member)?;
+                let rank = t.rank_of(score, member);
+                t.remove_ranks(rank, rank + 1);
+                Some(score)
+            }
+        }
     }
 
     /// 0-based rank in ascending order (ZRANK).
     pub fn rank(&self, member: &[u8]) -> Option<usize> {
-        let id = self.index.find(member, &self.slots)?;
-        Some(self.rank_of(self.slots[id as usize].score, member))
+        match &self.repr {
+            Repr::Listpack(p) => p.find(member).map(|(rank, _)| rank),
+            Repr::Skiplist(t) => t.score(member).map(|s| t.rank_of(s, member)),
+        }
     }
 
     /// 0-based rank in descending order (ZREVRANK).
@@ -1149,7 +1559,10 @@ impl ZSet {
 
     /// The element at an ascending 0-based rank.
     pub fn get_by_rank(&self, rank: usize) -> Option<(&[u8], f64)> {
-        self.id_at(rank).map(|(id, s)| (self.member_of(id), s))
+        match &self.repr {
+            Repr::Listpack(p) => p.get(rank),
+            Repr::Skiplist(t) => t.get(rank),
+        }
     }
 
     pub fn first(&self) -> Option<(&[u8], f64)> {
@@ -1183,34 +1596,9 @@ impl ZSet {
     /// Elements starting at ascending rank `rank`, going up (`reverse == false`) or down towards
     /// rank 0. Empty when `rank` is out of range.
     pub fn iter_from(&self, rank: usize, reverse: bool) -> Iter<'_> {
-        let remaining = match (rank < self.len(), reverse) {
-            (false, _) => 0,
-            (true, false) => self.len() - rank,
-            (true, true) => rank + 1,
-        };
-        let mut it = Iter { slots: &self.slots, stack: Vec::new(), leaf: None, pos: 0, remaining, reverse };
-        if remaining == 0 {
-            return it;
-        }
-        let mut node = &self.root;
-        let mut r = rank;
-        loop {
-            match node {
-                Node::Leaf(l) => {
-                    it.leaf = Some(l);
-                    it.pos = r;
-                    return it;
-                }
-                Node::Inner(n) => {
-                    let mut i = 0;
-                    while i + 1 < n.children.len() && r >= n.counts[i] {
-                        r -= n.counts[i];
-                        i += 1;
-                    }
-                    it.stack.push((n, i));
-                    node = &n.children[i];
-                }
-            }
+        match &self.repr {
+            Repr::Listpack(p) => Iter(IterKind::Packed(p.iter_from(rank, reverse))),
+            Repr::Skiplist(t) => Iter(IterKind::Tree(t.iter_from(rank, reverse))),
         }
     }
 
@@ -1233,8 +1621,8 @@ impl ZSet {
         if range.is_empty() || self.is_empty() {
             return None;
         }
-        let r = self.partition(|s, _| !range.gte_min(s));
-        let (_, s) = self.id_at(r)?;
+        let r = self.partition(|k| !range.gte_min(k.score));
+        let (_, s) = self.get_by_rank(r)?;
         range.lte_max(s).then_some(r)
     }
 
@@ -1243,8 +1631,8 @@ impl ZSet {
         if range.is_empty() || self.is_empty() {
             return None;
         }
-        let r = self.partition(|s, _| range.lte_max(s)).checked_sub(1)?;
-        let (_, s) = self.id_at(r)?;
+        let r = self.partition(|k| range.lte_max(k.score)).checked_sub(1)?;
+        let (_, s) = self.get_by_rank(r)?;
         range.gte_min(s).then_some(r)
     }
 
@@ -1294,13 +1682,9 @@ impl ZSet {
 
     /// ZREMRANGEBYSCORE; returns the number removed.
     pub fn remove_range_by_score(&mut self, range: &ScoreRange) -> usize {
-        let lo = self.partition(|s, _| !range.gte_min(s));
-        let hi = self.partition(|s, _| range.lte_max(s));
-        if hi > lo {
-            self.remove_ranks(lo, hi)
-        } else {
-            0
-        }
+        let lo = self.partition(|k| !range.gte_min(k.score));
+        let hi = self.partition(|k| range.lte_max(k.score));
+        self.remove_ranks(lo, hi)
     }
 
     /// ZREMRANGEBYRANK with normalised inclusive ranks (see [`normalize_rank_range`]).
@@ -1327,10 +1711,10 @@ impl ZSet {
         if !self.may_hold_lex(range) {
             return None;
         }
-        let r = if self.listpack {
+        let r = if self.is_listpack() {
             self.iter().position(|(m, _)| range.gte_min(m))?
         } else {
-            self.partition(|_, id| !range.gte_min(self.member_of(id)))
+            self.partition(|k| !range.gte_min(k.member()))
         };
         let (m, _) = self.get_by_rank(r)?;
         range.lte_max(m).then_some(r)
@@ -1341,10 +1725,10 @@ impl ZSet {
         if !self.may_hold_lex(range) {
             return None;
         }
-        let r = if self.listpack {
+        let r = if self.is_listpack() {
             self.len() - 1 - self.iter_from(self.len() - 1, true).position(|(m, _)| range.lte_max(m))?
         } else {
-            self.partition(|_, id| range.lte_max(self.member_of(id))).checked_sub(1)?
+            self.partition(|k| range.lte_max(k.member())).checked_sub(1)?
         };
         let (m, _) = self.get_by_rank(r)?;
         range.gte_min(m).then_some(r)
@@ -1353,7 +1737,7 @@ impl ZSet {
     /// ZLEXCOUNT.
     pub fn lex_count(&self, range: &LexRange) -> usize {
         let Some(first) = self.first_in_lex_range(range) else { return 0 };
-        if self.listpack {
+        if self.is_listpack() {
             return self.iter_from(first, false).take_while(|(m, _)| range.lte_max(m)).count();
         }
         let mut count = self.len() - first;
@@ -1385,10 +1769,10 @@ impl ZSet {
 
     /// ZREMRANGEBYLEX; returns the number removed.
     pub fn remove_range_by_lex(&mut self, range: &LexRange) -> usize {
-        let start = if self.listpack {
+        let start = if self.is_listpack() {
             self.first_in_lex_range(range)
         } else {
-            Some(self.partition(|_, id| !range.gte_min(self.member_of(id))))
+            Some(self.partition(|k| !range.gte_min(k.member())))
         };
         let Some(lo) = start else { return 0 };
         let n = self.iter_from(lo, false).take_while(|(m, _)| range.lte_max(m)).count();
@@ -1399,23 +1783,1686 @@ impl ZSet {
 
     /// Heap bytes owned by the set (capacity-based; the allocator's own overhead not included).
     pub fn heap_size(&self) -> usize {
-        fn tree(n: &Node) -> usize {
+        match &self.repr {
+            Repr::Listpack(p) => p.buf.capacity(),
+            Repr::Skiplist(t) => std::mem::size_of::<Tree>() + t.heap_size(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::{BTreeSet, HashMap};
+
+    /// Deterministic xorshift64* generator.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    /// Total order key for the model: scores compared like Redis (-0 == 0), then bytes.
+    #[derive(Clone, PartialEq)]
+    struct Key(f64, Vec<u8>);
+    impl Eq for Key {}
+    impl PartialOrd for Key {
+        fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+            Some(self.cmp(o))
+        }
+    }
+    impl Ord for Key {
+        fn cmp(&self, o: &Self) -> Ordering {
+            self.0.partial_cmp(&o.0).unwrap_or(Ordering::Equal).then_with(|| self.1.cmp(&o.1))
+        }
+    }
+
+    #[derive(Default)]
+    struct Model {
+        order: BTreeSet<Key>,
+        scores: HashMap<Vec<u8>, f64>,
+    }
+    impl Model {
+        fn insert(&mut self, m: &[u8], s: f64) {
+            if let Some(old) = self.scores.insert(m.to_vec(), s) {
+                self.order.remove(&Key(old, m.to_vec()));
+            }
+            self.order.insert(Key(s, m.to_vec()));
+        }
+        fn remove(&mut self, m: &[u8]) -> Option<f64> {
+            let old = self.scores.remove(m)?;
+            self.order.remove(&Key(old, m.to_vec()));
+            Some(old)
+        }
+        fn sorted(&self) -> Vec<(Vec<u8>, f64)> {
+            self.order.iter().map(|k| (k.1.clone(), k.0)).collect()
+        }
+    }
+
+    fn check_tree(z: &ZSet) {
+        fn walk(t: &Tree, n: &Node, depth: usize, leaf_depth: &mut Option<usize>, is_root: bool) -> usize {
             match n {
-                Node::Leaf(l) => std::mem::size_of::<Leaf>() + l.scores.capacity() * 8 + l.ids.capacity() * 4,
+                Node::Leaf(l) => {
+                    assert_eq!(l.scores.len(), l.ids.len());
+                    assert!(l.ids.len() <= LEAF_MAX);
+                    assert!(is_root || !l.ids.is_empty());
+                    for (s, id) in l.scores.iter().zip(&l.ids) {
+                        assert!(t.slots[*id].score == *s);
+                    }
+                    match leaf_depth {
+                        Some(d) => assert_eq!(*d, depth, "leaves at different depths"),
+                        None => *leaf_depth = Some(depth),
+                    }
+                    l.ids.len()
+                }
                 Node::Inner(i) => {
-                    std::mem::size_of::<Inner>()
-                        + i.children.capacity() * std::mem::size_of::<Node>()
-                        + i.counts.capacity() * 8
-                        + i.last_scores.capacity() * 8
-                        + i.last_ids.capacity() * 4
-                        + i.children.iter().map(tree).sum::<usize>()
+                    assert!(i.children.len() <= INNER_MAX);
+                    assert!(!is_root || i.children.len() >= 2);
+                    let mut total = 0;
+                    for (k, c) in i.children.iter().enumerate() {
+                        let cnt = walk(t, c, depth + 1, leaf_depth, false);
+                        assert_eq!(cnt, i.counts[k]);
+                        let (s, id) = c.last_key();
+                        assert!(s == i.last_scores[k] && id == i.last_ids[k]);
+                        total += cnt;
+                    }
+                    assert_eq!(total, i.total);
+                    total
                 }
             }
         }
-        self.slots.capacity() * std::mem::size_of::<Slot>()
-            + self.slots.iter().map(|s| s.member.heap_bytes()).sum::<usize>()
-            + self.free.capacity() * 4
-            + self.index.table.capacity() * 8
-            + tree(&self.root)
+        match &z.repr {
+            Repr::Skiplist(t) => {
+                let mut d = None;
+                let n = walk(t, &t.root, 0, &mut d, true);
+                assert_eq!(n, z.len());
+                if t.index.active() {
+                    assert_eq!(t.index.len, z.len());
+                } else {
+                    assert!(z.len() <= INDEX_MIN);
+                }
+                assert_eq!(t.slots.iter_live().count(), z.len());
+            }
+            Repr::Listpack(p) => assert_eq!(p.entries().count(), p.len),
+        }
+        // Sorted, and every member findable.
+        let all: Vec<_> = z.iter().collect();
+        assert_eq!(all.len(), z.len());
+        for w in all.windows(2) {
+            let (a, b) = (&w[0], &w[1]);
+            assert!(a.1 < b.1 || (a.1 == b.1 && a.0 < b.0), "out of order");
+        }
+        for (m, s) in &all {
+            assert!(z.score(m) == Some(*s));
+        }
     }
+
+    fn tree_depth(z: &ZSet) -> usize {
+        let Repr::Skiplist(t) = &z.repr else { return 0 };
+        let mut d = 1;
+        let mut n = &t.root;
+        while let Node::Inner(i) = n {
+            d += 1;
+            n = &i.children[0];
+        }
+        d
+    }
+
+    fn same(z: &ZSet, model: &Model) {
+        let got: Vec<(Vec<u8>, f64)> = z.iter().map(|(m, s)| (m.to_vec(), s)).collect();
+        let want = model.sorted();
+        assert_eq!(got.len(), want.len());
+        for (g, w) in got.iter().zip(&want) {
+            assert!(g.0 == w.0 && g.1 == w.1, "{:?} vs {:?}", g, w);
+        }
+        let rev: Vec<Vec<u8>> = z.iter_from(z.len().wrapping_sub(1), true).map(|(m, _)| m.to_vec()).collect();
+        let mut want_rev: Vec<Vec<u8>> = want.iter().map(|(m, _)| m.clone()).collect();
+        want_rev.reverse();
+        assert_eq!(rev, want_rev);
+    }
+
+    const SCORES: [f64; 12] = [0.0, -0.0, 1.0, -1.0, 2.5, 3.0, 1e10, -7.25, f64::INFINITY, f64::NEG_INFINITY, 0.1, 42.0];
+
+    fn member(rng: &mut Rng, pool: usize) -> Vec<u8> {
+        let i = rng.below(pool);
+        let mut m = format!("m{i:05}").into_bytes();
+        if i % 7 == 0 {
+            m.extend(std::iter::repeat(b'x').take(30)); // heap-stored members
+        }
+        if i % 13 == 0 {
+            m.extend(std::iter::repeat(b'y').take(200)); // two-byte length prefixes when packed
+        }
+        if i % 11 == 0 {
+            m.truncate(1); // short ones sharing prefixes
+            m.push((i % 256) as u8);
+        }
+        m
+    }
+
+    fn random_score_range(rng: &mut Rng) -> ScoreRange {
+        let pick = |rng: &mut Rng| SCORES[rng.below(SCORES.len())] + if rng.below(3) == 0 { 0.5 } else { 0.0 };
+        ScoreRange { min: pick(rng), max: pick(rng), min_exclusive: rng.below(2) == 0, max_exclusive: rng.below(2) == 0 }
+    }
+
+    fn model_score_range(model: &Model, r: &ScoreRange, reverse: bool, offset: i64, limit: i64) -> Vec<(Vec<u8>, f64)> {
+        let v = model.sorted();
+        if offset < 0 || r.is_empty() {
+            return vec![];
+        }
+        let mut idx: Vec<usize> = (0..v.len()).collect();
+        if reverse {
+            idx.reverse();
+        }
+        let start = idx.iter().position(|&i| r.contains(v[i].1));
+        let Some(start) = start else { return vec![] };
+        let limit = if limit < 0 { usize::MAX } else { limit as usize };
+        idx[start..]
+            .iter()
+            .skip(offset as usize)
+            .take(limit)
+            .take_while(|&&i| r.contains(v[i].1))
+            .map(|&i| v[i].clone())
+            .collect()
+    }
+
+    #[test]
+    fn randomized_against_model() {
+        randomized_against_model_with(ZSetLimits::default());
+    }
+
+    #[test]
+    fn randomized_against_model_listpack_only() {
+        // Huge listpack limits: every set stays in the packed encoding.
+        randomized_against_model_with(ZSetLimits { max_listpack_entries: 1 << 20, max_listpack_value: 1 << 20 });
+    }
+
+    fn randomized_against_model_with(limits: ZSetLimits) {
+        let packed_only = limits.max_listpack_entries > 100_000;
+        for seed in 1..=4u64 {
+            let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ seed);
+            let mut z = ZSet::new();
+            let mut model = Model::default();
+            let pool = [50, 300, 2000, 5000][seed as usize - 1];
+            let mut max_len = 0;
+            for step in 0..8000 {
+                max_len = max_len.max(z.len());
+                let mut op = rng.below(20);
+                if (13..=16).contains(&op) && seed >= 3 && rng.below(10) != 0 {
+                    op = 0; // keep the big sets big: range deletions are rare there
+                }
+                match op {
+                    0..=8 => {
+                        let m = member(&mut rng, pool);
+                        let s = if rng.below(2) == 0 {
+                            SCORES[rng.below(SCORES.len())]
+                        } else {
+                            (rng.below(2000) as f64 - 1000.0) / 8.0
+                        };
+                        let before = model.scores.get(&m).copied();
+                        let r = z.insert(&m, s, limits);
+                        match before {
+                            None => assert_eq!(r, Inserted::Added),
+                            Some(o) if o == s => assert_eq!(r, Inserted::Unchanged),
+                            Some(o) => assert_eq!(r, Inserted::Updated { old: o }),
+                        }
+                        if before != Some(s) {
+                            model.insert(&m, s);
+                        }
+                    }
+                    9..=11 => {
+                        let m = member(&mut rng, pool);
+                        assert_eq!(z.remove(&m).is_some(), model.remove(&m).is_some());
+                    }
+                    12 => {
+                        let m = member(&mut rng, pool);
+                        let by = SCORES[rng.below(SCORES.len())];
+                        let want = match model.scores.get(&m) {
+                            Some(c) => c + by,
+                            None => by,
+                        };
+                        let got = z.incr_by(&m, by, limits);
+                        if want.is_nan() {
+                            assert_eq!(got, None);
+                        } else {
+                            assert!(got == Some(want));
+                            if model.scores.get(&m) != Some(&want) {
+                                model.insert(&m, want);
+                            }
+                        }
+                    }
+                    13 => {
+                        let a = rng.below(40) as i64 - 20;
+                        let b = a + rng.below(30) as i64;
+                        if let Some((s, e)) = normalize_rank_range(a, b, z.len()) {
+                            let want: Vec<Vec<u8>> = model.sorted()[s..=e].iter().map(|x| x.0.clone()).collect();
+                            assert_eq!(z.remove_range_by_rank(s, e), want.len());
+                            for m in want {
+                                model.remove(&m);
+                            }
+                        }
+                    }
+                    14 => {
+                        let r = random_score_range(&mut rng);
+                        let want: Vec<Vec<u8>> =
+                            model.sorted().into_iter().filter(|x| r.contains(x.1)).map(|x| x.0).collect();
+                        assert_eq!(z.remove_range_by_score(&r), want.len());
+                        for m in want {
+                            model.remove(&m);
+                        }
+                    }
+                    15 => {
+                        let want = model.sorted().first().cloned();
+                        let got = z.pop_first();
+                        assert_eq!(got.as_ref().map(|x| &x.0), want.as_ref().map(|x| &x.0));
+                        if let Some((m, _)) = want {
+                            model.remove(&m);
+                        }
+                    }
+                    16 => {
+                        let want = model.sorted().last().cloned();
+                        let got = z.pop_last();
+                        assert_eq!(got.as_ref().map(|x| &x.0), want.as_ref().map(|x| &x.0));
+                        if let Some((m, _)) = want {
+                            model.remove(&m);
+                        }
+                    }
+                    _ => {
+                        // Queries.
+                        let sorted = model.sorted();
+                        assert_eq!(z.len(), sorted.len());
+                        for _ in 0..5 {
+                            let m = member(&mut rng, pool);
+                            let want = sorted.iter().position(|x| x.0 == m);
+                            assert_eq!(z.rank(&m), want);
+                            assert_eq!(z.rev_rank(&m), want.map(|r| sorted.len() - 1 - r));
+                            assert!(z.score(&m) == model.scores.get(&m).copied());
+                        }
+                        if !sorted.is_empty() {
+                            let r = rng.below(sorted.len());
+                            let (m, s) = z.get_by_rank(r).map(|(m, s)| (m.to_vec(), s)).unwrap_or_default();
+                            assert!(m == sorted[r].0 && s == sorted[r].1);
+                            let k = rng.below(50);
+                            let fw: Vec<Vec<u8>> = z.iter_from(r, false).take(k).map(|x| x.0.to_vec()).collect();
+                            let want: Vec<Vec<u8>> = sorted[r..].iter().take(k).map(|x| x.0.clone()).collect();
+                            assert_eq!(fw, want);
+                            let bw: Vec<Vec<u8>> = z.iter_from(r, true).take(k).map(|x| x.0.to_vec()).collect();
+                            let want: Vec<Vec<u8>> = sorted[..=r].iter().rev().take(k).map(|x| x.0.clone()).collect();
+                            assert_eq!(bw, want);
+                        }
+                        for _ in 0..3 {
+                            let r = random_score_range(&mut rng);
+                            let want = sorted.iter().filter(|x| r.contains(x.1)).count();
+                            assert_eq!(z.count_in_range(&r), want);
+                            let first = sorted.iter().position(|x| r.contains(x.1));
+                            assert_eq!(z.first_in_range(&r), first.filter(|_| !r.is_empty()));
+                            let last = sorted.iter().rposition(|x| r.contains(x.1));
+                            assert_eq!(z.last_in_range(&r), last.filter(|_| !r.is_empty()));
+                            let reverse = rng.below(2) == 0;
+                            let offset = rng.below(6) as i64 - 1;
+                            let limit = rng.below(8) as i64 - 2;
+                            let got: Vec<(Vec<u8>, f64)> =
+                                z.range_by_score(&r, reverse, offset, limit).map(|(m, s)| (m.to_vec(), s)).collect();
+                            assert_eq!(got, model_score_range(&model, &r, reverse, offset, limit));
+                        }
+                    }
+                }
+                if step % 500 == 0 {
+                    check_tree(&z);
+                    same(&z, &model);
+                }
+            }
+            check_tree(&z);
+            same(&z, &model);
+            if seed >= 3 {
+                assert!(max_len > 500, "seed {seed} only reached {max_len} members");
+            }
+            assert!(if packed_only { z.is_listpack() } else { !z.is_listpack() || z.len() <= 128 });
+        }
+    }
+
+    fn random_lex_range(rng: &mut Rng, pool: usize) -> LexRange {
+        let b = |rng: &mut Rng| match rng.below(10) {
+            0 => LexBound::NegInf,
+            1 => LexBound::PosInf,
+            _ => {
+                let mut v = member(rng, pool);
+                if rng.below(3) == 0 {
+                    v.pop();
+                }
+                LexBound::Member { value: v, exclusive: rng.below(2) == 0 }
+            }
+        };
+        LexRange { min: b(rng), max: b(rng) }
+    }
+
+    #[test]
+    fn randomized_lex_against_model() {
+        // Lex ranges are defined for sets whose scores are all equal.
+        for (seed, limits) in [(7u64, ZSetLimits::default()), (8, ZSetLimits { max_listpack_entries: 0, max_listpack_value: 0 })] {
+            let mut rng = Rng(0x1234_5678_9abc_def0 ^ seed);
+            let mut z = ZSet::for_first_member(1, limits);
+            let mut model = Model::default();
+            let pool = 400;
+            for step in 0..5000 {
+                match rng.below(10) {
+                    0..=4 => {
+                        let m = member(&mut rng, pool);
+                        z.insert(&m, 5.0, limits);
+                        model.insert(&m, 5.0);
+                    }
+                    5 => {
+                        let m = member(&mut rng, pool);
+                        assert_eq!(z.remove(&m).is_some(), model.remove(&m).is_some());
+                    }
+                    6 => {
+                        let r = random_lex_range(&mut rng, pool);
+                        let want: Vec<Vec<u8>> = model
+                            .sorted()
+                            .into_iter()
+                            .filter(|x| r.gte_min(&x.0) && r.lte_max(&x.0))
+                            .map(|x| x.0)
+                            .collect();
+                        assert_eq!(z.remove_range_by_lex(&r), want.len(), "{r:?}");
+                        for m in want {
+                            model.remove(&m);
+                        }
+                    }
+                    _ => {
+                        let sorted = model.sorted();
+                        for _ in 0..3 {
+                            let r = random_lex_range(&mut rng, pool);
+                            let inr = |m: &[u8]| r.gte_min(m) && r.lte_max(m) && !r.is_empty();
+                            assert_eq!(z.lex_count(&r), sorted.iter().filter(|x| inr(&x.0)).count(), "{r:?}");
+                            assert_eq!(z.first_in_lex_range(&r), sorted.iter().position(|x| inr(&x.0)));
+                            assert_eq!(z.last_in_lex_range(&r), sorted.iter().rposition(|x| inr(&x.0)));
+                            let reverse = rng.below(2) == 0;
+                            let offset = rng.below(5) as i64 - 1;
+                            let limit = rng.below(7) as i64 - 2;
+                            let got: Vec<Vec<u8>> =
+                                z.range_by_lex(&r, reverse, offset, limit).map(|(m, _)| m.to_vec()).collect();
+                            let mut all: Vec<Vec<u8>> = sorted.iter().filter(|x| inr(&x.0)).map(|x| x.0.clone()).collect();
+                            if reverse {
+                                all.reverse();
+                            }
+                            let want: Vec<Vec<u8>> = if offset < 0 {
+                                vec![]
+                            } else {
+                                all.into_iter()
+                                    .skip(offset as usize)
+                                    .take(if limit < 0 { usize::MAX } else { limit as usize })
+                                    .collect()
+                            };
+                            assert_eq!(got, want, "{r:?} rev={reverse} off={offset} lim={limit}");
+                        }
+                    }
+                }
+                if step % 500 == 0 {
+                    check_tree(&z);
+                    same(&z, &model);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn large_set_range_deletions_keep_tree_balanced() {
+        let limits = ZSetLimits::default();
+        let mut rng = Rng(42);
+        let mut z = ZSet::new();
+        let mut model = Model::default();
+        for i in 0..60_000u32 {
+            let m = format!("k{}", (i as u64 * 2_654_435_761) % 1_000_003).into_bytes();
+            let s = (rng.below(1000) as f64) / 4.0;
+            z.insert(&m, s, limits);
+            model.insert(&m, s);
+        }
+        check_tree(&z);
+        same(&z, &model);
+        assert!(tree_depth(&z) >= 3, "the test should exercise inner levels");
+        for round in 0..60 {
+            match round % 3 {
+                0 => {
+                    let s = rng.below(z.len().max(1));
+                    let e = (s + rng.below(3000)).min(z.len().saturating_sub(1));
+                    let want: Vec<Vec<u8>> = model.sorted()[s..=e].iter().map(|x| x.0.clone()).collect();
+                    assert_eq!(z.remove_range_by_rank(s, e), want.len());
+                    want.iter().for_each(|m| {
+                        model.remove(m);
+                    });
+                }
+                1 => {
+                    let a = rng.below(1000) as f64 / 4.0;
+                    let r = ScoreRange { min: a, max: a + 3.0, min_exclusive: false, max_exclusive: true };
+                    let want: Vec<Vec<u8>> = model.sorted().into_iter().filter(|x| r.contains(x.1)).map(|x| x.0).collect();
+                    assert_eq!(z.remove_range_by_score(&r), want.len());
+                    want.iter().for_each(|m| {
+                        model.remove(m);
+                    });
+                }
+                _ => {
+                    for _ in 0..500 {
+                        let m = format!("k{}", rng.below(1_000_003)).into_bytes();
+                        let s = (rng.below(1000) as f64) / 4.0;
+                        z.insert(&m, s, limits);
+                        model.insert(&m, s);
+                    }
+                }
+            }
+            check_tree(&z);
+        }
+        same(&z, &model);
+        // Ranks of everything.
+        for (i, (m, _)) in model.sorted().iter().enumerate().step_by(97) {
+            assert_eq!(z.rank(m), Some(i));
+        }
+        let n = z.len();
+        assert_eq!(z.remove_range_by_rank(0, n - 1), n);
+        assert!(z.is_empty());
+        check_tree(&z);
+    }
+
+    /// A tiny command interpreter over `ZSet`, replying in the same rendering as REDIS_SCRIPT.
+    fn run(db: &mut HashMap<String, ZSet>, line: &str) -> String {
+        use super::super::float::{format_score, parse_score};
+        let limits = ZSetLimits::default();
+        let a: Vec<&str> = line.split(' ').collect();
+        let key = a.get(1).copied().unwrap_or("");
+        let int = |s: &str| s.parse::<i64>().unwrap_or(0);
+        let list = |items: Vec<String>| format!("[{}]", items.join(","));
+        let emit = |it: &mut dyn Iterator<Item = (&[u8], f64)>, with: bool| {
+            let mut out = Vec::new();
+            for (m, s) in it {
+                out.push(String::from_utf8_lossy(m).into_owned());
+                if with {
+                    out.push(format_score(s));
+                }
+            }
+            list(out)
+        };
+        let opts = |from: usize| {
+            let mut with = false;
+            let (mut off, mut lim) = (0i64, -1i64);
+            let mut i = from;
+            while i < a.len() {
+                if a[i] == "WITHSCORES" {
+                    with = true;
+                    i += 1;
+                } else {
+                    off = int(a[i + 1]);
+                    lim = int(a[i + 2]);
+                    i += 3;
+                }
+            }
+            (with, off, lim)
+        };
+        let reply = match a[0] {
+            "ZADD" | "ZINCRBY" => {
+                let Some(score) = parse_score(a[2].as_bytes()) else { return "-ERR value is not a valid float".into() };
+                let m = a[3].as_bytes();
+                let z = db.entry(key.to_string()).or_insert_with(|| ZSet::for_first_member(m.len(), limits));
+                if a[0] == "ZADD" {
+                    return if z.insert(m, score, limits) == Inserted::Added { ":1".into() } else { ":0".into() };
+                }
+                match z.incr_by(m, score, limits) {
+                    Some(v) => format!("${}", format_score(v)),
+                    None => "-ERR resulting score is not a number (NaN)".into(),
+                }
+            }
+            "ZREM" => {
+                let r = db.get_mut(key).and_then(|z| z.remove(a[2].as_bytes()));
+                format!(":{}", r.is_some() as i32)
+            }
+            "ZSCORE" => match db.get(key).and_then(|z| z.score(a[2].as_bytes())) {
+                Some(s) => format!("${}", format_score(s)),
+                None => "$-1".into(),
+            },
+            "ZRANK" | "ZREVRANK" => {
+                let r = db.get(key).and_then(|z| if a[0] == "ZRANK" { z.rank(a[2].as_bytes()) } else { z.rev_rank(a[2].as_bytes()) });
+                r.map_or("$-1".into(), |r| format!(":{r}"))
+            }
+            "ZCARD" => format!(":{}", db.get(key).map_or(0, |z| z.len())),
+            "ZCOUNT" | "ZRANGEBYSCORE" | "ZREVRANGEBYSCORE" | "ZREMRANGEBYSCORE" => {
+                let rev = a[0] == "ZREVRANGEBYSCORE";
+                let (min, max) = if rev { (a[3], a[2]) } else { (a[2], a[3]) };
+                let r = match ScoreRange::parse(min.as_bytes(), max.as_bytes()) {
+                    Ok(r) => r,
+                    Err(e) => return format!("-{e}"),
+                };
+                let Some(z) = db.get_mut(key) else {
+                    return if a[0].starts_with("ZCOUNT") || a[0].starts_with("ZREM") { ":0".into() } else { "[]".into() };
+                };
+                match a[0] {
+                    "ZCOUNT" => format!(":{}", z.count_in_range(&r)),
+                    "ZREMRANGEBYSCORE" => format!(":{}", z.remove_range_by_score(&r)),
+                    _ => {
+                        let (with, off, lim) = opts(4);
+                        emit(&mut z.range_by_score(&r, rev, off, lim), with)
+                    }
+                }
+            }
+            "ZLEXCOUNT" | "ZRANGEBYLEX" | "ZREVRANGEBYLEX" | "ZREMRANGEBYLEX" => {
+                let rev = a[0] == "ZREVRANGEBYLEX";
+                let (min, max) = if rev { (a[3], a[2]) } else { (a[2], a[3]) };
+                let r = match LexRange::parse(min.as_bytes(), max.as_bytes()) {
+                    Ok(r) => r,
+                    Err(e) => return format!("-{e}"),
+                };
+                let Some(z) = db.get_mut(key) else {
+                    return if a[0] == "ZLEXCOUNT" || a[0].starts_with("ZREM") { ":0".into() } else { "[]".into() };
+                };
+                match a[0] {
+                    "ZLEXCOUNT" => format!(":{}", z.lex_count(&r)),
+                    "ZREMRANGEBYLEX" => format!(":{}", z.remove_range_by_lex(&r)),
+                    _ => {
+                        let (_, off, lim) = opts(4);
+                        emit(&mut z.range_by_lex(&r, rev, off, lim), false)
+                    }
+                }
+            }
+            "ZRANGE" | "ZREVRANGE" => {
+                let Some(z) = db.get(key) else { return "[]".into() };
+                let (with, _, _) = opts(4);
+                match normalize_rank_range(int(a[2]), int(a[3]), z.len()) {
+                    None => "[]".into(),
+                    Some((s, e)) if a[0] == "ZRANGE" => emit(&mut z.range_by_rank(s, e, false), with),
+                    Some((s, e)) => emit(&mut z.range_by_rank(z.len() - 1 - e, z.len() - 1 - s, true), with),
+                }
+            }
+            "ZREMRANGEBYRANK" => {
+                let Some(z) = db.get_mut(key) else { return ":0".into() };
+                match normalize_rank_range(int(a[2]), int(a[3]), z.len()) {
+                    None => ":0".into(),
+                    Some((s, e)) => format!(":{}", z.remove_range_by_rank(s, e)),
+                }
+            }
+            "ZPOPMIN" | "ZPOPMAX" => {
+                let Some(z) = db.get_mut(key) else { return "[]".into() };
+                let p = if a[0] == "ZPOPMIN" { z.pop_first() } else { z.pop_last() };
+                p.map_or("[]".into(), |(m, s)| list(vec![String::from_utf8_lossy(&m).into_owned(), format_score(s)]))
+            }
+            "OBJECT" => db.get(a[2]).map_or("$-1".into(), |z| format!("${}", z.encoding_name())),
+            other => panic!("script command {other} not modelled"),
+        };
+        if db.get(key).is_some_and(|z| z.is_empty()) {
+            db.remove(key);
+        }
+        reply
+    }
+
+    #[test]
+    fn replays_redis_script() {
+        let mut db = HashMap::new();
+        for (i, &(line, want)) in REDIS_SCRIPT.iter().enumerate() {
+            assert_eq!(run(&mut db, line), want, "line {i}: {line}");
+        }
+        for z in db.values() {
+            check_tree(z);
+        }
+    }
+
+    #[test]
+    fn encoding_transitions_match_redis() {
+        let limits = ZSetLimits::default();
+        // 128 members stay a listpack, the 129th converts; shrinking does not convert back.
+        let mut z = ZSet::for_first_member(2, limits);
+        for i in 0..128 {
+            z.insert(format!("m{i}").as_bytes(), i as f64, limits);
+        }
+        assert_eq!(z.encoding_name(), "listpack");
+        assert_eq!(z.insert(b"m1", 1.0, limits), Inserted::Unchanged);
+        assert_eq!(z.encoding_name(), "listpack");
+        z.insert(b"new", 1.0, limits);
+        assert_eq!(z.encoding_name(), "skiplist");
+        z.remove(b"new");
+        assert_eq!(z.remove_range_by_rank(0, 100), 101);
+        assert_eq!((z.len(), z.encoding_name()), (27, "skiplist"));
+        // A 64-byte member fits, 65 does not, also as the first member.
+        let mut z = ZSet::for_first_member(64, limits);
+        z.insert(&[b'x'; 64], 1.0, limits);
+        assert_eq!(z.encoding_name(), "listpack");
+        z.insert(&[b'y'; 65], 1.0, limits);
+        assert_eq!(z.encoding_name(), "skiplist");
+        assert_eq!(ZSet::for_first_member(65, limits).encoding_name(), "skiplist");
+        assert_eq!(ZSet::for_first_member(1, ZSetLimits { max_listpack_entries: 0, ..limits }).encoding_name(), "skiplist");
+    }
+
+    #[test]
+    fn negative_zero_scores_match_redis() {
+        use super::super::float::format_score;
+        let limits = ZSetLimits::default();
+        // Listpack: ZADD e -0 a; ZSCORE e a -> "0".
+        let mut z = ZSet::for_first_member(1, limits);
+        z.insert(b"a", -0.0, limits);
+        z.insert(b"b", 0.0, limits);
+        assert_eq!(format_score(z.score(b"a").unwrap_or(f64::NAN)), "0");
+        for i in 0..200 {
+            z.insert(format!("n{i}").as_bytes(), i as f64, limits);
+        }
+        // Skiplist: ZADD e -0 c -> 1; ZSCORE -> "-0"; ZINCRBY e -0 c -> "-0"; ZSCORE -> "-0".
+        assert_eq!(z.encoding_name(), "skiplist");
+        assert_eq!(z.insert(b"c", -0.0, limits), Inserted::Added);
+        assert_eq!(format_score(z.score(b"c").unwrap_or(f64::NAN)), "-0");
+        assert_eq!(z.incr_by(b"c", -0.0, limits).map(format_score).as_deref(), Some("-0"));
+        assert_eq!(format_score(z.score(b"c").unwrap_or(f64::NAN)), "-0");
+        // ZINCRBY k4 -0 a on a missing key replies "-0" but stores 0 in a listpack.
+        let mut k4 = ZSet::for_first_member(1, limits);
+        assert_eq!(k4.incr_by(b"a", -0.0, limits).map(format_score).as_deref(), Some("-0"));
+        assert_eq!(format_score(k4.score(b"a").unwrap_or(f64::NAN)), "0");
+        // ZRANGESTORE dst e 0 2 -> listpack dst where c scores "0".
+        let mut dst = ZSet::for_length(3, limits);
+        for (m, s) in z.range_by_rank(0, 2, false) {
+            dst.insert(m, s, limits);
+        }
+        assert_eq!(dst.encoding_name(), "listpack");
+        assert_eq!(format_score(dst.score(b"c").unwrap_or(f64::NAN)), "0");
+        // ZUNIONSTORE u 1 e3 (e3 a skiplist holding c at -0) -> listpack u, ZSCORE u c -> "0".
+        let mut u = ZSet::new_skiplist();
+        u.insert(b"c", -0.0, limits);
+        assert!(u.convert_to_listpack_if_fits(limits));
+        assert_eq!((u.encoding_name(), format_score(u.score(b"c").unwrap_or(f64::NAN)).as_str()), ("listpack", "0"));
+    }
+
+    type RangeCase = (&'static [u8], &'static [u8], Result<usize, &'static str>);
+
+    #[test]
+    fn score_range_parsing_matches_redis() {
+        // ZCOUNT r <min> <max> on redis-server 7.0.15 with r = {-inf, 0, 1, 2, 3, inf}.
+        let cases: &[RangeCase] = &[
+            (b"(", b"5", Ok(3)),
+            (b"", b"5", Ok(4)),
+            (b" 1", b"5", Ok(3)),
+            (b"\t2", b"5", Ok(2)),
+            (b"1 ", b"5", Err(ERR_MIN_MAX_NOT_FLOAT)),
+            (b"1\x00x", b"5", Ok(3)),
+            (b"1e400", b"inf", Ok(1)),
+            (b"(1e400", b"inf", Ok(0)),
+            (b"-1e400", b"1e400", Ok(6)),
+            (b"nan", b"5", Err(ERR_MIN_MAX_NOT_FLOAT)),
+            (b"(nan", b"5", Err(ERR_MIN_MAX_NOT_FLOAT)),
+            (b"abc", b"5", Err(ERR_MIN_MAX_NOT_FLOAT)),
+            (b"((1", b"5", Err(ERR_MIN_MAX_NOT_FLOAT)),
+            (b"[1", b"5", Err(ERR_MIN_MAX_NOT_FLOAT)),
+            (b"0x1", b"0x2", Ok(2)),
+            (b"(1", b"(1", Ok(0)),
+            (b"1", b"1", Ok(1)),
+            (b"2", b"1", Ok(0)),
+            (b"-inf", b"+inf", Ok(6)),
+            (b"(-inf", b"(+inf", Ok(4)),
+            (b"(inf", b"inf", Ok(0)),
+            (b"1e-400", b"1", Ok(2)),
+            (b"1", b"x", Err(ERR_MIN_MAX_NOT_FLOAT)),
+        ];
+        let limits = ZSetLimits::default();
+        let mut z = ZSet::new();
+        for (m, s) in [("m", f64::NEG_INFINITY), ("z0", 0.0), ("a", 1.0), ("b", 2.0), ("c", 3.0), ("i", f64::INFINITY)] {
+            z.insert(m.as_bytes(), s, limits);
+        }
+        for &(min, max, want) in cases {
+            let got = ScoreRange::parse(min, max).map(|r| z.count_in_range(&r));
+            assert_eq!(got, want, "{:?} {:?}", String::from_utf8_lossy(min), String::from_utf8_lossy(max));
+        }
+    }
+
+    #[test]
+    fn lex_range_parsing_matches_redis() {
+        // ZLEXCOUNT r <min> <max> on redis-server 7.0.15, r = listpack {m:-inf z0:0 a:1 b:2 c:3 i:inf}
+        // (mixed scores: the answers follow the listpack's linear scan).
+        let cases: &[RangeCase] = &[
+            (b"-", b"+", Ok(6)),
+            (b"+", b"-", Ok(0)),
+            (b"-", b"-", Ok(0)),
+            (b"[a", b"[c", Ok(0)),
+            (b"(a", b"(c", Ok(0)),
+            (b"a", b"[c", Err(ERR_MIN_MAX_NOT_STRING_RANGE)),
+            (b"", b"[c", Err(ERR_MIN_MAX_NOT_STRING_RANGE)),
+            (b"(", b"[c", Ok(0)),
+            (b"[", b"(z", Ok(1)),
+            (b"-x", b"[c", Err(ERR_MIN_MAX_NOT_STRING_RANGE)),
+            (b"+x", b"[c", Err(ERR_MIN_MAX_NOT_STRING_RANGE)),
+            (b"1", b"[c", Err(ERR_MIN_MAX_NOT_STRING_RANGE)),
+            (b"[a", b"(a", Ok(0)),
+            (b"[a", b"[a", Ok(0)),
+            (b"(a", b"[a", Ok(0)),
+            (b"[b", b"[a", Ok(0)),
+            (b"[a\x00", b"+", Ok(6)),
+        ];
+        let limits = ZSetLimits::default();
+        let mut z = ZSet::new();
+        for (m, s) in [("m", f64::NEG_INFINITY), ("z0", 0.0), ("a", 1.0), ("b", 2.0), ("c", 3.0), ("i", f64::INFINITY)] {
+            z.insert(m.as_bytes(), s, limits);
+        }
+        for &(min, max, want) in cases {
+            let got = LexRange::parse(min, max).map(|r| z.lex_count(&r));
+            assert_eq!(got, want, "{:?} {:?}", String::from_utf8_lossy(min), String::from_utf8_lossy(max));
+        }
+    }
+
+    #[test]
+    fn mixed_score_lex_on_listpack_matches_redis() {
+        // redis-server 7.0.15: ZADD mx 1 c 2 a 3 b 4 d (listpack), then lex queries, which scan
+        // the listpack from its head.
+        let limits = ZSetLimits::default();
+        let build = || {
+            let mut z = ZSet::new();
+            for (s, m) in [(1.0, "c"), (2.0, "a"), (3.0, "b"), (4.0, "d")] {
+                z.insert(m.as_bytes(), s, limits);
+            }
+            z
+        };
+        let z = build();
+        let lex = |a: &[u8], b: &[u8]| LexRange::parse(a, b).unwrap_or(LexRange { min: LexBound::PosInf, max: LexBound::NegInf });
+        assert_eq!(z.lex_count(&lex(b"[b", b"+")), 4);
+        assert_eq!(z.lex_count(&lex(b"-", b"(b")), 0);
+        assert_eq!(z.lex_count(&lex(b"[a", b"[c")), 3);
+        let names = |it: &mut dyn Iterator<Item = (&[u8], f64)>| it.map(|(m, _)| String::from_utf8_lossy(m).into_owned()).collect::<Vec<_>>();
+        assert_eq!(names(&mut z.range_by_lex(&lex(b"[b", b"+"), false, 0, -1)), ["c", "a", "b", "d"]);
+        assert_eq!(names(&mut z.range_by_lex(&lex(b"[b", b"+"), true, 0, -1)), ["d", "b"]);
+        assert!(names(&mut z.range_by_lex(&lex(b"-", b"(c"), true, 0, -1)).is_empty());
+        assert!(names(&mut z.range_by_lex(&lex(b"-", b"(b"), false, 0, -1)).is_empty());
+        let mut z = build();
+        assert_eq!(z.remove_range_by_lex(&lex(b"[b", b"[c")), 3);
+        assert_eq!(names(&mut z.iter()), ["d"]);
+    }
+
+    /// Commands run against redis-server 7.0.15 (default listpack limits, keys start empty) and
+    /// the reply it gave, rendered as `:n`, `$text`, `$-1`, `[a,b]`, `-ERR …`. Generated by a
+    /// seeded script over a small listpack key `lp`, a key `sl` that grows into a skiplist, and a
+    /// same-score key `lex`.
+    const REDIS_SCRIPT: &[(&str, &str)] = &[
+        ("ZSCORE sl m370", "$-1"),
+        ("ZREM sl m272", ":0"),
+        ("ZADD lex 5 m22", ":1"),
+        ("ZREM lp m19", ":0"),
+        ("ZCOUNT sl 1.5 (1", ":0"),
+        ("ZREVRANGEBYLEX lp [m2 [a", "[]"),
+        ("ZADD sl 0.1 m213", ":1"),
+        ("ZADD sl 1e3 m63", ":1"),
+        ("ZADD sl 3 m380", ":1"),
+        ("ZADD sl 2 m390", ":1"),
+        ("ZADD sl -0 m199", ":1"),
+        ("ZADD sl -0 m176", ":1"),
+        ("ZADD sl 7 m102", ":1"),
+        ("ZADD sl -0 m218", ":1"),
+        ("ZADD sl 10 m162", ":1"),
+        ("ZADD sl -inf m109", ":1"),
+        ("ZADD sl 1.5e-5 m208", ":1"),
+        ("ZADD sl 2.5 m104", ":1"),
+        ("ZADD sl 0 m383", ":1"),
+        ("ZADD sl 2.5 m390", ":0"),
+        ("ZADD sl 0 m132", ":1"),
+        ("ZADD sl -7.5 m258", ":1"),
+        ("ZADD sl -0 m395", ":1"),
+        ("ZADD sl -inf m361", ":1"),
+        ("ZADD sl 10 m314", ":1"),
+        ("ZADD sl 1 m169", ":1"),
+        ("ZADD sl -7.5 m334", ":1"),
+        ("ZADD sl -inf m399", ":1"),
+        ("ZADD sl 2.5 m120", ":1"),
+        ("ZADD sl 1e3 m187", ":1"),
+        ("ZADD sl 2 m103", ":1"),
+        ("ZADD sl -0 m252", ":1"),
+        ("ZADD sl -inf m321", ":1"),
+        ("ZADD sl 2 m134", ":1"),
+        ("ZADD sl 10 m319", ":1"),
+        ("ZADD sl -0 m171", ":1"),
+        ("ZADD sl 3 m364", ":1"),
+        ("ZADD sl 1e3 m86", ":1"),
+        ("ZADD sl 0.1 m356", ":1"),
+        ("ZADD sl 7 m67", ":1"),
+        ("ZADD sl -0 m105", ":1"),
+        ("ZADD sl -inf m351", ":1"),
+        ("ZADD sl 1 m50", ":1"),
+        ("ZADD sl -7.5 m88", ":1"),
+        ("ZADD sl 0 m77", ":1"),
+        ("ZADD sl 1e3 m360", ":1"),
+        ("ZADD lp 1 m12", ":1"),
+        ("ZREVRANGE lp 7 -4 WITHSCORES", "[]"),
+        ("ZPOPMIN lex", "[m22,5]"),
+        ("ZREMRANGEBYSCORE sl -1 (inf", ":31"),
+        ("ZADD sl inf m51", ":1"),
+        ("ZRANK lp m11", "$-1"),
+        ("ZCARD lp", ":1"),
+        ("ZADD lp -inf abc", ":1"),
+        ("ZCOUNT lp 2 (-inf", ":0"),
+        ("ZADD lp -7.5 m13", ":1"),
+        ("OBJECT ENCODING lp", "$listpack"),
+        ("ZADD lp 2.5 m31", ":1"),
+        ("ZREVRANGEBYSCORE lp -inf (1 WITHSCORES", "[]"),
+        ("ZCOUNT lp 2 (3", ":1"),
+        ("ZADD sl 0 m62", ":1"),
+        ("ZADD lp 0 m6", ":1"),
+        ("ZRANGEBYSCORE lp 3) +inf WITHSCORES LIMIT 1 5", "-ERR min or max is not a float"),
+        ("ZRANGEBYSCORE lp 1e400 3)", "-ERR min or max is not a float"),
+        ("ZADD lp 2 m19", ":1"),
+        ("ZREM lp m22", ":0"),
+        ("ZINCRBY lp 1 m21", "$1"),
+        ("ZLEXCOUNT lp +x m3", "-ERR min or max not valid string range item"),
+        ("ZLEXCOUNT lp [a [m39", ":2"),
+        ("ZCOUNT lp ( (-0", ":0"),
+        ("ZADD sl inf m130", ":1"),
+        ("ZLEXCOUNT lp (ab (m1", ":1"),
+        ("ZREMRANGEBYRANK lex -5 -4", ":0"),
+        ("ZADD sl -1 m129", ":1"),
+        ("ZRANK sl m222", "$-1"),
+        ("ZADD sl 2 m19", ":1"),
+        ("ZADD sl 7 m62", ":0"),
+        ("ZADD sl 1 m186", ":1"),
+        ("ZADD sl 10 m325", ":1"),
+        ("ZADD sl 2 m258", ":0"),
+        ("ZADD sl 3 m48", ":1"),
+        ("ZADD sl 0 m337", ":1"),
+        ("ZADD sl 10 m13", ":1"),
+        ("ZADD sl 7 m139", ":1"),
+        ("ZADD sl 2.5 m60", ":1"),
+        ("ZADD sl -0 m278", ":1"),
+        ("ZADD sl -7.5 m290", ":1"),
+        ("ZADD sl 2 m108", ":1"),
+        ("ZADD sl -inf m298", ":1"),
+        ("ZADD sl 1 m220", ":1"),
+        ("ZADD sl 1 m306", ":1"),
+        ("ZADD sl 3 m357", ":1"),
+        ("ZADD sl -1 m222", ":1"),
+        ("ZADD sl inf m81", ":1"),
+        ("ZADD sl 7 m118", ":1"),
+        ("ZADD sl 0 m263", ":1"),
+        ("ZADD sl 1 m101", ":1"),
+        ("ZADD sl 10 m274", ":1"),
+        ("ZADD sl -inf m208", ":1"),
+        ("ZADD sl 1e3 m293", ":1"),
+        ("ZADD sl 7 m88", ":0"),
+        ("ZADD sl -7.5 m330", ":1"),
+        ("ZADD sl 1.5e-5 m126", ":1"),
+        ("ZADD sl inf m391", ":1"),
+        ("ZADD sl -1 m141", ":1"),
+        ("ZADD sl -inf m182", ":1"),
+        ("ZADD sl 1e3 m326", ":1"),
+        ("ZADD sl 1 m207", ":1"),
+        ("ZADD sl 10 m389", ":1"),
+        ("ZADD sl -1 m162", ":1"),
+        ("ZADD sl inf m267", ":1"),
+        ("ZADD sl 2.5 m121", ":1"),
+        ("ZADD sl -7.5 m399", ":0"),
+        ("ZADD sl 7 m183", ":1"),
+        ("ZADD sl 2.5 m215", ":1"),
+        ("ZREVRANGE sl 9 9", "[m274]"),
+        ("ZRANK lp m24", "$-1"),
+        ("ZREMRANGEBYRANK lp -2 0", ":0"),
+        ("ZCARD sl", ":48"),
+        ("ZADD lp 7 m5", ":1"),
+        ("ZCARD lex", ":0"),
+        ("ZREVRANGEBYSCORE sl (-inf 1.5 WITHSCORES LIMIT 2 3", "[]"),
+        ("ZADD lex 5 b0", ":1"),
+        ("ZADD lp 1 m27", ":1"),
+        ("ZREVRANGEBYSCORE lp (1 3)", "-ERR min or max is not a float"),
+        ("ZLEXCOUNT lp m3 (m25", "-ERR min or max not valid string range item"),
+        ("ZADD lex 5 m17", ":1"),
+        ("ZADD lp 1 m37", ":1"),
+        ("ZADD lex 5 m37", ":1"),
+        ("ZREMRANGEBYSCORE lp (-inf 3)", "-ERR min or max is not a float"),
+        ("ZADD sl 0.1 m70", ":1"),
+        ("ZREMRANGEBYRANK lex 4 -5", ":0"),
+        ("ZADD sl 10 m168", ":1"),
+        ("ZADD sl 0.1 m358", ":1"),
+        ("ZADD sl -0 m280", ":1"),
+        ("ZADD sl -7.5 m384", ":1"),
+        ("ZADD sl 2.5 m10", ":1"),
+        ("ZADD sl -inf m142", ":1"),
+        ("ZADD sl 10 m71", ":1"),
+        ("ZADD sl -inf m136", ":1"),
+        ("ZADD sl 2 m259", ":1"),
+        ("ZADD sl 7 m131", ":1"),
+        ("ZADD sl 2.5 m280", ":0"),
+        ("ZADD sl 2 m359", ":1"),
+        ("ZADD sl 10 m379", ":1"),
+        ("ZADD sl inf m97", ":1"),
+        ("ZADD sl 2 m66", ":1"),
+        ("ZADD sl 0.1 m354", ":1"),
+        ("ZADD sl 2.5 m129", ":0"),
+        ("ZADD sl 0 m326", ":0"),
+        ("ZADD sl -inf m347", ":1"),
+        ("ZADD sl 1 m216", ":1"),
+        ("ZADD sl inf m215", ":0"),
+        ("ZADD sl 0 m243", ":1"),
+        ("ZADD sl 2 m141", ":0"),
+        ("ZADD sl 3 m184", ":1"),
+        ("ZADD sl 1e3 m177", ":1"),
+        ("ZADD sl -1 m246", ":1"),
+        ("ZADD sl 1.5e-5 m346", ":1"),
+        ("ZADD sl -inf m229", ":1"),
+        ("ZADD sl 1.5e-5 m282", ":1"),
+        ("ZADD sl 0.1 m16", ":1"),
+        ("ZADD sl 0.1 m145", ":1"),
+        ("ZADD sl 2 m196", ":1"),
+        ("ZADD sl 0.1 m253", ":1"),
+        ("ZADD sl 0.1 m184", ":0"),
+        ("ZADD sl inf m248", ":1"),
+        ("ZADD sl -0 m80", ":1"),
+        ("ZADD sl 1 m259", ":0"),
+        ("ZADD sl 3 m282", ":0"),
+        ("ZADD sl -1 m100", ":1"),
+        ("ZADD sl 2 m225", ":1"),
+        ("ZSCORE lp m10", "$-1"),
+        ("ZADD lp -1 ab", ":1"),
+        ("ZREVRANGEBYLEX lp [m39 [a", "[m31,m19,m37,m27,m21,m12,m6,ab,m13,abc]"),
+        ("ZLEXCOUNT lp (m +x", "-ERR min or max not valid string range item"),
+        ("ZREVRANGEBYSCORE lex -1 3) WITHSCORES", "-ERR min or max is not a float"),
+        ("ZRANK lp b", "$-1"),
+        ("ZADD sl -0 m20", ":1"),
+        ("ZADD sl 2 m318", ":1"),
+        ("ZADD sl inf m276", ":1"),
+        ("ZADD sl -1 m177", ":0"),
+        ("ZADD sl -0 m77", ":1"),
+        ("ZADD sl 0 m178", ":1"),
+        ("ZADD sl 0 m317", ":1"),
+        ("ZADD sl -0 m384", ":0"),
+        ("ZADD sl -0 m100", ":0"),
+        ("ZADD sl 2 m145", ":0"),
+        ("ZADD sl 7 m232", ":1"),
+        ("ZADD sl inf m25", ":1"),
+        ("ZADD sl 2 m51", ":0"),
+        ("ZADD sl 7 m247", ":1"),
+        ("ZADD sl 0.1 m134", ":1"),
+        ("ZADD sl 10 m27", ":1"),
+        ("ZADD sl 10 m102", ":1"),
+        ("ZADD sl 0.1 m68", ":1"),
+        ("ZADD sl 2 m186", ":0"),
+        ("ZADD sl 0 m231", ":1"),
+        ("ZADD sl -0 m384", ":0"),
+        ("ZADD sl 10 m126", ":0"),
+        ("ZADD sl 1 m175", ":1"),
+        ("ZADD sl -7.5 m312", ":1"),
+        ("ZADD sl 1e3 m167", ":1"),
+        ("ZADD sl 0 m376", ":1"),
+        ("ZADD sl 0.1 m304", ":1"),
+        ("ZADD sl -7.5 m266", ":1"),
+        ("ZADD sl 10 m366", ":1"),
+        ("ZADD sl 0.1 m396", ":1"),
+        ("ZADD sl 1e3 m103", ":1"),
+        ("ZADD sl 2 m59", ":1"),
+        ("ZADD sl inf m347", ":0"),
+        ("ZADD sl 1.5e-5 m209", ":1"),
+        ("ZADD sl 1e3 m202", ":1"),
+        ("ZADD sl 1e3 m231", ":0"),
+        ("ZADD sl 3 m113", ":1"),
+        ("ZADD sl 1.5e-5 m22", ":1"),
+        ("ZADD sl -7.5 m357", ":0"),
+        ("ZADD sl 1e3 m337", ":0"),
+        ("ZREVRANGEBYSCORE lp (inf 2", "[m5,m31,m19]"),
+        ("ZADD lex 5 m38", ":1"),
+        ("ZRANGEBYSCORE sl ( 1e400 WITHSCORES LIMIT 0 6", "[m209,1.5e-05,m22,1.5e-05,m346,1.5e-05,m134,0.10000000000000001,m16,0.10000000000000001,m184,0.10000000000000001]"),
+        ("OBJECT ENCODING lex", "$listpack"),
+        ("ZADD lp 2.5 m0", ":1"),
+        ("ZRANGE sl -9 -2 WITHSCORES", "[m215,inf,m248,inf,m25,inf,m267,inf,m276,inf,m347,inf,m391,inf,m81,inf]"),
+        ("ZADD sl 7 m38", ":1"),
+        ("ZADD lp -1 m22", ":1"),
+        ("ZADD sl inf m87", ":1"),
+        ("ZADD sl 7 m6", ":1"),
+        ("ZREVRANGE lex 7 12 WITHSCORES", "[]"),
+        ("ZADD lp 7 m22", ":0"),
+        ("ZADD lp 1e3 m15", ":1"),
+        ("ZREM lp m9", ":0"),
+        ("ZADD lp -inf m7", ":1"),
+        ("ZINCRBY lp 2.5 m0", "$5"),
+        ("ZREVRANGE lp -6 10 WITHSCORES", "[m12,1,m6,0]"),
+        ("ZREVRANK lex m37", ":1"),
+        ("ZADD lex 5 m33", ":1"),
+        ("ZRANGE sl -5 -1", "[m347,m391,m81,m87,m97]"),
+        ("ZADD lp 3 m1x", ":1"),
+        ("ZADD lex 5 abc", ":1"),
+        ("OBJECT ENCODING lp", "$listpack"),
+        ("ZLEXCOUNT lex (m25 (", ":0"),
+        ("ZREM lp m1x", ":1"),
+        ("ZADD sl -inf m75", ":1"),
+        ("ZADD sl 1 m177", ":0"),
+        ("ZSCORE lp m33", "$-1"),
+        ("ZADD lex 5 m6", ":1"),
+        ("ZRANGEBYSCORE lex abc 3)", "-ERR min or max is not a float"),
+        ("ZREVRANK sl m268", "$-1"),
+        ("ZADD lp 2.5 m39", ":1"),
+        ("ZRANGE lex 4 2", "[]"),
+        ("ZREM sl m380", ":0"),
+        ("ZADD sl 2.5 m112", ":1"),
+        ("ZADD sl -inf m330", ":0"),
+        ("ZADD sl 0.1 m295", ":1"),
+        ("ZADD sl 10 m321", ":0"),
+        ("ZADD sl 7 m236", ":1"),
+        ("ZADD sl -0 m265", ":1"),
+        ("ZADD sl 1.5e-5 m357", ":0"),
+        ("ZADD sl 1 m235", ":1"),
+        ("ZADD sl 0.1 m267", ":0"),
+        ("ZADD sl 1.5e-5 m153", ":1"),
+        ("ZADD sl -0 m8", ":1"),
+        ("ZADD sl -inf m102", ":0"),
+        ("ZADD sl 3 m243", ":0"),
+        ("ZADD sl 2.5 m329", ":1"),
+        ("ZADD sl -1 m224", ":1"),
+        ("ZADD sl 10 m263", ":0"),
+        ("ZADD sl 1 m74", ":1"),
+        ("ZADD sl 1e3 m333", ":1"),
+        ("ZADD sl inf m214", ":1"),
+        ("ZADD sl -1 m138", ":1"),
+        ("ZADD sl inf m368", ":1"),
+        ("ZADD sl -0 m46", ":1"),
+        ("ZADD sl 2 m96", ":1"),
+        ("ZADD sl 1 m276", ":0"),
+        ("ZADD sl 0.1 m281", ":1"),
+        ("ZADD sl 0 m303", ":1"),
+        ("ZADD sl 0.1 m254", ":1"),
+        ("ZADD sl 0.1 m111", ":1"),
+        ("ZADD sl -7.5 m329", ":0"),
+        ("ZADD sl 3 m83", ":1"),
+        ("ZADD sl 2 m42", ":1"),
+        ("ZADD sl -1 m204", ":1"),
+        ("ZADD sl 2 m387", ":1"),
+        ("ZADD sl inf m164", ":1"),
+        ("ZADD sl -1 m371", ":1"),
+        ("ZADD sl -0 m337", ":0"),
+        ("ZADD sl 3 m174", ":1"),
+        ("ZADD sl 1e3 m95", ":1"),
+        ("ZADD sl 1e3 m123", ":1"),
+        ("ZADD sl 7 m199", ":1"),
+        ("ZINCRBY lp 0 m26", "$0"),
+        ("ZADD lp -7.5 m2", ":1"),
+        ("ZREMRANGEBYSCORE lp 3) (2.5", "-ERR min or max is not a float"),
+        ("ZREVRANGEBYSCORE lp -inf 2 WITHSCORES LIMIT 0 6", "[]"),
+        ("ZSCORE lex m0", "$-1"),
+        ("ZADD sl 10 m392", ":1"),
+        ("ZADD lp 1 m10", ":1"),
+        ("ZCARD lex", ":7"),
+        ("ZREM lex m34", ":0"),
+        ("ZADD lex 5 m9", ":1"),
+        ("ZADD lp -7.5 m10", ":0"),
+        ("ZLEXCOUNT lp [ +x", "-ERR min or max not valid string range item"),
+        ("ZREMRANGEBYLEX lex (m25 [", ":0"),
+        ("ZREVRANGE lp 9 10 WITHSCORES", "[m21,1,m12,1]"),
+        ("ZADD lp -1 m7", ":0"),
+        ("ZREVRANGEBYLEX lp (m m3", "-ERR min or max not valid string range item"),
+        ("ZADD lp -1 m13", ":0"),
+        ("ZRANGEBYLEX lex - (ab LIMIT 0 5", "[]"),
+        ("ZADD lex 5 m33", ":0"),
+        ("ZREMRANGEBYLEX lp +x [", "-ERR min or max not valid string range item"),
+        ("ZADD lp 1e3 b", ":1"),
+        ("ZREM lex m25", ":0"),
+        ("ZADD lp -0 ab", ":0"),
+        ("ZRANGEBYLEX sl (m1 [ LIMIT 0 -2", "[]"),
+        ("ZREM lp abc", ":1"),
+        ("ZREM lp m3", ":0"),
+        ("ZREM lp b0", ":0"),
+        ("OBJECT ENCODING lp", "$listpack"),
+        ("ZADD sl 2 m156", ":1"),
+        ("ZREVRANGEBYLEX lex m3 m3 LIMIT -1 -2", "-ERR min or max not valid string range item"),
+        ("ZADD lex 5 m3", ":1"),
+        ("ZPOPMIN lp", "[m10,-7.5]"),
+        ("ZCARD lp", ":18"),
+        ("ZCOUNT lp (1 2", ":1"),
+        ("ZADD lex 5 z", ":1"),
+        ("ZADD sl 7 m147", ":1"),
+        ("ZRANGE lp 5 -9 WITHSCORES", "[m6,0,m12,1,m21,1,m27,1,m37,1]"),
+        ("ZRANGEBYLEX lex + [m1 LIMIT -1 -1", "[]"),
+        ("ZADD sl 7 m320", ":1"),
+        ("ZADD lp 7 m36", ":1"),
+        ("ZREMRANGEBYRANK lex 2 6", ":5"),
+        ("ZPOPMAX lp", "[m15,1000]"),
+        ("ZSCORE lex m24", "$-1"),
+        ("ZREM lp m12", ":1"),
+        ("ZREVRANGE lp 8 12", "[m37,m27,m21,m6,m26]"),
+        ("ZADD lp 0 m18", ":1"),
+        ("ZCARD sl", ":147"),
+        ("ZREM lp m28", ":0"),
+        ("ZREM lp m36", ":1"),
+        ("ZRANGEBYSCORE lp 0 -1 WITHSCORES LIMIT 0 5", "[]"),
+        ("ZADD sl 3 m268", ":1"),
+        ("ZADD lex 5 m17", ":1"),
+        ("ZADD lex 5 m13", ":1"),
+        ("ZREMRANGEBYLEX lp (m10 +", ":0"),
+        ("ZRANGE lp 0 7", "[m2,m13,m7,ab,m18,m26,m6,m21]"),
+        ("ZLEXCOUNT lex (ab (m25", ":4"),
+        ("ZADD lex 5 m27", ":1"),
+        ("ZADD lex 5 m2", ":1"),
+        ("ZADD lex 5 m22", ":1"),
+        ("ZRANGEBYSCORE lex ( +inf", "[abc,b0,m13,m17,m2,m22,m27,m6,m9,z]"),
+        ("OBJECT ENCODING lex", "$listpack"),
+        ("ZADD sl 3 m284", ":1"),
+        ("ZADD lex 5 b0", ":0"),
+        ("ZADD lp 1.5e-5 m19", ":0"),
+        ("OBJECT ENCODING lp", "$listpack"),
+        ("ZADD sl 3 m217", ":1"),
+        ("ZADD sl 1e3 m47", ":1"),
+        ("ZADD sl -1 m392", ":0"),
+        ("ZADD sl 0.1 m236", ":0"),
+        ("ZADD sl -0 m207", ":0"),
+        ("ZADD sl 0 m44", ":1"),
+        ("ZADD sl 0 m231", ":0"),
+        ("ZADD sl 7 m312", ":0"),
+        ("ZADD sl -0 m245", ":1"),
+        ("ZADD sl 7 m108", ":0"),
+        ("ZADD sl 0 m33", ":1"),
+        ("ZADD sl 1 m47", ":0"),
+        ("ZADD sl 0 m178", ":0"),
+        ("ZADD sl 3 m336", ":1"),
+        ("ZADD sl -7.5 m171", ":1"),
+        ("ZADD sl inf m339", ":1"),
+        ("ZADD sl 0.1 m123", ":0"),
+        ("ZADD sl 1 m17", ":1"),
+        ("ZADD sl -7.5 m1", ":1"),
+        ("ZADD sl 1.5e-5 m39", ":1"),
+        ("ZADD sl 3 m36", ":1"),
+        ("ZADD sl 1 m395", ":1"),
+        ("ZADD sl -0 m15", ":1"),
+        ("ZADD sl -inf m26", ":1"),
+        ("ZADD sl 2.5 m302", ":1"),
+        ("ZADD sl -1 m141", ":0"),
+        ("ZADD sl 0 m378", ":1"),
+        ("ZADD sl 10 m244", ":1"),
+        ("ZADD sl 1.5e-5 m49", ":1"),
+        ("ZADD sl 0.1 m277", ":1"),
+        ("ZADD sl 10 m240", ":1"),
+        ("ZADD sl -0 m368", ":0"),
+        ("ZADD sl 7 m187", ":1"),
+        ("ZADD sl 2.5 m236", ":0"),
+        ("ZADD sl 1.5e-5 m211", ":1"),
+        ("ZADD sl 0.1 m49", ":0"),
+        ("ZADD sl 1e3 m45", ":1"),
+        ("ZADD sl 7 m322", ":1"),
+        ("ZADD sl 0 m241", ":1"),
+        ("ZADD sl 7 m56", ":1"),
+        ("ZINCRBY lp 2 abc", "$2"),
+        ("ZLEXCOUNT lp [a [m1", ":0"),
+        ("ZREM lp m10", ":0"),
+        ("ZREM lp m28", ":0"),
+        ("ZRANGE lex -1 -1 WITHSCORES", "[z,5]"),
+        ("ZREM lp m31", ":1"),
+        ("ZLEXCOUNT lp - [m2", ":2"),
+        ("ZRANGEBYSCORE sl 1.5 (inf WITHSCORES", "[m145,2,m156,2,m186,2,m19,2,m196,2,m225,2,m258,2,m318,2,m359,2,m387,2,m42,2,m51,2,m59,2,m66,2,m96,2,m10,2.5,m112,2.5,m121,2.5,m129,2.5,m236,2.5,m280,2.5,m302,2.5,m60,2.5,m113,3,m174,3,m217,3,m243,3,m268,3,m282,3,m284,3,m336,3,m36,3,m48,3,m83,3,m108,7,m118,7,m131,7,m139,7,m147,7,m183,7,m187,7,m199,7,m232,7,m247,7,m312,7,m320,7,m322,7,m38,7,m56,7,m6,7,m62,7,m88,7,m126,10,m13,10,m168,10,m240,10,m244,10,m263,10,m27,10,m274,10,m321,10,m325,10,m366,10,m379,10,m389,10,m71,10,m103,1000,m167,1000,m202,1000,m293,1000,m333,1000,m45,1000,m95,1000]"),
+        ("OBJECT ENCODING sl", "$skiplist"),
+        ("ZADD lp 1 m33", ":1"),
+        ("ZREM sl m270", ":0"),
+        ("ZREM lp m7", ":1"),
+        ("ZADD lex 5 m2", ":0"),
+        ("ZREVRANGEBYSCORE lex (-0 (2.5 LIMIT 5 -2", "[]"),
+        ("ZADD sl -7.5 m229", ":0"),
+        ("ZINCRBY sl -7.5 m222", "$-8.5"),
+        ("ZADD lex 5 m24", ":1"),
+        ("ZINCRBY sl 1.5e-5 m60", "$2.5000149999999999"),
+        ("ZRANGEBYLEX lex [ [a", "[]"),
+        ("ZREMRANGEBYSCORE sl +inf (2.5", ":0"),
+        ("ZREVRANGEBYLEX lp (ab [", "[]"),
+        ("ZADD lp 1e3 m13", ":0"),
+        ("ZADD sl 2.5 m127", ":1"),
+        ("ZADD sl 10 m160", ":1"),
+        ("ZADD sl -0 m19", ":0"),
+        ("ZADD sl 1e3 m251", ":1"),
+        ("ZADD sl inf m356", ":1"),
+        ("ZADD sl 1e3 m200", ":1"),
+        ("ZADD sl 0 m76", ":1"),
+        ("ZADD sl 1.5e-5 m125", ":1"),
+        ("ZADD sl 3 m5", ":1"),
+        ("ZADD sl 1e3 m186", ":0"),
+        ("ZADD sl -inf m94", ":1"),
+        ("ZADD sl -1 m27", ":0"),
+        ("ZADD sl -inf m176", ":1"),
+        ("ZADD sl -7.5 m356", ":0"),
+        ("ZADD sl -1 m143", ":1"),
+        ("ZADD sl 2 m92", ":1"),
+        ("ZADD sl -0 m185", ":1"),
+        ("ZADD sl 0.1 m107", ":1"),
+        ("ZADD sl 3 m81", ":0"),
+        ("ZADD sl 1.5e-5 m240", ":0"),
+        ("ZADD sl 0.1 m301", ":1"),
+        ("ZADD sl 0 m41", ":1"),
+        ("ZADD sl -inf m52", ":1"),
+        ("ZADD sl 1 m49", ":0"),
+        ("ZADD sl -0 m327", ":1"),
+        ("ZADD sl -0 m234", ":1"),
+        ("ZADD sl -7.5 m382", ":1"),
+        ("ZADD sl 1e3 m61", ":1"),
+        ("ZADD sl 1.5e-5 m185", ":0"),
+        ("ZADD sl -1 m76", ":0"),
+        ("ZADD sl 10 m223", ":1"),
+        ("ZADD sl -inf m21", ":1"),
+        ("ZADD sl 2 m258", ":0"),
+        ("ZADD sl -inf m306", ":0"),
+        ("ZADD sl -inf m40", ":1"),
+        ("ZADD sl -inf m341", ":1"),
+        ("ZADD sl -7.5 m172", ":1"),
+        ("ZADD sl 3 m284", ":0"),
+        ("ZADD sl -0 m339", ":0"),
+        ("ZADD sl 0 m110", ":1"),
+        ("ZADD lp 1 m11", ":1"),
+        ("ZREVRANK lex m19", "$-1"),
+        ("ZRANGEBYLEX lp [z [m1 LIMIT 4 3", "[]"),
+        ("ZRANGEBYLEX sl + [m1", "[]"),
+        ("ZREVRANGEBYLEX lp [m1 [m2 LIMIT 2 5", "[]"),
+        ("ZADD lp -7.5 m23", ":1"),
+        ("ZRANGE lp -3 -10 WITHSCORES", "[]"),
+        ("ZADD lex 5 m38", ":1"),
+        ("ZRANGEBYLEX sl - (m", "[]"),
+        ("ZADD lp 0.1 m18", ":0"),
+        ("ZREMRANGEBYSCORE lp abc (1", "-ERR min or max is not a float"),
+        ("ZCARD sl", ":203"),
+        ("ZLEXCOUNT lp + (", ":0"),
+        ("ZADD sl -inf m206", ":1"),
+        ("ZADD sl 10 m308", ":1"),
+        ("ZADD sl 7 m19", ":0"),
+        ("ZADD sl 1.5e-5 m266", ":0"),
+        ("ZADD sl 2 m156", ":0"),
+        ("ZADD sl 0.1 m318", ":0"),
+        ("ZADD sl 7 m9", ":1"),
+        ("ZADD sl 0.1 m272", ":1"),
+        ("ZADD sl 1e3 m359", ":0"),
+        ("ZADD sl 1.5e-5 m353", ":1"),
+        ("ZADD sl 3 m64", ":1"),
+        ("ZADD sl 10 m316", ":1"),
+        ("ZADD sl 1e3 m234", ":0"),
+        ("ZADD sl inf m285", ":1"),
+        ("ZADD sl 1e3 m74", ":0"),
+        ("ZADD sl inf m59", ":0"),
+        ("ZADD sl -0 m135", ":1"),
+        ("ZADD sl -7.5 m20", ":0"),
+        ("ZADD sl 2.5 m285", ":0"),
+        ("ZADD sl 1 m99", ":1"),
+        ("ZADD sl 7 m378", ":0"),
+        ("ZADD sl 10 m323", ":1"),
+        ("ZADD sl -0 m284", ":0"),
+        ("ZADD sl 10 m364", ":1"),
+        ("ZADD sl 1.5e-5 m1", ":0"),
+        ("ZADD sl 0 m363", ":1"),
+        ("ZADD sl 1 m200", ":0"),
+        ("ZADD sl -7.5 m389", ":0"),
+        ("ZADD sl -1 m177", ":0"),
+        ("ZADD sl 1.5e-5 m244", ":0"),
+        ("ZADD sl 2 m399", ":0"),
+        ("ZADD sl 1.5e-5 m125", ":0"),
+        ("ZADD sl inf m390", ":1"),
+        ("ZADD sl -1 m396", ":0"),
+        ("ZADD sl -7.5 m98", ":1"),
+        ("ZADD sl -inf m396", ":0"),
+        ("ZADD sl 10 m338", ":1"),
+        ("ZADD sl 0 m223", ":0"),
+        ("ZADD sl 0.1 m74", ":0"),
+        ("ZADD sl -inf m53", ":1"),
+        ("ZADD sl 0.1 m117", ":1"),
+        ("OBJECT ENCODING lp", "$listpack"),
+        ("ZCARD lp", ":19"),
+        ("ZADD lp 3 a", ":1"),
+        ("ZADD lex 5 m20", ":1"),
+        ("ZADD sl 2.5 m120", ":1"),
+        ("ZREVRANK lex m13", ":10"),
+        ("ZADD sl 7 m335", ":1"),
+        ("ZADD lp 1 m5", ":0"),
+        ("ZCOUNT lex (1 (", ":0"),
+        ("ZREMRANGEBYSCORE sl -inf 2", ":137"),
+        ("ZADD lex 5 b", ":1"),
+        ("ZLEXCOUNT lp [m2 [a", ":0"),
+        ("ZREM sl m121", ":1"),
+        ("ZADD lp -7.5 m20", ":1"),
+        ("ZCOUNT sl 0x2 (2.5", ":0"),
+        ("ZADD lex 5 ab", ":1"),
+        ("ZADD sl 2.5 m129", ":0"),
+        ("ZADD lex 5 m17", ":0"),
+        ("ZADD lp 0 m35", ":1"),
+        ("ZINCRBY lp 1 m11", "$2"),
+        ("OBJECT ENCODING lp", "$listpack"),
+        ("ZADD lp 10 m6", ":0"),
+        ("ZRANGEBYSCORE sl 0 (3 LIMIT 1 3", "[m112,m120,m127]"),
+        ("ZCARD lp", ":22"),
+        ("ZCOUNT lp (inf 2", ":0"),
+        ("ZSCORE lex m26", "$-1"),
+        ("ZREVRANGEBYSCORE sl 2 abc LIMIT 4 5", "-ERR min or max is not a float"),
+        ("ZINCRBY lp -inf m6", "$-inf"),
+        ("ZADD lp 7 m34", ":1"),
+        ("ZADD lp 1e3 m7", ":1"),
+        ("OBJECT ENCODING lp", "$listpack"),
+        ("ZREM lp m23", ":1"),
+        ("ZREM lp m39", ":1"),
+        ("ZCOUNT lp (2.5 -inf", ":0"),
+        ("ZCOUNT lp +inf (2.5", ":0"),
+        ("ZREMRANGEBYRANK lp 1 1", ":1"),
+        ("ZADD sl 1 m362", ":1"),
+        ("ZRANGE lex -5 4", "[]"),
+        ("ZRANGEBYLEX lex [z -", "[]"),
+        ("ZADD lp 1e3 m7", ":0"),
+        ("ZADD lp inf m12", ":1"),
+        ("ZREMRANGEBYLEX lp (m25 [b", ":0"),
+        ("ZADD lp -1 b0", ":1"),
+        ("ZREM lp z", ":0"),
+        ("ZADD lp 3 m26", ":0"),
+        ("ZADD lp 3 m25", ":1"),
+        ("ZRANGE lex -7 -10", "[]"),
+        ("ZINCRBY lp 2 m29", "$2"),
+        ("ZADD lp 1.5e-5 m10", ":1"),
+        ("ZADD lp 3 m1x", ":1"),
+        ("ZADD lex 5 m11", ":1"),
+        ("ZRANK lp m18", ":7"),
+        ("ZADD lp 3 m33", ":0"),
+        ("ZREVRANK lp m16", "$-1"),
+        ("ZADD lp 3 b", ":0"),
+        ("ZREVRANK lex m6", ":2"),
+        ("ZRANGE lp 1 11 WITHSCORES", "[m20,-7.5,b0,-1,ab,0,m35,0,m10,1.5e-05,m19,1.5e-05,m18,0.10000000000000001,m21,1,m27,1,m37,1,m5,1]"),
+        ("ZREVRANGEBYSCORE lp 1 -inf LIMIT -1 5", "[]"),
+        ("ZADD sl 2.5 m39", ":1"),
+        ("ZADD lex 5 m3", ":1"),
+        ("ZCOUNT lex ( 1", ":0"),
+        ("ZADD lp 3 m20", ":0"),
+        ("ZRANGE lp 7 -10 WITHSCORES", "[m21,1,m27,1,m37,1,m5,1,abc,2,m11,2,m29,2,a,3,b,3,m1x,3,m20,3]"),
+        ("ZREVRANGEBYSCORE lex 1 (inf WITHSCORES", "[]"),
+        ("ZLEXCOUNT lex [m1 [m1", ":0"),
+        ("ZADD sl -7.5 m145", ":1"),
+        ("ZADD sl -7.5 m74", ":1"),
+        ("ZADD sl inf m145", ":0"),
+        ("ZADD sl 3 m282", ":0"),
+        ("ZADD sl -inf m205", ":1"),
+        ("ZADD sl inf m157", ":1"),
+        ("ZADD sl 7 m60", ":0"),
+        ("ZADD sl 10 m118", ":0"),
+        ("ZADD sl 1.5e-5 m204", ":1"),
+        ("ZADD sl 1 m76", ":1"),
+        ("ZADD sl -7.5 m331", ":1"),
+        ("ZADD sl 1e3 m263", ":0"),
+        ("ZADD sl 1e3 m132", ":1"),
+        ("ZADD sl inf m100", ":1"),
+        ("ZADD sl 3 m381", ":1"),
+        ("ZADD sl -1 m391", ":0"),
+        ("ZADD sl 1 m65", ":1"),
+        ("ZADD sl -inf m325", ":0"),
+        ("ZADD sl inf m284", ":1"),
+        ("ZADD sl -inf m283", ":1"),
+        ("ZADD sl 2 m4", ":1"),
+        ("ZADD sl -7.5 m279", ":1"),
+        ("ZADD sl 7 m119", ":1"),
+        ("ZADD sl 0.1 m336", ":0"),
+        ("ZADD sl 7 m93", ":1"),
+        ("ZADD sl 3 m149", ":1"),
+        ("ZADD sl 7 m254", ":1"),
+        ("ZADD sl 10 m87", ":0"),
+        ("ZADD sl 1e3 m370", ":1"),
+        ("ZADD sl 1.5e-5 m375", ":1"),
+        ("ZADD sl 1.5e-5 m390", ":0"),
+        ("ZADD sl 0 m62", ":0"),
+        ("ZADD sl -0 m322", ":0"),
+        ("ZADD sl 1 m161", ":1"),
+        ("ZADD sl inf m336", ":0"),
+        ("ZADD sl 2.5 m398", ":1"),
+        ("ZADD sl 0.1 m346", ":1"),
+        ("ZADD sl 1.5e-5 m185", ":1"),
+        ("ZADD sl 1.5e-5 m76", ":0"),
+        ("ZADD sl 0 m108", ":0"),
+        ("ZCOUNT lex ( 0", ":0"),
+        ("ZADD lp -0 m36", ":1"),
+        ("ZADD lex 5 m21", ":1"),
+        ("ZADD lex 5 m13", ":0"),
+        ("ZREVRANGE lp -12 8 WITHSCORES", "[]"),
+        ("ZADD lp inf m10", ":0"),
+        ("ZREVRANGEBYSCORE lex (1 1e400 LIMIT -1 -2", "[]"),
+        ("ZADD sl 1.5e-5 m125", ":1"),
+        ("ZPOPMAX sl", "[m97,inf]"),
+        ("ZREM lp m22", ":1"),
+        ("ZREVRANGEBYLEX lp (m10 (", "[]"),
+        ("ZRANGEBYLEX lex + [m2", "[]"),
+        ("ZADD sl 10 m104", ":1"),
+        ("ZCOUNT lp ( 1", ":6"),
+        ("ZREMRANGEBYSCORE lp (3 -1", ":0"),
+        ("OBJECT ENCODING lex", "$listpack"),
+        ("ZCOUNT lex ( (3", ":0"),
+        ("ZCOUNT sl 1 (1", ":0"),
+        ("ZCOUNT lp 1 3)", "-ERR min or max is not a float"),
+        ("ZADD sl 2.5 m38", ":0"),
+        ("ZREVRANGEBYSCORE lp 0 3) WITHSCORES LIMIT 4 0", "-ERR min or max is not a float"),
+        ("ZLEXCOUNT lp (m10 (m", ":0"),
+        ("ZREVRANGE lex 9 0", "[]"),
+        ("ZADD sl 1 m236", ":0"),
+        ("ZPOPMIN lex", "[ab,5]"),
+        ("ZADD sl 10 m304", ":1"),
+        ("ZADD sl 0.1 m83", ":0"),
+        ("OBJECT ENCODING lp", "$listpack"),
+        ("ZREM lp ab", ":1"),
+        ("ZINCRBY lp 7 m34", "$14"),
+        ("ZLEXCOUNT lex (m [b", ":0"),
+        ("ZADD sl 1 m104", ":0"),
+        ("ZADD sl 1 m365", ":1"),
+        ("ZADD sl 1e3 m13", ":0"),
+        ("ZADD sl inf m194", ":1"),
+        ("ZADD sl 1 m134", ":1"),
+        ("ZADD sl -7.5 m226", ":1"),
+        ("ZADD sl -7.5 m175", ":1"),
+        ("ZADD sl 1e3 m307", ":1"),
+        ("ZADD sl 10 m229", ":1"),
+        ("ZADD sl -1 m287", ":1"),
+        ("ZADD sl 0 m308", ":0"),
+        ("ZADD sl 2 m93", ":0"),
+        ("ZADD sl 10 m299", ":1"),
+        ("ZADD sl -inf m105", ":1"),
+        ("ZADD sl 7 m316", ":0"),
+        ("ZADD sl -7.5 m299", ":0"),
+        ("ZADD sl 1e3 m122", ":1"),
+        ("ZADD sl -inf m112", ":0"),
+        ("ZADD sl 0 m385", ":1"),
+        ("ZADD sl inf m41", ":1"),
+        ("ZADD sl 7 m374", ":1"),
+        ("ZADD sl 1e3 m377", ":1"),
+        ("ZADD sl 0 m207", ":1"),
+        ("ZADD sl 7 m337", ":1"),
+        ("ZADD sl 3 m221", ":1"),
+        ("ZADD sl 1e3 m315", ":1"),
+        ("ZADD sl -inf m369", ":1"),
+        ("ZADD sl -7.5 m115", ":1"),
+        ("ZADD sl -7.5 m348", ":1"),
+        ("ZADD sl 1e3 m270", ":1"),
+        ("ZADD sl -7.5 m273", ":1"),
+        ("ZADD sl -7.5 m330", ":1"),
+        ("ZADD sl 1 m166", ":1"),
+        ("ZADD sl 2 m226", ":0"),
+        ("ZADD sl -7.5 m48", ":0"),
+        ("ZADD sl inf m144", ":1"),
+        ("ZADD sl 1 m200", ":1"),
+        ("ZADD sl -7.5 m306", ":1"),
+        ("ZADD sl 7 m122", ":0"),
+        ("ZADD sl -0 m39", ":0"),
+        ("ZPOPMIN lp", "[m6,-inf]"),
+        ("ZREVRANGEBYLEX lp ( (", "[]"),
+        ("ZADD lp inf m21", ":0"),
+        ("ZREM lex m8", ":0"),
+        ("ZREM lp m36", ":1"),
+        ("ZREM sl m197", ":0"),
+        ("OBJECT ENCODING sl", "$skiplist"),
+        ("ZADD lp 1e3 m9", ":1"),
+        ("ZCARD lp", ":25"),
+        ("ZREMRANGEBYSCORE sl 0 0", ":7"),
+        ("ZADD lex 5 m20", ":0"),
+        ("ZADD lp 7 m29", ":0"),
+        ("ZADD lex 5 m25", ":1"),
+        ("ZREVRANGEBYSCORE lex 3) 3)", "-ERR min or max is not a float"),
+        ("ZRANGEBYLEX lex (m10 [m1 LIMIT 4 4", "[]"),
+        ("ZLEXCOUNT lp (m1 -", ":0"),
+        ("ZADD sl -1 m189", ":1"),
+        ("ZRANK sl m52", "$-1"),
+        ("ZADD lp -1 m33", ":0"),
+        ("ZADD lp 0.1 m30", ":1"),
+        ("ZREMRANGEBYRANK lex 3 -5", ":11"),
+        ("ZREM lp m15", ":0"),
+        ("ZADD lp -1 m34", ":0"),
+        ("ZADD lp 1e3 m1x", ":0"),
+        ("ZREVRANGEBYSCORE sl 0x2 (-0 LIMIT -1 4", "[]"),
+        ("ZADD sl inf m391", ":0"),
+        ("ZLEXCOUNT lp [ [z", ":26"),
+        ("ZPOPMIN lex", "[abc,5]"),
+        ("OBJECT ENCODING lex", "$listpack"),
+        ("ZADD lex 5 m2", ":1"),
+        ("ZADD lp 1 m13", ":0"),
+        ("ZREM lex abc", ":0"),
+        ("ZPOPMAX lp", "[m21,inf]"),
+        ("ZADD lp 0 b", ":0"),
+        ("ZPOPMAX lp", "[m12,inf]"),
+        ("ZADD lp -0 m28", ":1"),
+        ("ZADD lp 1e3 m10", ":0"),
+        ("ZREVRANGE lex 12 -11 WITHSCORES", "[]"),
+        ("ZADD lp -0 m31", ":1"),
+        ("ZADD lex 5 m25", ":1"),
+        ("ZRANGE sl 2 4", "[m205,m283,m325]"),
+        ("ZADD lp 2.5 m31", ":0"),
+        ("ZREVRANK sl m122", ":74"),
+        ("ZPOPMAX lp", "[m9,1000]"),
+        ("ZADD sl 2 m38", ":0"),
+        ("ZREMRANGEBYSCORE lex ( +inf", ":8"),
+        ("ZADD lex 5 m28", ":1"),
+        ("ZADD sl 0.1 m264", ":1"),
+        ("ZLEXCOUNT lex [b (", ":0"),
+        ("ZREMRANGEBYRANK lex -2 -4", ":0"),
+        ("ZPOPMAX sl", "[m59,inf]"),
+        ("OBJECT ENCODING lex", "$listpack"),
+        ("ZADD sl 7 m302", ":0"),
+        ("ZREM lex m33", ":0"),
+        ("ZADD lex 5 m11", ":1"),
+        ("ZADD lp -7.5 m33", ":0"),
+        ("ZADD lp -0 m1", ":1"),
+        ("ZREMRANGEBYRANK sl -4 5", ":0"),
+        ("ZREVRANGE lp 12 -10 WITHSCORES", "[m5,1,m37,1,m27,1,m13,1,m30,0.10000000000000001]"),
+        ("ZADD lp 10 m6", ":1"),
+        ("ZREMRANGEBYSCORE lex (1 0x2", ":0"),
+        ("ZREVRANGEBYLEX lp (ab [m2", "[]"),
+        ("ZREMRANGEBYLEX lex (m25 [z", ":1"),
+        ("ZADD sl 1 m252", ":1"),
+        ("ZADD sl 7 m81", ":0"),
+        ("ZADD sl 2.5 m5", ":0"),
+        ("ZADD sl -7.5 m15", ":1"),
+        ("ZADD sl 3 m104", ":0"),
+        ("ZADD sl -inf m107", ":1"),
+        ("ZADD sl -7.5 m24", ":1"),
+        ("ZADD sl 0 m116", ":1"),
+        ("ZADD sl 2.5 m95", ":0"),
+        ("ZADD sl 0 m69", ":1"),
+        ("ZADD sl inf m23", ":1"),
+        ("ZADD sl 0.1 m98", ":1"),
+        ("ZADD sl -0 m121", ":1"),
+        ("ZADD sl 7 m174", ":0"),
+        ("ZADD sl -7.5 m103", ":0"),
+        ("ZADD sl -inf m48", ":0"),
+        ("ZADD sl 2.5 m274", ":0"),
+        ("ZADD sl 1.5e-5 m145", ":0"),
+        ("ZADD sl 3 m340", ":1"),
+        ("ZADD sl 1.5e-5 m194", ":0"),
+        ("ZADD sl -0 m219", ":1"),
+        ("ZADD sl inf m222", ":1"),
+        ("ZADD sl 10 m207", ":1"),
+        ("ZADD sl 1 m333", ":0"),
+        ("ZADD sl 1e3 m16", ":1"),
+        ("ZADD sl -0 m259", ":1"),
+        ("ZADD sl 1.5e-5 m48", ":0"),
+        ("ZADD sl -inf m351", ":1"),
+        ("ZADD sl -7.5 m246", ":1"),
+        ("ZADD sl 3 m259", ":0"),
+        ("ZADD sl 7 m64", ":0"),
+        ("ZADD sl 3 m27", ":1"),
+        ("ZADD sl 1.5e-5 m110", ":1"),
+        ("ZADD sl 2.5 m349", ":1"),
+        ("ZADD sl inf m97", ":1"),
+        ("ZADD sl 0 m90", ":1"),
+        ("ZADD sl -0 m313", ":1"),
+        ("ZADD sl 2 m166", ":0"),
+        ("ZADD sl -1 m58", ":1"),
+        ("ZADD sl 1e3 m383", ":1"),
+        ("ZREM lp m39", ":0"),
+        ("ZCOUNT lp 10 (3", ":0"),
+        ("ZADD sl 1 m89", ":1"),
+        ("ZREM lp m23", ":0"),
+        ("ZREMRANGEBYSCORE lp (3 (-0", ":0"),
+        ("ZREM lex m4", ":0"),
+        ("ZPOPMIN sl", "[m105,-inf]"),
+        ("ZRANGEBYLEX lp [ [a", "[]"),
+        ("ZADD lp 10 a", ":0"),
+        ("ZADD lex 5 m32", ":1"),
+        ("ZADD lp 3 m7", ":0"),
+        ("ZADD lp -1 m34", ":0"),
+        ("ZCOUNT lex (3 (3", ":0"),
+        ("ZRANGEBYSCORE lp 10 (", "[]"),
+        ("ZADD lex 5 m39", ":1"),
+        ("ZADD sl 1e3 m224", ":1"),
+        ("ZADD sl 1.5e-5 m88", ":0"),
+        ("ZADD sl 0.1 m179", ":1"),
+        ("ZADD sl 2 m334", ":1"),
+        ("ZADD sl 3 m274", ":0"),
+        ("ZADD sl 0 m75", ":1"),
+        ("ZADD sl 2.5 m123", ":1"),
+        ("ZADD sl 1 m36", ":0"),
+        ("ZADD sl 3 m185", ":0"),
+        ("ZADD sl -inf m215", ":0"),
+        ("ZADD sl 0.1 m122", ":0"),
+        ("ZADD sl 7 m361", ":1"),
+        ("ZADD sl inf m174", ":0"),
+        ("ZADD sl 7 m273", ":0"),
+        ("ZADD sl 0.1 m4", ":0"),
+        ("ZADD sl 7 m116", ":0"),
+        ("ZADD sl -7.5 m120", ":0"),
+        ("ZADD sl 0 m50", ":1"),
+        ("ZADD sl inf m159", ":1"),
+        ("ZADD sl 1e3 m169", ":1"),
+        ("ZADD sl 7 m74", ":0"),
+        ("ZADD sl -inf m49", ":1"),
+        ("ZADD sl 0 m214", ":0"),
+        ("ZADD sl 2 m117", ":1"),
+        ("ZADD sl 1 m52", ":1"),
+        ("ZADD sl 1.5e-5 m151", ":1"),
+        ("ZADD sl 0.1 m218", ":1"),
+        ("ZADD sl 2 m209", ":1"),
+        ("ZADD sl 7 m269", ":1"),
+        ("ZADD sl 3 m51", ":1"),
+        ("ZADD sl -0 m46", ":1"),
+        ("ZADD sl 0 m177", ":1"),
+        ("ZADD sl 1.5e-5 m324", ":1"),
+        ("ZADD sl 0 m267", ":1"),
+        ("ZADD sl 1 m348", ":0"),
+        ("ZADD sl 1 m134", ":0"),
+        ("ZADD sl 2 m341", ":1"),
+        ("ZADD sl 7 m271", ":1"),
+        ("ZADD sl 10 m143", ":1"),
+        ("ZADD sl -1 m180", ":1"),
+        ("ZREVRANGE lp -8 5", "[]"),
+        ("ZINCRBY sl -1 m34", "$-1"),
+        ("ZREVRANGEBYSCORE sl (-inf 1.5 WITHSCORES LIMIT 0 0", "[]"),
+        ("ZADD lp 2.5 m2", ":1"),
+        ("ZADD lp 1.5e-5 m14", ":1"),
+        ("ZADD lp 1.5e-5 m8", ":1"),
+        ("ZPOPMAX lp", "[m1x,1000]"),
+        ("ZPOPMAX lex", "[m39,5]"),
+        ("ZRANK sl m66", "$-1"),
+        ("ZCARD sl", ":188"),
+        ("ZREM lex m19", ":0"),
+        ("ZADD lp 10 m3", ":1"),
+        ("ZREVRANGEBYLEX lp [a +", "[]"),
+        ("ZCARD sl", ":188"),
+        ("ZADD sl 3 m338", ":0"),
+        ("ZADD lex 5 m10", ":1"),
+        ("ZADD lp -0 m35", ":0"),
+        ("ZPOPMAX lp", "[m10,1000]"),
+        ("ZADD sl -7.5 m30", ":1"),
+        ("ZREMRANGEBYLEX sl [a (m10", ":0"),
+        ("ZREVRANK lp m9", "$-1"),
+        ("ZREM sl m122", ":1"),
+        ("ZCOUNT lp -inf 1e400", ":29"),
+        ("ZSCORE lex b0", "$-1"),
+        ("ZADD lp 3 m31", ":0"),
+        ("ZCARD lp", ":29"),
+        ("ZRANGE lp -5 -10", "[]"),
+        ("ZADD lp 1e3 m11", ":0"),
+        ("ZCOUNT lp 1 (-0", ":0"),
+        ("ZADD lp 1.5e-5 m6", ":0"),
+        ("ZADD lp 1e3 m22", ":1"),
+        ("ZREM sl m375", ":1"),
+        ("ZCOUNT lp 3) 0", "-ERR min or max is not a float"),
+        ("ZADD lp -0 m17", ":1"),
+        ("ZCARD lp", ":31"),
+        ("ZRANGEBYSCORE lp (-0 1.5", "[m14,m19,m6,m8,m18,m30,m13,m27,m37,m5]"),
+        ("ZCOUNT lp 0x2 0x2", ":1"),
+        ("OBJECT ENCODING lp", "$listpack"),
+        ("OBJECT ENCODING lp", "$listpack"),
+        ("ZADD sl -inf m335", ":0"),
+        ("ZADD lex 5 ab", ":1"),
+    ];
 }
