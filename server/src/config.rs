@@ -171,6 +171,8 @@ pub struct Config {
     /// The config file the server started with, for CONFIG REWRITE.
     pub file: Option<PathBuf>,
     pub tunables: Tunables,
+    /// The keyspace event classes as set (CONFIG GET's text does not show `n`, like Redis 7.0).
+    notify_flags: u32,
 }
 
 /// A configuration error, with Redis's wording.
@@ -207,7 +209,7 @@ impl Config {
         }
         let dir = std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_else(|_| ".".into());
         values.insert("dir", dir);
-        let mut c = Config { values, file: None, tunables: dummy_tunables() };
+        let mut c = Config { values, file: None, tunables: dummy_tunables(), notify_flags: 0 };
         c.refresh();
         c
     }
@@ -333,6 +335,9 @@ impl Config {
             return Err(ConfigError("can't set immutable config".into()));
         }
         let v = canonical(o, value)?;
+        if o.name == "notify-keyspace-events" {
+            self.notify_flags = crate::notify::parse_flags(value).unwrap_or(0);
+        }
         if o.name == "dir" {
             let path = std::path::Path::new(&v);
             if !startup || path.exists() {
@@ -369,7 +374,7 @@ impl Config {
             maxmemory_samples: self.num("maxmemory-samples").max(1) as usize,
             lfu_log_factor: self.num("lfu-log-factor"),
             lfu_decay_time: self.num("lfu-decay-time"),
-            notify_flags: crate::notify::parse_flags(self.get("notify-keyspace-events").unwrap_or("")).unwrap_or(0),
+            notify_flags: self.notify_flags,
             requirepass: if pass.is_empty() { None } else { Some(pass) },
             slowlog_slower_than: self.num("slowlog-log-slower-than"),
             slowlog_max_len: self.num("slowlog-max-len") as usize,

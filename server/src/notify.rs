@@ -55,7 +55,8 @@ pub fn flags_to_string(f: u32) -> String {
             }
         }
     }
-    for (bit, c) in [(KEYSPACE, 'K'), (KEYEVENT, 'E'), (KEY_MISS, 'm'), (NEW, 'n')] {
+    // Redis 7.0 does not print `n` back, although it honours it.
+    for (bit, c) in [(KEYSPACE, 'K'), (KEYEVENT, 'E'), (KEY_MISS, 'm')] {
         if f & bit != 0 {
             s.push(c);
         }

@@ -326,9 +326,13 @@ impl<'a> Ctx<'a> {
         let db = self.client.db;
         let access = self.new_access();
         let d = &mut self.st.dbs[db];
+        let is_new = !d.keys.contains_key(key);
         d.set(key, value, access);
         if !keep_ttl {
             d.persist(key);
+        }
+        if is_new {
+            self.st.notify(notify::NEW, "new", key, db);
         }
         self.st.touch_watched(db, key);
         if matches!(self.st.dbs[db].keys.get(key).map(|e| &e.value), Some(Value::List(_) | Value::ZSet(_))) {
@@ -341,6 +345,7 @@ impl<'a> Ctx<'a> {
         let db = self.client.db;
         let access = self.new_access();
         self.st.dbs[db].keys.insert_new(key.into(), Entry::new(value, access));
+        self.st.notify(notify::NEW, "new", key, db);
     }
 
     /// Deletes a key; returns whether it existed.
