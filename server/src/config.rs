@@ -66,13 +66,30 @@ pub static OPTIONS: &[OptionSpec] = &[
     opt("maxmemory-policy", Kind::Enum(POLICIES), "noeviction"),
     opt("maxmemory-samples", Kind::Int(1, I32), "5"),
     opt("maxmemory-eviction-tenacity", Kind::Int(0, 100), "10"),
-    aliased("hash-max-listpack-entries", "hash-max-ziplist-entries", Kind::Memory(0, LL), "512"),
+    opt("maxmemory-clients", Kind::Memory(0, LL), "0"),
+    opt("replica-lazy-flush", Kind::Bool, "no"),
+    opt("replica-ignore-maxmemory", Kind::Bool, "yes"),
+    opt("repl-timeout", Kind::Int(1, I32), "60"),
+    opt("repl-ping-replica-period", Kind::Int(1, I32), "10"),
+    opt("activedefrag", Kind::Bool, "no"),
+    opt("shutdown-timeout", Kind::Int(0, I32), "10"),
+    opt("shutdown-on-sigint", Kind::Special, "default"),
+    opt("shutdown-on-sigterm", Kind::Special, "default"),
+    opt("sanitize-dump-payload", Kind::Enum(&["no", "yes", "clients"]), "no"),
+    fixed("cluster-config-file", Kind::Str, "nodes.conf"),
+    opt("cluster-node-timeout", Kind::Int(0, LL), "15000"),
+    opt("acllog-max-len", Kind::Int(0, LL), "128"),
+    opt("tracking-table-max-keys", Kind::Int(0, LL), "1000000"),
+    opt("rdb-del-sync-files", Kind::Bool, "no"),
+    opt("rdb-save-incremental-fsync", Kind::Bool, "yes"),
+    opt("aof-rewrite-incremental-fsync", Kind::Bool, "yes"),
+    aliased("hash-max-listpack-entries", "hash-max-ziplist-entries", Kind::Int(0, LL), "512"),
     aliased("hash-max-listpack-value", "hash-max-ziplist-value", Kind::Memory(0, LL), "64"),
-    aliased("zset-max-listpack-entries", "zset-max-ziplist-entries", Kind::Memory(0, LL), "128"),
+    aliased("zset-max-listpack-entries", "zset-max-ziplist-entries", Kind::Int(0, LL), "128"),
     aliased("zset-max-listpack-value", "zset-max-ziplist-value", Kind::Memory(0, LL), "64"),
     aliased("list-max-listpack-size", "list-max-ziplist-size", Kind::Int(i32::MIN as i64, I32), "-2"),
     opt("list-compress-depth", Kind::Int(0, I32), "0"),
-    opt("set-max-intset-entries", Kind::Memory(0, LL), "512"),
+    opt("set-max-intset-entries", Kind::Int(0, LL), "512"),
     opt("hll-sparse-max-bytes", Kind::Memory(0, LL), "3000"),
     opt("stream-node-max-bytes", Kind::Memory(0, LL), "4096"),
     opt("stream-node-max-entries", Kind::Int(0, LL), "100"),
@@ -191,6 +208,9 @@ pub fn parse_memory(s: &str) -> Option<i64> {
         .iter()
         .find_map(|(suf, mul)| l.strip_suffix(suf).map(|n| (n.to_string(), *mul)))
         .unwrap_or((l.clone(), 1));
+    if num.starts_with('-') || num.starts_with('+') {
+        return None;
+    }
     let n: i64 = num.parse().ok()?;
     n.checked_mul(mul)
 }
@@ -299,7 +319,20 @@ impl Config {
     /// CONFIG GET: all options whose name (or alias) matches any of the glob patterns.
     pub fn matching(&self, patterns: &[&[u8]]) -> Vec<(String, String)> {
         let mut out = Vec::new();
+        // A pattern without glob characters is a plain lookup, answered with the name as given.
+        for p in patterns {
+            if !p.iter().any(|c| matches!(c, b'*' | b'?' | b'[')) {
+                let name = String::from_utf8_lossy(p).into_owned();
+                if let Some(v) = self.get(&name) {
+                    out.push((name, v.to_string()));
+                }
+            }
+        }
+        let plain: Vec<String> = out.iter().map(|(n, _)| n.to_ascii_lowercase()).collect();
         for o in OPTIONS {
+            if plain.iter().any(|n| n == o.name || Some(n.as_str()) == o.alias) {
+                continue;
+            }
             for name in std::iter::once(o.name).chain(o.alias) {
                 if patterns.iter().any(|p| crate::glob::matches(p, name.as_bytes(), true)) {
                     if let Some(v) = self.values.get(o.name) {
@@ -439,6 +472,12 @@ fn quote(s: &str) -> String {
 
 fn quote_for_file(o: &OptionSpec, v: &str) -> String {
     match (o.kind, o.name) {
+        (Kind::Memory(..), _) => match v.parse::<i64>() {
+            Ok(n) if n != 0 && n % (1 << 30) == 0 => format!("{}gb", n >> 30),
+            Ok(n) if n != 0 && n % (1 << 20) == 0 => format!("{}mb", n >> 20),
+            Ok(n) if n != 0 && n % (1 << 10) == 0 => format!("{}kb", n >> 10),
+            _ => v.to_string(),
+        },
         (Kind::Special, "save") if v.is_empty() => "\"\"".into(),
         (Kind::Special, _) => v.to_string(),
         _ => quote(v),
@@ -458,6 +497,8 @@ fn canonical(o: &OptionSpec, value: &str) -> Result<String, ConfigError> {
             if n < min || n > max {
                 return Err(ConfigError(format!("argument must be between {min} and {max} inclusive")));
             }
+            // Redis clamps hz to 1..=500 instead of refusing it.
+            let n = if o.name == "hz" { n.clamp(1, 500) } else { n };
             Ok(n.to_string())
         }
         Kind::Memory(min, max) => {
@@ -486,7 +527,7 @@ fn canonical(o: &OptionSpec, value: &str) -> Result<String, ConfigError> {
             }
             "notify-keyspace-events" => {
                 let flags = crate::notify::parse_flags(value)
-                    .ok_or_else(|| ConfigError("Invalid event class character. Use 'Ag$lshzxeKEtmd'.".into()))?;
+                    .ok_or_else(|| ConfigError("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.".into()))?;
                 Ok(crate::notify::flags_to_string(flags))
             }
             _ => Ok(value.split_whitespace().collect::<Vec<_>>().join(" ")),

@@ -18,6 +18,7 @@ pub mod keyspace;
 pub mod notify;
 pub mod protocol;
 pub mod pubsub;
+pub mod rdb_values;
 pub mod server;
 pub mod types;
 

@@ -133,7 +133,8 @@ impl State {
             config,
             dbs,
             clients: HashMap::new(),
-            next_client_id: 1,
+            // Redis's first connection gets id 3 (ids 1 and 2 go to internal clients).
+            next_client_id: 3,
             pubsub: PubSub::default(),
             blocking: Blocking::default(),
             watched: HashMap::new(),
@@ -434,10 +435,7 @@ pub fn dispatch(shared: &Shared, st: &mut State, client: &mut Client, args: Vec<
             if let Some(cmd) = shared.table.find(&args) {
                 st.command_stats.get_mut(cmd.stat_index).map(|s| s.rejected += 1);
             }
-            if client.multi.is_some() {
-                client.multi_error = true;
-            }
-            return reply(st, client, e, out);
+            return reply_rejected(st, client, &args, e, out);
         }
     };
     let name = cmd.name();
@@ -446,10 +444,7 @@ pub fn dispatch(shared: &Shared, st: &mut State, client: &mut Client, args: Vec<
         if let Some(s) = st.command_stats.get_mut(cmd.stat_index) {
             s.rejected += 1;
         }
-        if client.multi.is_some() {
-            client.multi_error = true;
-        }
-        reply(st, client, e, out)
+        reply_rejected(st, client, &args, e, out)
     };
     if !client.authenticated && st.config.tunables.requirepass.is_some() && !cmd.flags.contains(Flags::NO_AUTH) {
         return reject(st, client, out, Reply::err("NOAUTH Authentication required."));
@@ -494,12 +489,13 @@ pub fn dispatch(shared: &Shared, st: &mut State, client: &mut Client, args: Vec<
         }
         return reply(st, client, Reply::Simple("QUEUED"), out);
     }
-    feed_monitors(st, client, &args, cmd.flags, now);
     let started = Instant::now();
     let mut ctx = Ctx { st, shared, client, now_ms: now, block: None, pushes: Vec::new(), no_block: false };
     let handler = cmd.handler.expect("lookup returns only commands with handlers");
     let r = handler(&mut ctx, &args);
     let Ctx { block, pushes, .. } = ctx;
+    // Like Redis, monitors see the command after it ran (so SELECT shows the new db).
+    feed_monitors(st, client, &args, cmd.flags, now);
     let elapsed = started.elapsed().as_micros() as u64;
     st.stats.total_commands += 1;
     if let Some(s) = st.command_stats.get_mut(cmd.stat_index) {
@@ -528,6 +524,30 @@ pub fn dispatch(shared: &Shared, st: &mut State, client: &mut Client, args: Vec<
         return Flow::Close;
     }
     flow
+}
+
+/// Answers a command refused before it ran. Inside MULTI this dooms the transaction; a refused EXEC
+/// aborts it at once with EXECABORT, as Redis's `rejectCommand` does.
+fn reply_rejected(st: &mut State, client: &mut Client, args: &[Bytes], e: Reply, out: &mut BytesMut) -> Flow {
+    if client.multi.is_some() {
+        client.multi_error = true;
+    }
+    {
+        if args[0].eq_ignore_ascii_case(b"exec") {
+            client.multi = None;
+            client.multi_error = false;
+            if let Some(c) = st.clients.get_mut(&client.id) {
+                c.multi_len = -1;
+            }
+            unwatch_all(st, client);
+            let text = match &e {
+                Reply::Error(t) => t.strip_prefix("ERR ").unwrap_or(t).to_string(),
+                _ => String::new(),
+            };
+            return reply(st, client, Reply::Error(format!("EXECABORT Transaction discarded because of: {text}")), out);
+        }
+    }
+    reply(st, client, e, out)
 }
 
 fn queued_flags(shared: &Shared, client: &Client) -> Flags {

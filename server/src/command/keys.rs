@@ -8,9 +8,14 @@ use bytes::Bytes;
 /// Positions in `args` (0 = command name) of the key arguments, in spec order, without duplicates of
 /// the same position. A malformed key count yields `None`, like Redis's "Invalid arguments".
 pub fn key_positions(meta: &CommandMeta, args: &[Bytes]) -> Option<Vec<usize>> {
+    Some(keys_with_specs(meta, args)?.into_iter().map(|(p, _)| p).collect())
+}
+
+/// Like [`key_positions`], with the index of the key spec that found each key (for its flags).
+pub fn keys_with_specs(meta: &CommandMeta, args: &[Bytes]) -> Option<Vec<(usize, usize)>> {
     let argc = args.len() as i64;
-    let mut out: Vec<usize> = Vec::new();
-    for spec in &meta.key_specs {
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    for (spec_idx, spec) in meta.key_specs.iter().enumerate() {
         let first = match &spec.begin {
             BeginSearch::Index(i) => {
                 if *i >= 0 {
@@ -68,7 +73,7 @@ pub fn key_positions(meta: &CommandMeta, args: &[Bytes]) -> Option<Vec<usize>> {
                 }
                 let mut i = start;
                 while i <= last {
-                    push_unique(&mut out, i as usize);
+                    push_unique(&mut out, i as usize, spec_idx);
                     i += step;
                 }
                 continue;
@@ -79,16 +84,16 @@ pub fn key_positions(meta: &CommandMeta, args: &[Bytes]) -> Option<Vec<usize>> {
         let step = step.max(1);
         let mut i = first;
         while i <= last {
-            push_unique(&mut out, i as usize);
+            push_unique(&mut out, i as usize, spec_idx);
             i += step;
         }
     }
     Some(out)
 }
 
-fn push_unique(out: &mut Vec<usize>, i: usize) {
-    if !out.contains(&i) {
-        out.push(i);
+fn push_unique(out: &mut Vec<(usize, usize)>, i: usize, spec: usize) {
+    if !out.iter().any(|(p, _)| *p == i) {
+        out.push((i, spec));
     }
 }
 

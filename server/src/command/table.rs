@@ -202,13 +202,18 @@ pub fn unknown_command(args: &[Bytes]) -> Reply {
             break;
         }
         let room = 128 - quoted.len();
-        let s = String::from_utf8_lossy(a);
+        let s = String::from_utf8_lossy(c_str(a));
         quoted.push('\'');
         quoted.push_str(truncate(&s, room));
         quoted.push_str("' ");
     }
-    let name = String::from_utf8_lossy(&args[0]);
+    let name = String::from_utf8_lossy(c_str(&args[0]));
     Reply::Error(format!("ERR unknown command '{}', with args beginning with: {}", truncate(&name, 128), quoted))
+}
+
+/// The bytes up to the first NUL, as C's `%s` prints them.
+fn c_str(b: &[u8]) -> &[u8] {
+    b.iter().position(|&c| c == 0).map(|i| &b[..i]).unwrap_or(b)
 }
 
 fn truncate(s: &str, max: usize) -> &str {

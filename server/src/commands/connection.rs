@@ -2,7 +2,7 @@
 
 use super::{int_arg, is, syntax_error, text};
 use crate::client::{Outbound, ReplyMode};
-use crate::command::keys::key_positions;
+use crate::command::keys::keys_with_specs;
 use crate::command::Handler;
 use crate::protocol::Reply;
 use crate::server::{unwatch_all, Ctx, Pause};
@@ -33,6 +33,7 @@ pub const HANDLERS: &[(&str, Handler)] = &[
     ("command|info", command_info),
     ("command|docs", command_docs),
     ("command|getkeys", command_getkeys),
+    ("command|getkeysandflags", command_getkeysandflags),
     ("command|list", command_list),
     ("command|help", command_help),
 ];
@@ -183,7 +184,7 @@ fn hello(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         }
     }
     if !ctx.client.authenticated && ctx.st.config.tunables.requirepass.is_some() {
-        return Reply::err("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
+        return Reply::err("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
     }
     if let Some(n) = name {
         if let Err(e) = set_name(ctx, &n) {
@@ -411,13 +412,14 @@ fn kill(ctx: &mut Ctx, id: u64) {
 fn client_pause(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let ms = match crate::protocol::request::parse_int(&args[2]) {
         Some(v) if v >= 0 => v,
-        _ => return Reply::err("ERR timeout is not an integer or out of range"),
+        Some(_) => return Reply::err("ERR timeout is negative"),
+        None => return Reply::err("ERR timeout is not an integer or out of range"),
     };
     let writes_only = match args.get(3) {
         None => false,
         Some(a) if is(a, "WRITE") => true,
         Some(a) if is(a, "ALL") => false,
-        Some(_) => return syntax_error(),
+        Some(_) => return Reply::err("ERR CLIENT PAUSE mode must be WRITE or ALL"),
     };
     if args.len() > 4 {
         return syntax_error();
@@ -488,17 +490,51 @@ fn client_help(_ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
     help_reply(
         "CLIENT",
         &[
-            "ID", "    Return the ID of the current connection.",
-            "INFO", "    Return information about the current client connection.",
-            "KILL <ip:port>", "    Kill connection made from <ip:port>.",
-            "LIST [options ...]", "    Return information about client connections.",
-            "GETNAME", "    Return the name of the current connection.",
-            "SETNAME <name>", "    Assign the name <name> to the current connection.",
-            "PAUSE <timeout> [WRITE|ALL]", "    Suspend clients for <timeout> milliseconds.",
-            "UNPAUSE", "    Stop the current client pause, resuming traffic.",
-            "REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.",
-            "UNBLOCK <clientid> [TIMEOUT|ERROR]", "    Unblock the specified blocked client.",
-            "NO-EVICT (ON|OFF)", "    Protect current client connection from eviction.",
+            "CACHING (YES|NO)",
+            "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+            "GETREDIR",
+            "    Return the client ID we are redirecting to when tracking is enabled.",
+            "GETNAME",
+            "    Return the name of the current connection.",
+            "ID",
+            "    Return the ID of the current connection.",
+            "INFO",
+            "    Return information about the current client connection.",
+            "KILL <ip:port>",
+            "    Kill connection made from <ip:port>.",
+            "KILL <option> <value> [<option> <value> [...]]",
+            "    Kill connections. Options are:",
+            "    * ADDR (<ip:port>|<unixsocket>:0)",
+            "      Kill connections made from the specified address",
+            "    * LADDR (<ip:port>|<unixsocket>:0)",
+            "      Kill connections made to specified local address",
+            "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+            "      Kill connections by type.",
+            "    * USER <username>",
+            "      Kill connections authenticated by <username>.",
+            "    * SKIPME (YES|NO)",
+            "      Skip killing current connection (default: yes).",
+            "LIST [options ...]",
+            "    Return information about client connections. Options:",
+            "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+            "      Return clients of specified type.",
+            "UNPAUSE",
+            "    Stop the current client pause, resuming traffic.",
+            "PAUSE <timeout> [WRITE|ALL]",
+            "    Suspend all, or just write, clients for <timeout> milliseconds.",
+            "REPLY (ON|OFF|SKIP)",
+            "    Control the replies sent to the current connection.",
+            "SETNAME <name>",
+            "    Assign the name <name> to the current connection.",
+            "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+            "    Unblock the specified blocked client.",
+            "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+            "         [OPTIN] [OPTOUT] [NOLOOP]",
+            "    Control server assisted client side caching.",
+            "TRACKINGINFO",
+            "    Report tracking status for the current connection.",
+            "NO-EVICT (ON|OFF)",
+            "    Protect current client connection from eviction.",
         ],
     )
 }
@@ -508,7 +544,7 @@ pub fn help_reply(cmd: &str, lines: &[&str]) -> Reply {
     let mut out = vec![Reply::Status(format!("{cmd} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"))];
     out.extend(lines.iter().map(|l| Reply::Status(l.to_string())));
     out.push(Reply::Status("HELP".into()));
-    out.push(Reply::Status("    Print this help.".into()));
+    out.push(Reply::Status("    Prints this help.".into()));
     Reply::Array(out)
 }
 
@@ -530,12 +566,21 @@ fn command_info(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     Reply::Array(
         args[2..]
             .iter()
-            .map(|n| match ctx.shared.table.get(&text(n).to_ascii_lowercase()) {
+            .map(|n| match lookup_full_name(ctx, &text(n).to_ascii_lowercase()) {
                 Some(c) => c.meta.info.clone(),
-                None => Reply::NullArray,
+                None => Reply::Null,
             })
             .collect(),
     )
+}
+
+/// A command by its full name: `get`, or `config|get` for a subcommand.
+fn lookup_full_name<'t>(ctx: &Ctx<'t>, name: &str) -> Option<&'t crate::command::Command> {
+    let table = &ctx.shared.table;
+    match name.split_once('|') {
+        Some((parent, sub)) => table.get(parent)?.subcommands.get(sub),
+        None => table.get(name),
+    }
 }
 
 fn command_docs(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
@@ -554,6 +599,14 @@ fn command_docs(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 }
 
 fn command_getkeys(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
+    getkeys_generic(ctx, args, false)
+}
+
+fn command_getkeysandflags(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
+    getkeys_generic(ctx, args, true)
+}
+
+fn getkeys_generic(ctx: &mut Ctx, args: &[Bytes], with_flags: bool) -> Reply {
     let target = &args[2..];
     let Some(cmd) = ctx.shared.table.find(target) else {
         return Reply::err("ERR Invalid command specified");
@@ -563,11 +616,37 @@ fn command_getkeys(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     if (a > 0 && argc != a) || (a < 0 && argc < -a) {
         return Reply::err("ERR Invalid number of arguments specified for command");
     }
-    match key_positions(&cmd.meta, target) {
-        Some(pos) if !pos.is_empty() => Reply::Array(pos.into_iter().map(|p| Reply::Bulk(target[p].clone())).collect()),
+    match keys_with_specs(&cmd.meta, target) {
+        Some(pos) if !pos.is_empty() => Reply::Array(
+            pos.into_iter()
+                .map(|(p, spec)| {
+                    let key = Reply::Bulk(target[p].clone());
+                    if with_flags {
+                        let flags = key_flags(&cmd.meta.name, &cmd.meta.key_specs[spec].flags, target)
+                            .into_iter()
+                            .map(Reply::Status)
+                            .collect();
+                        Reply::Array(vec![key, Reply::Set(flags)])
+                    } else {
+                        key
+                    }
+                })
+                .collect(),
+        ),
         Some(_) => Reply::err("ERR The command has no key arguments"),
         None => Reply::err("ERR Invalid arguments specified for command"),
     }
+}
+
+/// A key's access flags; commands whose spec says `variable_flags` decide from their arguments
+/// (in Redis 7.0 only SET: a plain SET overwrites, SET ... GET also reads).
+fn key_flags(name: &str, spec_flags: &[String], args: &[Bytes]) -> Vec<String> {
+    if name == "set" && spec_flags.iter().any(|f| f == "variable_flags") {
+        let get = args.iter().skip(3).any(|a| is(a, "GET"));
+        let flags: &[&str] = if get { &["RW", "access", "update"] } else { &["OW", "update"] };
+        return flags.iter().map(|f| f.to_string()).collect();
+    }
+    spec_flags.to_vec()
 }
 
 fn command_list(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
@@ -603,13 +682,24 @@ fn command_help(_ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
     help_reply(
         "COMMAND",
         &[
-            "(no subcommand)", "    Return details about all Redis commands.",
-            "COUNT", "    Return the total number of commands in this Redis server.",
-            "LIST", "    Return a list of all commands in this Redis server.",
-            "INFO [<command-name> ...]", "    Return details about multiple Redis commands.",
-            "DOCS [<command-name> ...]", "    Return documentation details about multiple Redis commands.",
-            "GETKEYS <full-command>", "    Return the keys from a full Redis command.",
-            "GETKEYSANDFLAGS <full-command>", "    Return the keys and the access flags from a full Redis command.",
+            "(no subcommand)",
+            "    Return details about all Redis commands.",
+            "COUNT",
+            "    Return the total number of commands in this Redis server.",
+            "LIST",
+            "    Return a list of all commands in this Redis server.",
+            "INFO [<command-name> ...]",
+            "    Return details about multiple Redis commands.",
+            "    If no command names are given, documentation details for all",
+            "    commands are returned.",
+            "DOCS [<command-name> ...]",
+            "    Return documentation details about multiple Redis commands.",
+            "    If no command names are given, documentation details for all",
+            "    commands are returned.",
+            "GETKEYS <full-command>",
+            "    Return the keys from a full Redis command.",
+            "GETKEYSANDFLAGS <full-command>",
+            "    Return the keys and the access flags from a full Redis command.",
         ],
     )
 }

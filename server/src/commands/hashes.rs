@@ -235,7 +235,7 @@ fn hrandfield(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let count = match args.get(2) {
         None => None,
         Some(a) => match parse_int(a) {
-            Some(v) if v > -i64::MAX => Some(v),
+            Some(v) if v >= -i64::MAX => Some(v),
             Some(_) => return Reply::err("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"),
             None => return Reply::err(super::ERR_NOT_INT),
         },
@@ -245,6 +245,9 @@ fn hrandfield(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         Some(a) if is(a, "WITHVALUES") && args.len() == 4 => true,
         Some(_) => return syntax_error(),
     };
+    if withvalues && count.is_some_and(|c| c < -i64::MAX / 2 || c > i64::MAX / 2) {
+        return Reply::err("ERR value is out of range");
+    }
     let resp3 = ctx.client.resp >= 3;
     let pairs: Vec<(Vec<u8>, Vec<u8>)> = match hash_read(ctx, &args[1]) {
         Ok(Some(h)) => h.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect(),

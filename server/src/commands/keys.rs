@@ -163,7 +163,8 @@ fn move_(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let src_db = ctx.db_index();
     let dst_db = match parse_int(&args[2]) {
         Some(n) if n >= 0 && (n as usize) < ctx.st.dbs.len() => n as usize,
-        Some(_) | None => return Reply::err("ERR DB index is out of range"),
+        Some(_) => return Reply::err("ERR DB index is out of range"),
+        None => return Reply::err(ERR_NOT_INT),
     };
     if src_db == dst_db {
         return Reply::err("ERR source and destination objects are the same");
@@ -249,8 +250,23 @@ pub struct ScanOptions {
 }
 
 /// Parses a SCAN cursor argument.
+/// Parses a SCAN cursor the way Redis does (`strtoul`): an optional sign, digits, nothing else;
+/// a negative number wraps around, the empty string is 0, and values past u64 are refused.
 pub fn parse_cursor(a: &[u8]) -> Result<u64, Reply> {
-    std::str::from_utf8(a).ok().filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())).and_then(|s| s.parse::<u64>().ok()).ok_or_else(|| Reply::err("ERR invalid cursor"))
+    let invalid = || Reply::err("ERR invalid cursor");
+    let (neg, digits) = match a.first() {
+        Some(b'-') => (true, &a[1..]),
+        Some(b'+') => (false, &a[1..]),
+        _ => (false, a),
+    };
+    if !digits.iter().all(|b| b.is_ascii_digit()) || (digits.is_empty() && !a.is_empty()) {
+        return Err(invalid());
+    }
+    let mut v: u64 = 0;
+    for &d in digits {
+        v = v.checked_mul(10).and_then(|v| v.checked_add((d - b'0') as u64)).ok_or_else(invalid)?;
+    }
+    Ok(if neg { v.wrapping_neg() } else { v })
 }
 
 /// Parses `[MATCH pattern] [COUNT count] [TYPE type]` starting at `args[from]`.
@@ -402,7 +418,6 @@ fn object_help(_ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
 /// EXPIRE/PEXPIRE/EXPIREAT/PEXPIREAT: `unit_ms` 1000 for seconds, `absolute` for the *AT forms.
 fn expire_generic(ctx: &mut Ctx, args: &[Bytes], unit_ms: i64, absolute: bool) -> Reply {
     let name = text(&args[0]).to_ascii_lowercase();
-    let Some(when) = parse_int(&args[2]) else { return Reply::err(ERR_NOT_INT) };
     let (mut nx, mut xx, mut gt, mut lt) = (false, false, false, false);
     for a in &args[3..] {
         if is(a, "NX") {
@@ -423,6 +438,7 @@ fn expire_generic(ctx: &mut Ctx, args: &[Bytes], unit_ms: i64, absolute: bool) -
     if gt && lt {
         return Reply::err("ERR GT and LT options at the same time are not compatible");
     }
+    let Some(when) = parse_int(&args[2]) else { return Reply::err(ERR_NOT_INT) };
     let invalid = || Reply::err(format!("ERR invalid expire time in '{name}' command"));
     let Some(mut at) = when.checked_mul(unit_ms) else { return invalid() };
     if !absolute {
@@ -476,13 +492,7 @@ fn ttl_generic(ctx: &mut Ctx, key: &[u8], ms: bool, absolute: bool) -> Reply {
     }
     let Some(at) = ctx.st.dbs[ctx.client.db].expire_at(key) else { return Reply::Int(-1) };
     let v = if absolute { at } else { (at - ctx.now_ms).max(0) };
-    Reply::Int(if ms {
-        v
-    } else if absolute {
-        v / 1000
-    } else {
-        (v + 500) / 1000
-    })
+    Reply::Int(if ms { v } else { (v + 500) / 1000 })
 }
 
 fn ttl(ctx: &mut Ctx, args: &[Bytes]) -> Reply {

@@ -148,6 +148,11 @@ fn llen(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 }
 
 fn lindex(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
+    match list_read(ctx, &args[1]) {
+        Ok(Some(_)) => {}
+        Ok(None) => return Reply::Null,
+        Err(e) => return e,
+    }
     let Some(i) = parse_int(&args[2]) else { return Reply::err(ERR_NOT_INT) };
     match list_read(ctx, &args[1]) {
         Ok(Some(l)) => normalize_index(i, l.len()).map(|i| Reply::bulk(&l[i])).unwrap_or(Reply::Null),
@@ -157,6 +162,11 @@ fn lindex(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 }
 
 fn lset(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
+    match list_mut(ctx, &args[1]) {
+        Ok(Some(_)) => {}
+        Ok(None) => return Reply::err("ERR no such key"),
+        Err(e) => return e,
+    }
     let Some(i) = parse_int(&args[2]) else { return Reply::err(ERR_NOT_INT) };
     match list_mut(ctx, &args[1]) {
         Ok(Some(l)) => match normalize_index(i, l.len()) {
@@ -278,9 +288,6 @@ fn lpos(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             if v == 0 {
                 return Reply::err("ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list");
             }
-            if v == i64::MIN {
-                return Reply::err("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807");
-            }
             rank = v;
         } else if is(&args[i], "COUNT") {
             if v < 0 {
@@ -308,7 +315,11 @@ fn lpos(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         Some(n) => n as usize,
         None => 1,
     };
-    let mut skip = rank.unsigned_abs() - 1;
+    // Redis negates a negative rank in a C long: LONG_MIN stays negative, so every match "ranks"
+    // and a COUNT never fills up. Reproduce that rather than refuse it.
+    let overflowed = rank == i64::MIN;
+    let want = if overflowed && count.is_some_and(|c| c > 0) { usize::MAX } else { want };
+    let mut skip = if overflowed { 0 } else { rank.unsigned_abs() - 1 };
     let mut found = Vec::new();
     let len = l.len();
     let limit = if maxlen == 0 { len } else { (maxlen as usize).min(len) };
@@ -342,12 +353,14 @@ fn side(a: &[u8]) -> Option<bool> {
 }
 
 /// Moves one element from `src` (`from_left`) to `dst` (`to_left`). `Ok(None)` when `src` is empty.
+/// Events come in Redis's order: the push on `dst`, then the pop (and `del`) on `src`.
 fn move_one(ctx: &mut Ctx, src: &Bytes, dst: &Bytes, from_left: bool, to_left: bool) -> Result<Option<Box<[u8]>>, Reply> {
     if list_mut(ctx, src)?.is_none() {
         return Ok(None);
     }
     list_mut(ctx, dst)?;
-    let Some(v) = pop_n(ctx, src, from_left, 1).pop() else { return Ok(None) };
+    let Some(l) = list_mut(ctx, src)? else { return Ok(None) };
+    let Some(v) = (if from_left { l.pop_front() } else { l.pop_back() }) else { return Ok(None) };
     if list_mut(ctx, dst)?.is_none() {
         ctx.add_key(dst, Value::List(Box::default()));
     }
@@ -360,6 +373,8 @@ fn move_one(ctx: &mut Ctx, src: &Bytes, dst: &Bytes, from_left: bool, to_left: b
     }
     ctx.signal_ready(dst);
     ctx.modified(dst, notify::LIST, if to_left { "lpush" } else { "rpush" });
+    ctx.modified(src, notify::LIST, if from_left { "lpop" } else { "rpop" });
+    ctx.delete_if_empty(src);
     Ok(Some(v))
 }
 
@@ -469,7 +484,9 @@ fn bmove_generic(ctx: &mut Ctx, src: &Bytes, dst: &Bytes, from: bool, to: bool, 
     };
     match move_one(ctx, src, dst, from, to) {
         Ok(Some(v)) => Reply::bulk(v),
-        Ok(None) => ctx.block_on(vec![src.clone()], deadline, Reply::Null),
+        // Where it may not block (MULTI, scripts) Redis answers a null bulk, on timeout a null array.
+        Ok(None) if ctx.no_block => Reply::Null,
+        Ok(None) => ctx.block_on(vec![src.clone()], deadline, Reply::NullArray),
         Err(e) => e,
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod bitmaps;
 pub mod connection;
+pub mod dump;
 pub mod hashes;
 pub mod hyperloglog;
 pub mod keys;
@@ -26,6 +27,7 @@ pub fn handlers() -> Vec<(&'static str, Handler)> {
     let mut all = Vec::new();
     for family in [
         connection::HANDLERS,
+        dump::HANDLERS,
         server::HANDLERS,
         keys::HANDLERS,
         strings::HANDLERS,
@@ -84,20 +86,17 @@ pub fn text(a: &[u8]) -> String {
 /// for 0 (wait forever).
 pub fn timeout_arg(a: &[u8], now_ms: i64) -> Result<Option<i64>, Reply> {
     let s = std::str::from_utf8(a).map_err(|_| Reply::err("ERR timeout is not a float or out of range"))?;
-    let secs: f64 = if s.is_empty() || s.trim() != s {
+    if s.is_empty() || s.trim() != s {
         return Err(Reply::err("ERR timeout is not a float or out of range"));
-    } else {
-        match crate::types::float::parse_long_double(a) {
-            Some(v) if v.is_finite() => v,
-            _ => return Err(Reply::err("ERR timeout is not a float or out of range")),
-        }
-    };
-    if secs < 0.0 {
-        return Err(Reply::err("ERR timeout is negative"));
     }
+    let Some(secs) = crate::types::float::LongDouble::parse(a).map(|v| v.to_f64()) else {
+        return Err(Reply::err("ERR timeout is not a float or out of range"));
+    };
+    // Redis converts `ceill(secs * 1000)` to a long long: anything past its range (inf included)
+    // comes out negative there, and so is refused as negative here.
     let ms = (secs * 1000.0).ceil();
-    if ms > (i64::MAX / 2) as f64 {
-        return Err(Reply::err("ERR timeout is out of range"));
+    if ms < 0.0 || ms >= i64::MAX as f64 || ms.is_nan() {
+        return Err(Reply::err("ERR timeout is negative"));
     }
     let ms = ms as i64;
     Ok(if ms == 0 { None } else { Some(now_ms + ms) })

@@ -1,6 +1,6 @@
 //! Publish/subscribe commands.
 
-use super::{is, syntax_error};
+use super::is;
 use crate::command::Handler;
 use crate::protocol::Reply;
 use crate::server::Ctx;
@@ -32,6 +32,19 @@ fn confirm(ctx: &mut Ctx, kind: &'static str, name: Option<Bytes>) {
     ctx.pushes.push(r.to_bytes(ctx.client.resp));
 }
 
+/// The confirmations are normally written as out-of-band frames; inside EXEC they are the
+/// command's reply (Redis appends them to the EXEC array in place).
+fn confirmations(ctx: &mut Ctx) -> Reply {
+    if !ctx.no_block {
+        return Reply::None;
+    }
+    let mut raw = Vec::new();
+    for p in std::mem::take(&mut ctx.pushes) {
+        raw.extend_from_slice(&p);
+    }
+    Reply::Raw(Bytes::from(raw))
+}
+
 fn subscribe(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     if ctx.client.multi.is_some() {
         return Reply::err("ERR Command not allowed inside a transaction");
@@ -43,7 +56,7 @@ fn subscribe(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         confirm(ctx, "subscribe", Some(ch.clone()));
     }
     sync_counts(ctx);
-    Reply::None
+    confirmations(ctx)
 }
 
 fn unsubscribe(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
@@ -58,7 +71,7 @@ fn unsubscribe(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         confirm(ctx, "unsubscribe", Some(ch));
     }
     sync_counts(ctx);
-    Reply::None
+    confirmations(ctx)
 }
 
 fn psubscribe(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
@@ -72,7 +85,7 @@ fn psubscribe(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         confirm(ctx, "psubscribe", Some(p.clone()));
     }
     sync_counts(ctx);
-    Reply::None
+    confirmations(ctx)
 }
 
 fn punsubscribe(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
@@ -87,7 +100,7 @@ fn punsubscribe(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         confirm(ctx, "punsubscribe", Some(p));
     }
     sync_counts(ctx);
-    Reply::None
+    confirmations(ctx)
 }
 
 fn publish(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
@@ -99,7 +112,7 @@ fn publish(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 
 fn pubsub_channels(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     if args.len() > 3 {
-        return Reply::err("ERR wrong number of arguments for 'pubsub|channels' command");
+        return subcommand_syntax_error(&args[1]);
     }
     let pat = args.get(2);
     Reply::Array(
@@ -124,9 +137,14 @@ fn pubsub_numsub(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 
 fn pubsub_numpat(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     if args.len() > 2 {
-        return syntax_error();
+        return subcommand_syntax_error(&args[1]);
     }
     Reply::Int(ctx.st.pubsub.patterns.len() as i64)
+}
+
+/// Redis's `addReplySubcommandSyntaxError` for PUBSUB.
+fn subcommand_syntax_error(sub: &[u8]) -> Reply {
+    Reply::err(format!("ERR unknown subcommand or wrong number of arguments for '{}'. Try PUBSUB HELP.", String::from_utf8_lossy(sub)))
 }
 
 fn pubsub_help(_ctx: &mut Ctx, args: &[Bytes]) -> Reply {

@@ -115,17 +115,21 @@ fn section_text(ctx: &mut Ctx, section: &str, out: &mut String) {
             let rss = crate::alloc::rss();
             let peak = crate::alloc::peak() as u64;
             let maxmem = st.config.tunables.maxmemory;
+            let total = total_system_memory();
+            let frag = if used > 0 { rss as f64 / used as f64 } else { 1.0 };
+            let pct = |a: u64, b: u64| if b > 0 { a as f64 * 100.0 / b as f64 } else { 100.0 };
             let _ = write!(
                 w,
-                "# Memory\r\nused_memory:{used}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{peak}\r\nused_memory_peak_human:{}\r\nused_memory_peak_perc:{:.2}%\r\nused_memory_overhead:0\r\nused_memory_startup:0\r\nused_memory_dataset:{used}\r\ntotal_system_memory:{}\r\nused_memory_lua:31744\r\nused_memory_scripts:0\r\nmaxmemory:{maxmem}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\nallocator_allocated:{used}\r\nallocator_resident:{rss}\r\nmem_fragmentation_ratio:{:.2}\r\nmem_allocator:libc\r\nlazyfree_pending_objects:0\r\nlazyfreed_objects:0\r\n",
+                "# Memory\r\nused_memory:{used}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{peak}\r\nused_memory_peak_human:{}\r\nused_memory_peak_perc:{:.2}%\r\nused_memory_overhead:0\r\nused_memory_startup:0\r\nused_memory_dataset:{used}\r\nused_memory_dataset_perc:100.00%\r\nallocator_allocated:{used}\r\nallocator_active:{rss}\r\nallocator_resident:{rss}\r\ntotal_system_memory:{total}\r\ntotal_system_memory_human:{}\r\nused_memory_lua:0\r\nused_memory_vm_eval:0\r\nused_memory_lua_human:0B\r\nused_memory_scripts_eval:0\r\nnumber_of_cached_scripts:0\r\nnumber_of_functions:0\r\nnumber_of_libraries:0\r\nused_memory_vm_functions:0\r\nused_memory_vm_total:0\r\nused_memory_vm_total_human:0B\r\nused_memory_functions:0\r\nused_memory_scripts:0\r\nused_memory_scripts_human:0B\r\nmaxmemory:{maxmem}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\nallocator_frag_ratio:1.00\r\nallocator_frag_bytes:0\r\nallocator_rss_ratio:{frag:.2}\r\nallocator_rss_bytes:{}\r\nrss_overhead_ratio:1.00\r\nrss_overhead_bytes:0\r\nmem_fragmentation_ratio:{frag:.2}\r\nmem_fragmentation_bytes:{}\r\nmem_not_counted_for_evict:0\r\nmem_replication_backlog:0\r\nmem_total_replication_buffers:0\r\nmem_clients_slaves:0\r\nmem_clients_normal:0\r\nmem_cluster_links:0\r\nmem_aof_buffer:0\r\nmem_allocator:mimalloc\r\nactive_defrag_running:0\r\nlazyfree_pending_objects:0\r\nlazyfreed_objects:0\r\n",
                 human(used),
                 human(rss),
                 human(peak),
-                if peak > 0 { used as f64 * 100.0 / peak as f64 } else { 100.0 },
-                total_system_memory(),
+                pct(used, peak),
+                human(total),
                 human(maxmem),
                 st.config.tunables.maxmemory_policy,
-                if used > 0 { rss as f64 / used as f64 } else { 1.0 }
+                rss.saturating_sub(used),
+                rss as i64 - used as i64
             );
         }
         "persistence" => {
@@ -552,6 +556,10 @@ fn shutdown(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         if !(is(a, "NOSAVE") || is(a, "SAVE") || is(a, "NOW") || is(a, "FORCE") || is(a, "ABORT")) {
             return syntax_error();
         }
+    }
+    let has = |kw: &str| args[1..].iter().any(|a| is(a, kw));
+    if (has("NOSAVE") && has("SAVE")) || (has("ABORT") && args.len() > 2) {
+        return syntax_error();
     }
     if args[1..].iter().any(|a| is(a, "ABORT")) {
         return Reply::err("ERR No shutdown in progress.");

@@ -157,7 +157,7 @@ fn srandmember(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     }
     let count = match args.get(2) {
         Some(a) => match parse_int(a) {
-            Some(n) if n > -i64::MAX => Some(n),
+            Some(n) if n >= -i64::MAX => Some(n),
             Some(_) => return Reply::err("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"),
             None => return Reply::err(ERR_NOT_INT),
         },
@@ -314,8 +314,7 @@ fn sintercard(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         if is(&args[i], "LIMIT") && i + 1 < args.len() {
             limit = match parse_int(&args[i + 1]) {
                 Some(n) if n >= 0 => n as usize,
-                Some(_) => return Reply::err("ERR LIMIT can't be negative"),
-                None => return Reply::err(ERR_NOT_INT),
+                _ => return Reply::err("ERR LIMIT can't be negative"),
             };
             i += 2;
         } else {

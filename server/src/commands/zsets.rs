@@ -632,8 +632,7 @@ fn zpop_generic(ctx: &mut Ctx, args: &[Bytes], max: bool) -> Reply {
     let count = match args.get(2) {
         Some(a) => match parse_int(a) {
             Some(n) if n >= 0 => Some(n as usize),
-            Some(_) => return Reply::err("ERR value is out of range, must be positive"),
-            None => return Reply::err(ERR_NOT_INT),
+            _ => return Reply::err("ERR value is out of range, must be positive"),
         },
         None => None,
     };
@@ -775,7 +774,7 @@ fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let count = match args.get(2) {
         None => None,
         Some(a) => match parse_int(a) {
-            Some(v) if v > -i64::MAX => Some(v),
+            Some(v) if v >= -i64::MAX => Some(v),
             Some(_) => return Reply::err("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"),
             None => return Reply::err(ERR_NOT_INT),
         },
@@ -785,6 +784,9 @@ fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         Some(a) if is(a, "WITHSCORES") && args.len() == 4 => true,
         Some(_) => return syntax_error(),
     };
+    if withscores && count.is_some_and(|c| c < -i64::MAX / 2 || c > i64::MAX / 2) {
+        return Reply::err("ERR value is out of range");
+    }
     let resp = ctx.client.resp;
     let all = match zset_read(ctx, &args[1]) {
         Ok(Some(z)) => z.range(0, z.len() - 1),
@@ -875,6 +877,14 @@ fn combine_generic(ctx: &mut Ctx, args: &[Bytes], numkeys_idx: usize, dst: Optio
         return syntax_error();
     }
     let keys = &args[first_key..first_key + numkeys];
+    // Like Redis, the inputs are looked up (and type-checked) before the options are parsed.
+    let mut inputs = Vec::with_capacity(numkeys);
+    for k in keys {
+        match input_members(ctx, k) {
+            Ok(v) => inputs.push(v.unwrap_or_default()),
+            Err(e) => return e,
+        }
+    }
     let mut weights = vec![1.0f64; numkeys];
     let mut agg = Aggregate::Sum;
     let mut withscores = false;
@@ -886,8 +896,7 @@ fn combine_generic(ctx: &mut Ctx, args: &[Bytes], numkeys_idx: usize, dst: Optio
             if is(&args[j], "LIMIT") && remaining >= 2 {
                 limit = match parse_int(&args[j + 1]) {
                     Some(n) if n >= 0 => n as usize,
-                    Some(_) => return Reply::err("ERR LIMIT can't be negative"),
-                    None => return Reply::err(ERR_NOT_INT),
+                    _ => return Reply::err("ERR LIMIT can't be negative"),
                 };
                 j += 2;
                 continue;
@@ -918,13 +927,6 @@ fn combine_generic(ctx: &mut Ctx, args: &[Bytes], numkeys_idx: usize, dst: Optio
             j += 1;
         } else {
             return syntax_error();
-        }
-    }
-    let mut inputs = Vec::with_capacity(numkeys);
-    for k in keys {
-        match input_members(ctx, k) {
-            Ok(v) => inputs.push(v.unwrap_or_default()),
-            Err(e) => return e,
         }
     }
     let weighted = |s: f64, w: f64| {

@@ -112,6 +112,9 @@ impl RequestParser {
                         Some(n) if n >= 0 && (n as u64) <= self.max_bulk_len as u64 => n as usize,
                         _ => return Err(ProtocolError::new("Protocol error: invalid bulk length")),
                     };
+                    if self.unauthenticated && len > 16384 {
+                        return Err(ProtocolError::new("Protocol error: unauthenticated bulk length"));
+                    }
                     buf.advance(line_end + 2);
                     self.bulk_len = Some(len);
                     len

@@ -1456,6 +1456,26 @@ mod tests {
     }
 
     #[test]
+    fn value_above_32_promotes_to_dense_like_redis() {
+        // "big:3244251397" maps to register 11247 with value 35 (PFDEBUG GETREG agrees). Redis:
+        // PFADD p1 elem:0..elem:9; PFADD p1 big:3244251397 elem:3 -> 1, GET p1 (dense, stale
+        // cache), PFCOUNT p1 -> 11; PFADD p2 big:3244251397 on a new key, PFCOUNT p2 -> 1.
+        const BIG: &[u8] = b"big:3244251397";
+        assert_eq!(pat_len(BIG), (11247, 35));
+        let mut p1 = fill("elem:", 10, 100, DEFAULT_SPARSE_MAX_BYTES);
+        assert!(!is_dense(&p1));
+        let added = pfadd(&mut p1, &[BIG, b"elem:3"], DEFAULT_SPARSE_MAX_BYTES);
+        assert_eq!(added, Ok(true));
+        assert_eq!(digest(&p1), (12304, 0xaa18a27bc0c74fda));
+        assert_eq!(count_one(&mut p1), Ok((11, true)));
+        assert_eq!(digest(&p1), (12304, 0xcd0648451c78a1b9));
+        let mut p2 = pfadd_new(&[BIG], DEFAULT_SPARSE_MAX_BYTES);
+        assert_eq!(digest(&p2), (12304, 0xb30cb150b30bf976));
+        assert_eq!(count_one(&mut p2), Ok((1, true)));
+        assert_eq!(debug_getreg(&mut p2).map(|(r, _)| r[11247]), Ok(35));
+    }
+
+    #[test]
     fn element_lengths_match_redis() {
         for (k, expected) in LENGTHS.iter().enumerate() {
             let text = vec![b'x'; k];
