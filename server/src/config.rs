@@ -150,7 +150,7 @@ pub static OPTIONS: &[OptionSpec] = &[
     opt("lua-time-limit", Kind::Int(0, LL), "5000"),
     opt("busy-reply-threshold", Kind::Int(0, LL), "5000"),
     opt("client-output-buffer-limit", Kind::Special, "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"),
-    opt("io-threads", Kind::Int(1, 128), "1"),
+    fixed("io-threads", Kind::Int(1, 128), "1"),
     opt("unixsocket", Kind::Str, ""),
     opt("unixsocketperm", Kind::Int(0, 777), "0"),
     fixed("supervised", Kind::Enum(&["no", "upstart", "systemd", "auto"]), "no"),

@@ -35,8 +35,17 @@ fn main() {
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level)))
         .with_writer(std::io::stderr)
         .init();
+    // `io-threads` (Redis's option, default 1) sets how many threads serve connections. With 1, the
+    // server runs on one thread like Redis: on small machines that is fastest, since the state lock
+    // is never contended and no task migrates between cores.
+    let threads: usize = config.get("io-threads").and_then(|v| v.parse().ok()).unwrap_or(1).max(1);
+    let runtime = if threads == 1 {
+        tokio::runtime::Builder::new_current_thread().enable_all().build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread().worker_threads(threads).enable_all().build()
+    };
     let shared = build(config);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match runtime {
         Ok(r) => r,
         Err(e) => {
             eprintln!("cannot start the runtime: {e}");

@@ -273,6 +273,23 @@ impl<'a> Ctx<'a> {
     pub fn lookup_read(&mut self, key: &[u8]) -> Option<&mut Entry> {
         let db = self.client.db;
         self.st.expire_if_needed(db, key, self.now_ms);
+        if !self.st.lfu && self.st.config.tunables.notify_flags & notify::KEY_MISS == 0 {
+            // The common case (LRU, no keymiss events): one lookup does it all.
+            let clock = lru_clock(self.now_ms);
+            let st = &mut *self.st;
+            let stats = &mut st.stats;
+            return match st.dbs[db].keys.get_mut(key) {
+                Some(e) => {
+                    stats.keyspace_hits += 1;
+                    e.access = clock;
+                    Some(e)
+                }
+                None => {
+                    stats.keyspace_misses += 1;
+                    None
+                }
+            };
+        }
         if self.st.dbs[db].keys.get(key).is_none() {
             self.st.stats.keyspace_misses += 1;
             self.st.notify(notify::KEY_MISS, "keymiss", key, db);
@@ -290,6 +307,12 @@ impl<'a> Ctx<'a> {
     pub fn lookup_write(&mut self, key: &[u8]) -> Option<&mut Entry> {
         let db = self.client.db;
         self.st.expire_if_needed(db, key, self.now_ms);
+        if !self.st.lfu {
+            let clock = lru_clock(self.now_ms);
+            let e = self.st.dbs[db].keys.get_mut(key)?;
+            e.access = clock;
+            return Some(e);
+        }
         let access = self.st.dbs[db].keys.get(key)?.access;
         let new_access = self.touch_access(access);
         let e = self.st.dbs[db].keys.get_mut(key)?;
@@ -326,17 +349,17 @@ impl<'a> Ctx<'a> {
     pub fn set_key(&mut self, key: &[u8], value: Value, keep_ttl: bool) {
         let db = self.client.db;
         let access = self.new_access();
+        let blocking_type = matches!(value, Value::List(_) | Value::ZSet(_));
         let d = &mut self.st.dbs[db];
-        let is_new = !d.keys.contains_key(key);
-        d.set(key, value, access);
-        if !keep_ttl {
+        let is_new = d.set(key, value, access);
+        if !keep_ttl && !d.expires.is_empty() {
             d.persist(key);
         }
         if is_new {
             self.st.notify(notify::NEW, "new", key, db);
         }
         self.st.touch_watched(db, key);
-        if matches!(self.st.dbs[db].keys.get(key).map(|e| &e.value), Some(Value::List(_) | Value::ZSet(_))) {
+        if blocking_type {
             self.st.signal_ready(db, key);
         }
     }

@@ -371,19 +371,23 @@ fn getrange(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 }
 
 fn incr_decr(ctx: &mut Ctx, key: &Bytes, by: i64) -> Reply {
-    let cur = match ctx.write(key) {
-        None => 0,
-        Some(Value::Str(s)) => match s.as_int() {
-            Some(v) => v,
-            None => return Reply::err(ERR_NOT_INT),
-        },
+    let new = match ctx.write(key) {
+        None => None,
+        Some(Value::Str(s)) => {
+            let Some(cur) = s.as_int() else { return Reply::err(ERR_NOT_INT) };
+            let Some(new) = cur.checked_add(by) else { return Reply::err("ERR increment or decrement would overflow") };
+            *s = RString::from_int(new);
+            Some(new)
+        }
         Some(_) => return wrong_type(),
     };
-    let Some(new) = cur.checked_add(by) else { return Reply::err("ERR increment or decrement would overflow") };
-    match ctx.write(key) {
-        Some(Value::Str(s)) => *s = RString::from_int(new),
-        _ => ctx.add_key(key, Value::Str(RString::from_int(new))),
-    }
+    let new = match new {
+        Some(n) => n,
+        None => {
+            ctx.add_key(key, Value::Str(RString::from_int(by)));
+            by
+        }
+    };
     ctx.modified(key, notify::STRING, "incrby");
     Reply::Int(new)
 }

@@ -63,13 +63,18 @@ impl Db {
 
     /// Inserts or overwrites a key's value; an overwrite keeps the entry's access data but (like
     /// Redis's `setKey` without KEEPTTL) the caller decides about the TTL.
-    pub fn set(&mut self, key: &[u8], value: Value, access: u32) {
+    /// Returns whether the key is new.
+    pub fn set(&mut self, key: &[u8], value: Value, access: u32) -> bool {
         match self.keys.get_mut(key) {
             Some(e) => {
                 e.value = value;
                 e.access = access;
+                false
             }
-            None => self.keys.insert_new(key.into(), Entry::new(value, access)),
+            None => {
+                self.keys.insert_new(key.into(), Entry::new(value, access));
+                true
+            }
         }
     }
 

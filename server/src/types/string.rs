@@ -36,7 +36,23 @@ impl RString {
     }
 
     pub fn from_int(i: i64) -> RString {
-        RString::Int(i.to_string().into_bytes().into_boxed_slice())
+        let mut buf = [0u8; 20];
+        let mut pos = buf.len();
+        let mut v = i.unsigned_abs();
+        loop {
+            pos -= 1;
+            buf[pos] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        let mut out = Vec::with_capacity(21 - pos);
+        if i < 0 {
+            out.push(b'-');
+        }
+        out.extend_from_slice(&buf[pos..]);
+        RString::Int(out.into_boxed_slice())
     }
 
     /// A string built by the server (e.g. INCRBYFLOAT's result): embstr when short, never int.
