@@ -400,7 +400,6 @@ fn databases_option() {
 }
 
 #[test]
-#[ignore = "DUMP/RESTORE arrive with the RDB issue; run with --ignored to check them"]
 fn dump_and_restore() {
     let mut p = Pair::new();
     fill_types(&mut p);
