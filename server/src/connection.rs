@@ -168,12 +168,14 @@ impl Connection {
     /// Runs parsed requests until none is left, blocking or pausing where a command asks to.
     async fn run_pending(&mut self) -> Result<(), Closed> {
         while !self.pending.is_empty() {
-            let mut blocked: Option<(Vec<Bytes>, BlockSpec)> = None;
+            let mut blocked: Option<BlockSpec> = None;
             let mut paused = false;
             let mut close = false;
             {
                 let shared = self.shared.clone();
                 let mut st = shared.state.lock();
+                // One clock reading per batch: commands of a batch run within the same millisecond.
+                let now = now_ms();
                 while let Some(p) = self.pending.pop_front() {
                     match p {
                         Pending::ProtocolError(e) => {
@@ -182,21 +184,20 @@ impl Connection {
                             break;
                         }
                         Pending::Command(args) => {
-                            let keep = args.clone();
-                            match dispatch(&shared, &mut st, &mut self.client, args, &mut self.out) {
+                            match dispatch(&shared, &mut st, &mut self.client, args, &mut self.out, now) {
                                 Flow::Continue => {}
                                 Flow::Close => {
                                     close = true;
                                     break;
                                 }
-                                Flow::Paused => {
+                                Flow::Paused(keep) => {
                                     self.pending.push_front(Pending::Command(keep));
                                     paused = true;
                                     break;
                                 }
-                                Flow::Block(spec) => {
-                                    register_blocked(&mut st, &self.client, keep.clone(), spec.clone());
-                                    blocked = Some((keep, spec));
+                                Flow::Block(spec, keep) => {
+                                    register_blocked(&mut st, &self.client, keep, spec.clone());
+                                    blocked = Some(spec);
                                     break;
                                 }
                             }
@@ -225,7 +226,7 @@ impl Connection {
             if paused {
                 sleep(Duration::from_millis(5)).await;
             }
-            if let Some((_, spec)) = blocked {
+            if let Some(spec) = blocked {
                 self.wait_unblocked(spec).await?;
             }
         }

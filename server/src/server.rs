@@ -438,10 +438,10 @@ pub fn wrong_type() -> Reply {
 /// What the connection must do after a command.
 pub enum Flow {
     Continue,
-    /// The command blocked; wait for its reply.
-    Block(BlockSpec),
-    /// Writes are paused: retry the command later.
-    Paused,
+    /// The command blocked; wait for its reply. Carries the command back for the registration.
+    Block(BlockSpec, Vec<Bytes>),
+    /// Writes are paused: retry the command (handed back) later.
+    Paused(Vec<Bytes>),
     /// Close the connection after writing what is buffered.
     Close,
 }
@@ -449,9 +449,8 @@ pub enum Flow {
 const PUBSUB_CONTEXT_COMMANDS: &[&str] =
     &["ping", "subscribe", "ssubscribe", "unsubscribe", "sunsubscribe", "psubscribe", "punsubscribe", "quit", "reset"];
 
-/// Runs one command for `client`, writing its reply to `out`.
-pub fn dispatch(shared: &Shared, st: &mut State, client: &mut Client, args: Vec<Bytes>, out: &mut BytesMut) -> Flow {
-    let now = now_ms();
+/// Runs one command for `client`, writing its reply to `out`. `now` is the batch's clock (Unix ms).
+pub fn dispatch(shared: &Shared, st: &mut State, client: &mut Client, args: Vec<Bytes>, out: &mut BytesMut, now: i64) -> Flow {
     let cmd = match shared.table.lookup(&args) {
         Ok(c) => c,
         Err(e) => {
@@ -499,7 +498,7 @@ pub fn dispatch(shared: &Shared, st: &mut State, client: &mut Client, args: Vec<
             let writes = cmd.flags.contains(Flags::WRITE) || (is_exec && queued_flags(shared, client).contains(Flags::WRITE));
             let may_write = writes || matches!(name, "eval" | "evalsha" | "publish" | "pfcount" | "fcall");
             if !p.writes_only || may_write {
-                return Flow::Paused;
+                return Flow::Paused(args);
             }
         }
     }
@@ -537,7 +536,7 @@ pub fn dispatch(shared: &Shared, st: &mut State, client: &mut Client, args: Vec<
     let closing = client.closing;
     if let Some(spec) = block {
         serve_blocked_clients(shared, st);
-        return Flow::Block(spec);
+        return Flow::Block(spec, args);
     }
     let flow = reply(st, client, r, out);
     if !st.ready_keys.is_empty() {

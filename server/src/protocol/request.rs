@@ -67,6 +67,9 @@ impl RequestParser {
             if buf[0] != b'*' {
                 return self.parse_inline(buf);
             }
+            if let Some(args) = self.parse_whole(buf) {
+                return Ok(Parsed::Command(args));
+            }
             let Some(line_end) = find_crlf(buf) else {
                 if buf.len() > INLINE_MAX_SIZE {
                     return Err(ProtocolError::new("Protocol error: too big mbulk count string"));
@@ -133,6 +136,42 @@ impl RequestParser {
             self.pending -= 1;
         }
         Ok(Parsed::Command(std::mem::take(&mut self.args)))
+    }
+
+    /// Fast path: when a whole well-formed multibulk is in `buf`, take it with one split and hand
+    /// out its arguments as slices of that one buffer. Anything unusual (incomplete, malformed, an
+    /// unauthenticated client) returns `None` and goes through the incremental path, which also
+    /// produces the error texts.
+    fn parse_whole(&self, buf: &mut BytesMut) -> Option<Vec<Bytes>> {
+        if self.unauthenticated {
+            return None;
+        }
+        let line_end = find_crlf(&buf[..buf.len().min(32)])?;
+        let count = parse_int(&buf[1..line_end])?;
+        if count <= 0 || count > 1024 {
+            return None;
+        }
+        let mut spans = Vec::with_capacity(count as usize);
+        let mut pos = line_end + 2;
+        for _ in 0..count {
+            if buf.get(pos) != Some(&b'$') {
+                return None;
+            }
+            let header_end = pos + find_crlf(&buf[pos..buf.len().min(pos + 32)])?;
+            let len = parse_int(&buf[pos + 1..header_end])?;
+            if len < 0 || len as u64 > self.max_bulk_len as u64 {
+                return None;
+            }
+            let start = header_end + 2;
+            let end = start.checked_add(len as usize)?;
+            if buf.len() < end + 2 || &buf[end..end + 2] != b"\r\n" {
+                return None;
+            }
+            spans.push((start, end));
+            pos = end + 2;
+        }
+        let frame = buf.split_to(pos).freeze();
+        Some(spans.into_iter().map(|(s, e)| frame.slice(s..e)).collect())
     }
 
     fn parse_inline(&mut self, buf: &mut BytesMut) -> Result<Parsed, ProtocolError> {
