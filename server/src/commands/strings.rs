@@ -315,8 +315,12 @@ fn setrange(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         Some(Value::Str(_)) => true,
         Some(_) => return wrong_type(),
     };
-    if !exists && value.is_empty() {
-        return Reply::Int(0);
+    if value.is_empty() {
+        // Nothing to write: answer the current length before any size check, as Redis does.
+        return match ctx.write(key) {
+            Some(Value::Str(s)) => Reply::Int(s.len() as i64),
+            _ => Reply::Int(0),
+        };
     }
     if let Err(e) = check_len(ctx, offset + value.len() as u64) {
         return e;
@@ -325,9 +329,6 @@ fn setrange(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         ctx.add_key(key, Value::Str(RString::raw(Vec::new())));
     }
     let Some(Value::Str(s)) = ctx.write(key) else { return wrong_type() };
-    if value.is_empty() {
-        return Reply::Int(s.len() as i64);
-    }
     let v = s.make_raw();
     let end = offset as usize + value.len();
     if v.len() < end {
