@@ -11,7 +11,6 @@ use crate::types::float::{incr_by_float, IncrFloatError, LongDouble};
 use crate::types::hash::HashLimits;
 use crate::types::{Hash, Value};
 use bytes::Bytes;
-use rand::seq::SliceRandom;
 use rand::Rng;
 
 pub const HANDLERS: &[(&str, Handler)] = &[
@@ -258,16 +257,10 @@ fn hrandfield(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         let i = ctx.st.rng.gen_range(0..pairs.len());
         return Reply::bulk(&pairs[i].0);
     };
-    let picked: Vec<&(Vec<u8>, Vec<u8>)> = if count < 0 {
-        (0..count.unsigned_abs()).map(|_| &pairs[ctx.st.rng.gen_range(0..pairs.len())]).collect()
-    } else if count as usize >= pairs.len() {
-        pairs.iter().collect()
-    } else {
-        let mut idx: Vec<usize> = (0..pairs.len()).collect();
-        idx.shuffle(&mut ctx.st.rng);
-        idx.truncate(count as usize);
-        idx.into_iter().map(|i| &pairs[i]).collect()
-    };
+    if count < -(super::MAX_RANDOM_PICKS as i64) {
+        return Reply::err("ERR value is out of range");
+    }
+    let picked = super::pick_random(pairs, count, &mut ctx.st.rng);
     let mut out = Vec::new();
     for (f, v) in picked {
         if withvalues {
@@ -304,18 +297,7 @@ fn hscan(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             found.extend(v.iter().map(|(f, v)| (f.to_vec(), v.to_vec())));
             0
         }
-        Hash::Table(d) => {
-            let mut cur = cursor;
-            let mut visits = 0;
-            loop {
-                cur = d.scan(cur, |f, v| found.push((f.to_vec(), v.to_vec())));
-                visits += 1;
-                if cur == 0 || found.len() >= o.count || visits >= o.count * 10 {
-                    break;
-                }
-            }
-            cur
-        }
+        Hash::Table(d) => d.scan_some(cursor, o.count, |f, v| found.push((f.to_vec(), v.to_vec()))),
     };
     let mut out = Vec::new();
     for (f, v) in found {

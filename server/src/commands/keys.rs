@@ -306,15 +306,7 @@ fn scan(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     };
     let db = ctx.client.db;
     let mut found: Vec<Bytes> = Vec::new();
-    let mut cur = cursor;
-    let mut visits = 0;
-    loop {
-        cur = ctx.st.dbs[db].keys.scan(cur, |k, _| found.push(Bytes::copy_from_slice(k)));
-        visits += 1;
-        if cur == 0 || found.len() >= o.count || visits >= o.count * 10 {
-            break;
-        }
-    }
+    let cur = ctx.st.dbs[db].keys.scan_some(cursor, o.count, |k, _| found.push(Bytes::copy_from_slice(k)));
     let now = ctx.now_ms;
     let mut out = Vec::new();
     for k in found {

@@ -111,6 +111,27 @@ where
     Reply::Array(items.into_iter().map(|b| Reply::bulk(b)).collect())
 }
 
+/// The largest |count| HRANDFIELD/SRANDMEMBER/ZRANDMEMBER accept with repetitions; Redis has no
+/// limit and would build a reply of any size, we refuse past this.
+pub const MAX_RANDOM_PICKS: u64 = 10_000_000;
+
+/// What the RANDMEMBER-style commands pick for a count: a negative count is that many picks with
+/// repetition, a count of at least the size is everything (in order), otherwise that many distinct
+/// items. `items` must not be empty.
+pub fn pick_random<T: Clone>(mut items: Vec<T>, count: i64, rng: &mut impl rand::Rng) -> Vec<T> {
+    use rand::seq::SliceRandom;
+    if count < 0 {
+        let n = count.unsigned_abs().min(MAX_RANDOM_PICKS);
+        return (0..n).map(|_| items[rng.gen_range(0..items.len())].clone()).collect();
+    }
+    if count as usize >= items.len() {
+        return items;
+    }
+    items.shuffle(rng);
+    items.truncate(count as usize);
+    items
+}
+
 /// Shorthand for a `Bytes` argument's owned copy.
 pub fn owned(a: &Bytes) -> Bytes {
     a.clone()

@@ -171,14 +171,8 @@ fn srandmember(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let rng = &mut ctx.st.rng;
     match count {
         None => Reply::bulk(&members[rng.gen_range(0..members.len())]),
-        Some(c) if c < 0 => Reply::Array((0..c.unsigned_abs()).map(|_| Reply::bulk(&members[rng.gen_range(0..members.len())])).collect()),
-        Some(c) if c as usize >= members.len() => Reply::Array(members.into_iter().map(Reply::bulk).collect()),
-        Some(c) => {
-            let mut m = members;
-            m.shuffle(rng);
-            m.truncate(c as usize);
-            Reply::Array(m.into_iter().map(Reply::bulk).collect())
-        }
+        Some(c) if c < -(super::MAX_RANDOM_PICKS as i64) => Reply::err("ERR value is out of range"),
+        Some(c) => Reply::Array(super::pick_random(members, c, rng).into_iter().map(Reply::bulk).collect()),
     }
 }
 
@@ -347,18 +341,7 @@ fn sscan(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             found = s.members();
             0
         }
-        Set::Table(d) => {
-            let mut cur = cursor;
-            let mut visits = 0;
-            loop {
-                cur = d.scan(cur, |m, _| found.push(m.to_vec()));
-                visits += 1;
-                if cur == 0 || found.len() >= o.count || visits >= o.count * 10 {
-                    break;
-                }
-            }
-            cur
-        }
+        Set::Table(d) => d.scan_some(cursor, o.count, |m, _| found.push(m.to_vec())),
     };
     let out: Vec<Reply> = found.into_iter().filter(|m| o.pattern.as_ref().is_none_or(|p| crate::glob::matches(p, m, false))).map(Reply::bulk).collect();
     Reply::Array(vec![Reply::bulk_str(next.to_string()), Reply::Array(out)])

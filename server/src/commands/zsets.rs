@@ -15,7 +15,6 @@ use crate::types::float::parse_score;
 use crate::types::zset::{LexRange, ScoreRange, ZSet as SortedSet, ZSetLimits};
 use crate::types::Value;
 use bytes::Bytes;
-use rand::seq::SliceRandom;
 use rand::Rng;
 
 pub const HANDLERS: &[(&str, Handler)] = &[
@@ -797,16 +796,10 @@ fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let Some(count) = count else {
         return Reply::bulk(&all[rng.gen_range(0..all.len())].0);
     };
-    let picked: Vec<(Vec<u8>, f64)> = if count < 0 {
-        (0..count.unsigned_abs()).map(|_| all[rng.gen_range(0..all.len())].clone()).collect()
-    } else if count as usize >= all.len() {
-        all
-    } else {
-        let mut v = all;
-        v.shuffle(rng);
-        v.truncate(count as usize);
-        v
-    };
+    if count < -(super::MAX_RANDOM_PICKS as i64) {
+        return Reply::err("ERR value is out of range");
+    }
+    let picked = super::pick_random(all, count, rng);
     pairs_reply(picked, withscores, resp)
 }
 

@@ -242,6 +242,23 @@ impl<V> Dict<V> {
         c.reverse_bits()
     }
 
+    /// One SCAN call's worth: visits buckets from `cursor` until about `count` entries were seen
+    /// (or 10 × `count` buckets, so sparse tables stay cheap); returns the next cursor.
+    pub fn scan_some(&self, mut cursor: u64, count: usize, mut visit: impl FnMut(&[u8], &V)) -> u64 {
+        let mut seen = 0;
+        let mut buckets = 0;
+        loop {
+            cursor = self.scan(cursor, |k, v| {
+                seen += 1;
+                visit(k, v)
+            });
+            buckets += 1;
+            if cursor == 0 || seen >= count || buckets >= count.saturating_mul(10) {
+                return cursor;
+            }
+        }
+    }
+
     /// A random entry: a random non-empty bucket, then a random element of its chain.
     pub fn random_entry(&self, rng: &mut impl rand::Rng) -> Option<(&[u8], &V)> {
         if self.len == 0 {
