@@ -520,7 +520,7 @@ fn canonical(o: &OptionSpec, value: &str) -> Result<String, ConfigError> {
         Kind::Special => match o.name {
             "save" => {
                 let parts: Vec<&str> = value.split_whitespace().collect();
-                if parts.len() % 2 != 0 || parts.iter().any(|p| p.parse::<u64>().is_err()) {
+                if !parts.len().is_multiple_of(2) || parts.iter().any(|p| p.parse::<u64>().is_err()) {
                     return Err(ConfigError("Invalid save parameters".into()));
                 }
                 Ok(parts.join(" "))

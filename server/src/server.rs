@@ -455,7 +455,9 @@ pub fn dispatch(shared: &Shared, st: &mut State, client: &mut Client, args: Vec<
         Ok(c) => c,
         Err(e) => {
             if let Some(cmd) = shared.table.find(&args) {
-                st.command_stats.get_mut(cmd.stat_index).map(|s| s.rejected += 1);
+                if let Some(s) = st.command_stats.get_mut(cmd.stat_index) {
+                    s.rejected += 1;
+                }
             }
             return reply_rejected(st, client, &args, e, out);
         }
@@ -726,7 +728,7 @@ pub fn register_blocked(st: &mut State, client: &Client, args: Vec<Bytes>, spec:
 
 /// Adds a WATCH on `key` for `client`.
 pub fn watch_key(st: &mut State, client: &mut Client, key: &Bytes, now: i64) {
-    if client.watched.iter().any(|w| w.db == client.db && &w.key == key) {
+    if client.watched.iter().any(|w| w.db == client.db && w.key == key) {
         return;
     }
     let expired_at_watch = st.dbs[client.db].is_expired(key, now);

@@ -58,7 +58,7 @@ fn hash_create<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<&'c mut Hash, Reply> 
 }
 
 fn hset_generic(ctx: &mut Ctx, args: &[Bytes], name: &str) -> Reply {
-    if args.len() % 2 != 0 {
+    if !args.len().is_multiple_of(2) {
         return Reply::err(format!("ERR wrong number of arguments for '{name}' command"));
     }
     let l = limits(ctx);
@@ -244,7 +244,7 @@ fn hrandfield(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         Some(a) if is(a, "WITHVALUES") && args.len() == 4 => true,
         Some(_) => return syntax_error(),
     };
-    if withvalues && count.is_some_and(|c| c < -i64::MAX / 2 || c > i64::MAX / 2) {
+    if withvalues && count.is_some_and(|c| !(-i64::MAX / 2..=i64::MAX / 2).contains(&c)) {
         return Reply::err("ERR value is out of range");
     }
     let resp3 = ctx.client.resp >= 3;

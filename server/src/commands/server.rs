@@ -204,7 +204,7 @@ fn section_text(ctx: &mut Ctx, section: &str, out: &mut String) {
         "keyspace" => {
             w.push_str("# Keyspace\r\n");
             for (i, db) in st.dbs.iter().enumerate() {
-                if db.len() > 0 {
+                if !db.is_empty() {
                     let _ = write!(w, "db{}:keys={},expires={},avg_ttl={}\r\n", i, db.len(), db.expires.len(), db.avg_ttl);
                 }
             }
@@ -252,7 +252,7 @@ fn config_get(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 }
 
 fn config_set(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    if args.len() % 2 != 0 {
+    if !args.len().is_multiple_of(2) {
         return Reply::err("ERR wrong number of arguments for 'config|set' command");
     }
     let pairs: Vec<(String, String)> = args[2..].chunks(2).map(|p| (text(&p[0]), text(&p[1]))).collect();

@@ -223,7 +223,7 @@ fn getset(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 }
 
 fn mset(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    if args.len() % 2 == 0 {
+    if args.len().is_multiple_of(2) {
         return Reply::err(format!("ERR wrong number of arguments for '{}' command", "mset"));
     }
     for kv in args[1..].chunks(2) {
@@ -234,7 +234,7 @@ fn mset(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 }
 
 fn msetnx(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    if args.len() % 2 == 0 {
+    if args.len().is_multiple_of(2) {
         return Reply::err("ERR wrong number of arguments for 'msetnx' command");
     }
     if args[1..].chunks(2).any(|kv| ctx.lookup_write(&kv[0]).is_some()) {

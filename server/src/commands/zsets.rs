@@ -169,13 +169,13 @@ fn zadd(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         i += 1;
     }
     let elements = &args[i..];
-    if elements.is_empty() || elements.len() % 2 != 0 {
+    if elements.is_empty() || !elements.len().is_multiple_of(2) {
         return syntax_error();
     }
     if nx && xx {
         return Reply::err("ERR XX and NX options at the same time are not compatible");
     }
-    if (gt && nx) || (lt && nx) || (gt && lt) {
+    if ((gt || lt) && nx) || (gt && lt) {
         return Reply::err("ERR GT, LT, and/or NX options at the same time are not compatible");
     }
     if incr && elements.len() > 2 {
@@ -783,7 +783,7 @@ fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         Some(a) if is(a, "WITHSCORES") && args.len() == 4 => true,
         Some(_) => return syntax_error(),
     };
-    if withscores && count.is_some_and(|c| c < -i64::MAX / 2 || c > i64::MAX / 2) {
+    if withscores && count.is_some_and(|c| !(-i64::MAX / 2..=i64::MAX / 2).contains(&c)) {
         return Reply::err("ERR value is out of range");
     }
     let resp = ctx.client.resp;
@@ -829,6 +829,9 @@ fn zscan(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     Reply::Array(vec![Reply::bulk_str(next.to_string()), Reply::Array(out)])
 }
 
+/// A member with its score.
+type Scored = (Vec<u8>, f64);
+
 #[derive(Clone, Copy, PartialEq)]
 enum SetOp {
     Union,
@@ -844,7 +847,7 @@ enum Aggregate {
 }
 
 /// Reads a ZUNION/ZINTER/ZDIFF input: a sorted set, or a plain set whose members all score 1.
-fn input_members(ctx: &mut Ctx, key: &[u8]) -> Result<Option<Vec<(Vec<u8>, f64)>>, Reply> {
+fn input_members(ctx: &mut Ctx, key: &[u8]) -> Result<Option<Vec<Scored>>, Reply> {
     match ctx.read(key) {
         None => Ok(None),
         Some(Value::ZSet(z)) => Ok(Some(if z.is_empty() { Vec::new() } else { z.range(0, z.len() - 1) })),
@@ -896,7 +899,7 @@ fn combine_generic(ctx: &mut Ctx, args: &[Bytes], numkeys_idx: usize, dst: Optio
             }
             return syntax_error();
         }
-        if op != SetOp::Diff && remaining >= numkeys + 1 && is(&args[j], "WEIGHTS") {
+        if op != SetOp::Diff && remaining > numkeys && is(&args[j], "WEIGHTS") {
             for (w, a) in weights.iter_mut().zip(&args[j + 1..j + 1 + numkeys]) {
                 match parse_score(a) {
                     Some(v) => *w = v,

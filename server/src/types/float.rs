@@ -617,7 +617,7 @@ impl Big {
         }
         let full = (from / 32) as usize;
         let mut sticky = self.0.iter().take(full.min(self.0.len())).any(|&l| l != 0);
-        if !sticky && full < self.0.len() && from % 32 != 0 {
+        if !sticky && full < self.0.len() && !from.is_multiple_of(32) {
             sticky = self.0[full] & ((1u32 << (from % 32)) - 1) != 0;
         }
         (v, sticky)

@@ -6,9 +6,12 @@
 
 use crate::keyspace::Dict;
 
+/// A field and its value.
+pub type FieldValue = (Box<[u8]>, Box<[u8]>);
+
 #[derive(Clone)]
 pub enum Hash {
-    Listpack(Vec<(Box<[u8]>, Box<[u8]>)>),
+    Listpack(Vec<FieldValue>),
     Table(Dict<Box<[u8]>>),
 }
 

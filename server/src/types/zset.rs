@@ -333,7 +333,7 @@ impl Slots {
             return id;
         }
         let id = self.used as u32;
-        if self.used % SLOT_CHUNK == 0 && self.used / SLOT_CHUNK == self.chunks.len() {
+        if self.used.is_multiple_of(SLOT_CHUNK) && self.used / SLOT_CHUNK == self.chunks.len() {
             let cap = if self.chunks.is_empty() { 1 } else { SLOT_CHUNK };
             self.chunks.push(Vec::with_capacity(cap));
         }
