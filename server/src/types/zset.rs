@@ -1933,13 +1933,13 @@ mod tests {
     fn member(rng: &mut Rng, pool: usize) -> Vec<u8> {
         let i = rng.below(pool);
         let mut m = format!("m{i:05}").into_bytes();
-        if i % 7 == 0 {
-            m.extend(std::iter::repeat(b'x').take(30)); // heap-stored members
+        if i.is_multiple_of(7) {
+            m.extend(std::iter::repeat_n(b'x', 30)); // heap-stored members
         }
-        if i % 13 == 0 {
-            m.extend(std::iter::repeat(b'y').take(200)); // two-byte length prefixes when packed
+        if i.is_multiple_of(13) {
+            m.extend(std::iter::repeat_n(b'y', 200)); // two-byte length prefixes when packed
         }
-        if i % 11 == 0 {
+        if i.is_multiple_of(11) {
             m.truncate(1); // short ones sharing prefixes
             m.push((i % 256) as u8);
         }
