@@ -8,7 +8,12 @@
 use bytes::Bytes;
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use tokio::sync::mpsc;
+
+/// Most bytes of pub/sub messages (and other out-of-band data) a client may leave unread.
+pub const OUTBOUND_HARD_LIMIT: usize = 32 * 1024 * 1024;
 
 /// Something sent to a connection from outside its own command flow.
 #[derive(Debug)]
@@ -100,6 +105,10 @@ pub struct ClientHandle {
     /// Stat index of the last command run (`CommandTable::stat_names`), or `None` before the first.
     pub last_cmd: Option<usize>,
     pub tx: mpsc::UnboundedSender<Outbound>,
+    /// Bytes sent through `tx` and not yet written to the socket.
+    pub queued: Arc<AtomicUsize>,
+    /// Wakes the connection to close it, even in the middle of a write.
+    pub kill: Arc<tokio::sync::Notify>,
     /// A watched key was modified: EXEC must fail.
     pub dirty_cas: bool,
     pub flags: String,
@@ -114,7 +123,21 @@ pub struct ClientHandle {
 }
 
 impl ClientHandle {
+    /// Queues a message for the connection. Data a client does not read piles up here, so past
+    /// [`OUTBOUND_HARD_LIMIT`] bytes the client is disconnected instead, like Redis's pub/sub
+    /// `client-output-buffer-limit` (32 MB hard), and nothing else is affected.
     pub fn send(&self, msg: Outbound) {
+        match &msg {
+            Outbound::Data(b) => {
+                let queued = self.queued.fetch_add(b.len(), Ordering::Relaxed) + b.len();
+                if queued > OUTBOUND_HARD_LIMIT {
+                    self.kill.notify_one();
+                    return;
+                }
+            }
+            Outbound::Kill => self.kill.notify_one(),
+            Outbound::Unblocked(_) => {}
+        }
         let _ = self.tx.send(msg);
     }
 }

@@ -14,11 +14,12 @@ use crate::server::{dispatch, now_ms, register_blocked, unwatch_all, Flow, Share
 use bytes::{Bytes, BytesMut};
 use std::collections::VecDeque;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 use tokio::time::{sleep, Duration};
 
 /// A parsed request waiting to run, or the protocol error that ends the connection.
@@ -32,6 +33,8 @@ pub async fn serve(shared: Arc<Shared>, socket: TcpStream, addr: SocketAddr) {
     let laddr = socket.local_addr().unwrap_or(addr);
     let _ = socket.set_nodelay(true);
     let (tx, rx) = mpsc::unbounded_channel();
+    let queued = Arc::new(AtomicUsize::new(0));
+    let kill = Arc::new(Notify::new());
     let now = now_ms();
     let registered = {
         let mut st = shared.state.lock();
@@ -54,6 +57,8 @@ pub async fn serve(shared: Arc<Shared>, socket: TcpStream, addr: SocketAddr) {
                 last_interaction_ms: now,
                 last_cmd: None,
                 tx,
+                queued: queued.clone(),
+                kill: kill.clone(),
                 dirty_cas: false,
                 flags: "N".into(),
                 subscriptions: 0,
@@ -87,6 +92,8 @@ pub async fn serve(shared: Arc<Shared>, socket: TcpStream, addr: SocketAddr) {
         rd,
         wr,
         rx,
+        queued,
+        kill,
         input_bytes: 0,
         query_buffer_limit,
     };
@@ -105,6 +112,10 @@ struct Connection {
     rd: OwnedReadHalf,
     wr: OwnedWriteHalf,
     rx: mpsc::UnboundedReceiver<Outbound>,
+    /// Bytes waiting in `rx` (shared with the client's handle).
+    queued: Arc<AtomicUsize>,
+    /// Signalled by CLIENT KILL, SHUTDOWN and the output limit.
+    kill: Arc<Notify>,
     /// Bytes read since the last batch, added to the stats under the batch's lock.
     input_bytes: u64,
     /// `client-query-buffer-limit`, refreshed at every batch.
@@ -121,9 +132,14 @@ impl Connection {
     async fn run(&mut self) -> Result<(), Closed> {
         loop {
             tokio::select! {
+                _ = self.kill.notified() => return Err(Closed::ByServer),
                 msg = self.rx.recv() => {
                     match msg {
-                        Some(Outbound::Data(b)) | Some(Outbound::Unblocked(b)) => self.wr.write_all(&b).await.map_err(|_| Closed::ByPeer)?,
+                        Some(Outbound::Data(b)) => {
+                            self.queued.fetch_sub(b.len(), Ordering::Relaxed);
+                            self.write(&b).await?
+                        }
+                        Some(Outbound::Unblocked(b)) => self.write(&b).await?,
                         Some(Outbound::Kill) | None => return Err(Closed::ByServer),
                     }
                 }
@@ -233,9 +249,21 @@ impl Connection {
         Ok(())
     }
 
+    /// Writes to the socket, giving up when the client is killed meanwhile: a client that stopped
+    /// reading must not keep its connection (and its queued data) alive.
+    async fn write(&mut self, bytes: &[u8]) -> Result<(), Closed> {
+        tokio::select! {
+            r = self.wr.write_all(bytes) => r.map_err(|_| Closed::ByPeer),
+            _ = self.kill.notified() => Err(Closed::ByServer),
+        }
+    }
+
     async fn flush(&mut self) -> Result<(), Closed> {
         if !self.out.is_empty() {
-            self.wr.write_all(&self.out).await.map_err(|_| Closed::ByPeer)?;
+            let out = std::mem::take(&mut self.out);
+            let r = self.write(&out).await;
+            self.out = out;
+            r?;
             self.out.clear();
             if self.out.capacity() > 1 << 20 {
                 self.out = BytesMut::with_capacity(16 * 1024);
@@ -251,12 +279,16 @@ impl Connection {
         loop {
             let wait = deadline.map(|d| Duration::from_millis((d - now_ms()).max(0) as u64));
             tokio::select! {
+                _ = self.kill.notified() => return Err(Closed::ByServer),
                 msg = self.rx.recv() => match msg {
                     Some(Outbound::Unblocked(b)) => {
-                        self.wr.write_all(&b).await.map_err(|_| Closed::ByPeer)?;
+                        self.write(&b).await?;
                         return Ok(());
                     }
-                    Some(Outbound::Data(b)) => self.wr.write_all(&b).await.map_err(|_| Closed::ByPeer)?,
+                    Some(Outbound::Data(b)) => {
+                        self.queued.fetch_sub(b.len(), Ordering::Relaxed);
+                        self.write(&b).await?
+                    }
                     Some(Outbound::Kill) | None => return Err(Closed::ByServer),
                 },
                 _ = sleep(wait.unwrap_or(Duration::from_secs(3600))), if wait.is_some() => {

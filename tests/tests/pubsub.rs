@@ -249,3 +249,26 @@ fn keyspace_notifications_expired_and_config() {
     p.check(&["CONFIG", "GET", "notify-keyspace-events"]);
     p.check(&["CONFIG", "SET", "notify-keyspace-events", "bogus!"]);
 }
+
+#[test]
+fn subscriber_that_stops_reading_is_disconnected_and_nobody_else_suffers() {
+    // 48 MB of messages to a subscriber that never reads: past the pub/sub output limit (32 MB
+    // hard) both servers drop it; the publisher and other clients carry on.
+    let p = Pair::new();
+    let outcome = p.each(|publisher| {
+        let port = publisher.port();
+        let mut subscriber = redoubt_tests::Client::connect(port);
+        subscriber.cmd(&["SUBSCRIBE", "firehose"]);
+        let payload = vec![b'x'; 1 << 20];
+        let mut delivered = 0;
+        for _ in 0..48 {
+            delivered += publisher.cmd(&[&b"PUBLISH"[..], b"firehose", &payload]).as_int().unwrap_or(-1);
+        }
+        let alive = publisher.cmd(&["PING"]);
+        // The server's word on it: the subscription is gone (the socket may still hold data).
+        let subscribers = publisher.cmd(&["PUBSUB", "NUMSUB", "firehose"]).to_strings();
+        drop(subscriber);
+        (delivered >= 1, alive, subscribers)
+    });
+    assert_eq!(outcome.2, vec!["firehose".to_string(), ":0".to_string()], "the slow subscriber was not disconnected");
+}
