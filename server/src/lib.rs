@@ -15,6 +15,7 @@ pub mod connection;
 pub mod eviction;
 pub mod glob;
 pub mod keyspace;
+pub mod metrics;
 pub mod notify;
 pub mod protocol;
 pub mod pubsub;
@@ -116,6 +117,10 @@ async fn cron(shared: Arc<Shared>) {
         let budget_us = 1_000_000 / hz as u64 * (25 + 2 * (effort - 1)) / 100;
         let t = Instant::now();
         eviction::active_expire_cycle(&mut st, now, budget_us);
+        let (ops, input, output) = (st.stats.total_commands, st.stats.net_input_bytes, st.stats.net_output_bytes);
+        st.rates.ops.track(ops, now);
+        st.rates.net_input.track(input, now);
+        st.rates.net_output.track(output, now);
         st.stats.expire_cycle_cpu_ms += t.elapsed().as_millis() as u64;
         if st.pause.is_some_and(|p| p.until_ms <= now) {
             st.pause = None;

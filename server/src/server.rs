@@ -96,6 +96,8 @@ pub struct State {
     /// Keys whose `access` word uses LFU encoding (tracked so a policy switch is handled gracefully).
     pub lfu: bool,
     pub shutdown_requested: bool,
+    /// Sampled rates for INFO's instantaneous_* fields.
+    pub rates: crate::metrics::Rates,
     /// Latency spikes recorded by the latency monitor: event → (time, ms) samples.
     pub latency_events: HashMap<String, VecDeque<(i64, u64)>>,
 }
@@ -152,6 +154,7 @@ impl State {
             lfu,
             shutdown_requested: false,
             latency_events: HashMap::new(),
+            rates: Default::default(),
         }
     }
 
