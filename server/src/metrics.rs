@@ -46,7 +46,7 @@ mod tests {
     fn mean_rate_over_samples() {
         let mut m = RateMeter::default();
         for i in 0..=SAMPLES as i64 {
-            m.track(i as u64 * 100, i * 100);
+            m.track(i as u64 * 100, 1_000 + i * 100);
         }
         assert!((m.rate() - 1000.0).abs() < 1e-9);
     }
