@@ -1,12 +1,14 @@
 //! The keyspace: numbered databases of keys, their values and their expiry times.
 //!
-//! Each [`Db`] holds its keys in a [`Dict`] and, like Redis, the expiry times of volatile keys in a
-//! second dict, so that sampling for active expiry only ever looks at keys that have a TTL. A per-db
-//! count of keys per hash slot is kept so cluster mode can count and move the keys of a slot cheaply.
+//! Each [`Db`] holds its keys in a [`SlotDict`] (partitioned by hash slot in cluster mode, so the
+//! keys of a slot can be counted and moved cheaply) and, like Redis, the expiry times of volatile
+//! keys in a second dict, so that sampling for active expiry only ever looks at keys with a TTL.
 
 pub mod dict;
+pub mod slots;
 
 pub use dict::Dict;
+pub use slots::SlotDict;
 
 use crate::types::Value;
 
@@ -25,7 +27,8 @@ impl Entry {
 
 #[derive(Default)]
 pub struct Db {
-    pub keys: Dict<Entry>,
+    /// Keys by hash slot (a single partition outside cluster mode).
+    pub keys: SlotDict<Entry>,
     /// Absolute expiry time in Unix milliseconds, for volatile keys only.
     pub expires: Dict<i64>,
     /// Average TTL estimate reported by INFO keyspace (`avg_ttl`).

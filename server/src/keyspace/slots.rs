@@ -1,0 +1,205 @@
+//! A database's key table, partitioned by hash slot.
+//!
+//! In cluster mode every one of the 16384 hash slots (CRC16 of the key or its `{tag}`) has its own
+//! [`Dict`], so counting, listing and moving the keys of a slot touch only that slot, and the
+//! keyspace can later be split into shards with their own locks (DESIGN.md). Outside cluster mode a
+//! database is a single partition and pays nothing for this.
+//!
+//! SCAN cursors over a partitioned table carry the slot in their low 14 bits and the cursor within
+//! that slot's dict above them; a slot's dict never has more than 2^50 buckets, so the inner cursor
+//! always fits, and SCAN's guarantee holds slot by slot.
+
+use super::dict::Dict;
+use redoubt_replication::slot::{key_slot, SLOT_COUNT};
+
+const SLOT_BITS: u32 = 14;
+
+pub struct SlotDict<V> {
+    parts: Vec<Dict<V>>,
+    len: usize,
+}
+
+impl<V> Default for SlotDict<V> {
+    fn default() -> Self {
+        SlotDict::new(false)
+    }
+}
+
+impl<V> SlotDict<V> {
+    /// A table with one partition per hash slot (`partitioned`) or a single one.
+    pub fn new(partitioned: bool) -> Self {
+        let n = if partitioned { SLOT_COUNT as usize } else { 1 };
+        SlotDict { parts: (0..n).map(|_| Dict::new()).collect(), len: 0 }
+    }
+
+    pub fn is_partitioned(&self) -> bool {
+        self.parts.len() > 1
+    }
+
+    fn part(&self, key: &[u8]) -> usize {
+        if self.parts.len() == 1 {
+            0
+        } else {
+            key_slot(key) as usize
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn get(&self, key: &[u8]) -> Option<&V> {
+        self.parts[self.part(key)].get(key)
+    }
+
+    pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut V> {
+        let p = self.part(key);
+        self.parts[p].get_mut(key)
+    }
+
+    pub fn contains_key(&self, key: &[u8]) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// Inserts a key known to be absent.
+    pub fn insert_new(&mut self, key: Box<[u8]>, value: V) {
+        let p = self.part(&key);
+        self.parts[p].insert_new(key, value);
+        self.len += 1;
+    }
+
+    pub fn remove(&mut self, key: &[u8]) -> Option<V> {
+        let p = self.part(key);
+        let v = self.parts[p].remove(key)?;
+        self.len -= 1;
+        Some(v)
+    }
+
+    pub fn clear(&mut self) {
+        for d in self.parts.iter_mut() {
+            d.clear();
+        }
+        self.len = 0;
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], &V)> {
+        self.parts.iter().flat_map(|d| d.iter())
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &[u8]> {
+        self.iter().map(|(k, _)| k)
+    }
+
+    /// Keys in hash slot `slot` (CLUSTER COUNTKEYSINSLOT); for an unpartitioned table, all keys.
+    pub fn slot_len(&self, slot: u16) -> usize {
+        if self.is_partitioned() {
+            self.parts.get(slot as usize).map(|d| d.len()).unwrap_or(0)
+        } else {
+            self.len
+        }
+    }
+
+    /// One SCAN call's worth of entries (see the module comment for the cursor layout).
+    pub fn scan_some(&self, cursor: u64, count: usize, mut visit: impl FnMut(&[u8], &V)) -> u64 {
+        if !self.is_partitioned() {
+            return self.parts[0].scan_some(cursor, count, visit);
+        }
+        let mut slot = (cursor & ((1 << SLOT_BITS) - 1)) as usize;
+        let mut inner = cursor >> SLOT_BITS;
+        let mut seen = 0;
+        let mut steps = 0;
+        while slot < self.parts.len() {
+            let d = &self.parts[slot];
+            if d.is_empty() {
+                slot += 1;
+                inner = 0;
+            } else {
+                inner = d.scan_some(inner, count - seen, |k, v| {
+                    seen += 1;
+                    visit(k, v)
+                });
+                if inner == 0 {
+                    slot += 1;
+                }
+            }
+            steps += 1;
+            if seen >= count || steps >= count.saturating_mul(10) {
+                break;
+            }
+        }
+        if slot >= self.parts.len() {
+            0
+        } else {
+            (inner << SLOT_BITS) | slot as u64
+        }
+    }
+
+    /// A random entry. Partitioned tables pick a random non-empty slot first, which favours keys
+    /// of sparsely populated slots slightly (Redis 7.2 corrects that with a weighted pick).
+    pub fn random_entry(&self, rng: &mut impl rand::Rng) -> Option<(&[u8], &V)> {
+        if self.len == 0 {
+            return None;
+        }
+        if !self.is_partitioned() {
+            return self.parts[0].random_entry(rng);
+        }
+        for _ in 0..64 {
+            let d = &self.parts[rng.gen_range(0..self.parts.len())];
+            if !d.is_empty() {
+                return d.random_entry(rng);
+            }
+        }
+        let start = rng.gen_range(0..self.parts.len());
+        (0..self.parts.len()).map(|i| &self.parts[(start + i) % self.parts.len()]).find(|d| !d.is_empty())?.random_entry(rng)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn partitioned_table_counts_and_scans_by_slot() {
+        let mut t: SlotDict<u32> = SlotDict::new(true);
+        for i in 0..2000u32 {
+            t.insert_new(format!("key:{i}").into_bytes().into_boxed_slice(), i);
+        }
+        t.insert_new(b"{user1}.a".to_vec().into_boxed_slice(), 1);
+        t.insert_new(b"{user1}.b".to_vec().into_boxed_slice(), 2);
+        assert_eq!(t.len(), 2002);
+        assert_eq!(t.slot_len(key_slot(b"user1")), 2 + (0..2000).filter(|i| key_slot(format!("key:{i}").as_bytes()) == key_slot(b"user1")).count());
+        assert_eq!(t.get(b"key:7"), Some(&7));
+        assert_eq!(t.remove(b"key:7"), Some(7));
+        assert_eq!(t.len(), 2001);
+
+        let mut seen = HashSet::new();
+        let mut cursor = 0;
+        for _ in 0..100_000 {
+            cursor = t.scan_some(cursor, 10, |k, _| {
+                seen.insert(k.to_vec());
+            });
+            if cursor == 0 {
+                break;
+            }
+        }
+        assert_eq!(cursor, 0);
+        assert_eq!(seen.len(), 2001);
+        let mut rng = rand::thread_rng();
+        assert!(t.random_entry(&mut rng).is_some());
+        t.clear();
+        assert!(t.is_empty() && t.random_entry(&mut rng).is_none());
+    }
+
+    #[test]
+    fn single_partition_behaves_like_a_dict() {
+        let mut t: SlotDict<()> = SlotDict::new(false);
+        t.insert_new(b"a".to_vec().into_boxed_slice(), ());
+        assert!(!t.is_partitioned() && t.contains_key(b"a") && t.slot_len(5) == 1);
+        assert_eq!(t.scan_some(0, 10, |_, _| {}), 0);
+    }
+}
