@@ -535,6 +535,8 @@ pub fn dispatch(shared: &Shared, st: &mut State, client: &mut Client, args: Vec<
     if !cmd.flags.contains(Flags::SKIP_SLOWLOG) && block.is_none() {
         slowlog_push(st, client, &args, elapsed as i64, now);
     }
+    let event = if cmd.flags.contains(Flags::FAST) { "fast-command" } else { "command" };
+    latency_sample(st, event, elapsed / 1000, now);
     for p in pushes {
         out.extend_from_slice(&p);
     }
@@ -643,6 +645,24 @@ fn feed_monitors(st: &mut State, client: &Client, args: &[Bytes], flags: Flags, 
                 c.send(Outbound::Data(bytes.clone()));
             }
         }
+    }
+}
+
+/// Records a latency spike (the latency monitor) when `ms` reaches `latency-monitor-threshold`;
+/// like Redis, one sample per second per event, the last 160 kept.
+pub fn latency_sample(st: &mut State, event: &str, ms: u64, now_ms: i64) {
+    let threshold = st.config.tunables.latency_threshold_ms;
+    if threshold == 0 || ms < threshold {
+        return;
+    }
+    let secs = now_ms / 1000;
+    let samples = st.latency_events.entry(event.to_string()).or_default();
+    match samples.back_mut() {
+        Some(last) if last.0 == secs => last.1 = last.1.max(ms),
+        _ => samples.push_back((secs, ms)),
+    }
+    while samples.len() > 160 {
+        samples.pop_front();
     }
 }
 
