@@ -19,6 +19,8 @@ pub struct BlockSpec {
     pub deadline_ms: Option<i64>,
     /// The reply sent when the timeout expires.
     pub timeout_reply: Reply,
+    /// The command to re-run when a key is ready, when it differs from the one the client sent.
+    pub args: Option<Vec<Bytes>>,
 }
 
 pub struct BlockedClient {

@@ -160,5 +160,5 @@ fn access_score(access: u32, policy: &str, now_ms: i64, t: &crate::config::Tunab
 
 /// Whether a value is a collection that blocked clients could be waiting on.
 pub fn is_blocking_type(v: &Value) -> bool {
-    matches!(v, Value::List(_) | Value::ZSet(_))
+    matches!(v, Value::List(_) | Value::ZSet(_) | Value::Stream(_))
 }

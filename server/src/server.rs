@@ -249,6 +249,8 @@ pub struct Ctx<'a> {
     pub pushes: Vec<Bytes>,
     /// The command runs inside EXEC (or on behalf of a blocked client): never block.
     pub no_block: bool,
+    /// Set when a blocked client's command is re-run because this key became ready.
+    pub ready_key: Option<Bytes>,
 }
 
 impl<'a> Ctx<'a> {
@@ -352,7 +354,7 @@ impl<'a> Ctx<'a> {
     pub fn set_key(&mut self, key: &[u8], value: Value, keep_ttl: bool) {
         let db = self.client.db;
         let access = self.new_access();
-        let blocking_type = matches!(value, Value::List(_) | Value::ZSet(_));
+        let blocking_type = matches!(value, Value::List(_) | Value::ZSet(_) | Value::Stream(_));
         let d = &mut self.st.dbs[db];
         let is_new = d.set(key, value, access);
         if !keep_ttl && !d.expires.is_empty() {
@@ -428,7 +430,17 @@ impl<'a> Ctx<'a> {
         if self.no_block {
             return timeout_reply;
         }
-        self.block = Some(BlockSpec { keys, deadline_ms, timeout_reply });
+        self.block = Some(BlockSpec { keys, deadline_ms, timeout_reply, args: None });
+        Reply::None
+    }
+
+    /// Like [`Ctx::block_on`], but the command re-run when a key becomes ready is `args` instead of
+    /// the original one (XREAD stores the IDs it resolved `$` to, so new entries are not skipped).
+    pub fn block_on_with_args(&mut self, keys: Vec<Bytes>, deadline_ms: Option<i64>, timeout_reply: Reply, args: Vec<Bytes>) -> Reply {
+        if self.no_block {
+            return timeout_reply;
+        }
+        self.block = Some(BlockSpec { keys, deadline_ms, timeout_reply, args: Some(args) });
         Reply::None
     }
 }
@@ -517,7 +529,7 @@ pub fn dispatch(shared: &Shared, st: &mut State, client: &mut Client, args: Vec<
         return reply(st, client, Reply::Simple("QUEUED"), out);
     }
     let started = Instant::now();
-    let mut ctx = Ctx { st, shared, client, now_ms: now, block: None, pushes: Vec::new(), no_block: false };
+    let mut ctx = Ctx { st, shared, client, now_ms: now, block: None, pushes: Vec::new(), no_block: false, ready_key: None };
     let handler = cmd.handler.expect("lookup returns only commands with handlers");
     let r = handler(&mut ctx, &args);
     let Ctx { block, pushes, .. } = ctx;
@@ -721,7 +733,7 @@ pub fn serve_blocked_clients(shared: &Shared, st: &mut State) {
                 let Ok(cmd) = shared.table.lookup(&args) else { continue };
                 let Some(handler) = cmd.handler else { continue };
                 let now = now_ms();
-                let mut ctx = Ctx { st, shared, client: &mut tmp, now_ms: now, block: None, pushes: Vec::new(), no_block: false };
+                let mut ctx = Ctx { st, shared, client: &mut tmp, now_ms: now, block: None, pushes: Vec::new(), no_block: false, ready_key: Some(key.clone()) };
                 let r = handler(&mut ctx, &args);
                 let still_blocked = ctx.block.is_some();
                 if still_blocked {
@@ -743,6 +755,7 @@ pub fn serve_blocked_clients(shared: &Shared, st: &mut State) {
 
 /// Registers a client as blocked.
 pub fn register_blocked(st: &mut State, client: &Client, args: Vec<Bytes>, spec: BlockSpec) {
+    let args = spec.args.clone().unwrap_or(args);
     if let Some(c) = st.clients.get_mut(&client.id) {
         c.blocked = true;
     }

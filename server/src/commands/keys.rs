@@ -214,7 +214,7 @@ fn swapdb(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
                 ctx.st.dbs[d]
                     .keys
                     .iter()
-                    .filter(|(_, e)| matches!(e.value, Value::List(_) | Value::ZSet(_)))
+                    .filter(|(_, e)| matches!(e.value, Value::List(_) | Value::ZSet(_) | Value::Stream(_)))
                     .map(move |(k, _)| (d, Bytes::copy_from_slice(k)))
                     .collect::<Vec<_>>()
             })

@@ -13,6 +13,7 @@ pub mod lists;
 pub mod pubsub;
 pub mod server;
 pub mod sets;
+pub mod streams;
 pub mod strings;
 pub mod transactions;
 pub mod zsets;
@@ -36,6 +37,7 @@ pub fn handlers() -> Vec<(&'static str, Handler)> {
         hashes::HANDLERS,
         sets::HANDLERS,
         zsets::HANDLERS,
+        streams::HANDLERS,
         hyperloglog::HANDLERS,
         transactions::HANDLERS,
         pubsub::HANDLERS,

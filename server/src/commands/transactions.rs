@@ -71,6 +71,7 @@ fn exec(ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
                         block: None,
                         pushes: Vec::new(),
                         no_block: true,
+                        ready_key: None,
                     };
                     let r = h(&mut inner, &args);
                     let pushes = std::mem::take(&mut inner.pushes);

@@ -8,12 +8,14 @@ pub mod hash;
 pub mod hyperloglog;
 pub mod list;
 pub mod set;
+pub mod stream;
 pub mod string;
 pub mod zset;
 
 pub use hash::Hash;
 pub use list::List;
 pub use set::Set;
+pub use stream::Stream;
 pub use string::RString;
 pub use zset::SortedSet;
 
@@ -25,6 +27,7 @@ pub enum Value {
     Hash(Box<Hash>),
     Set(Box<Set>),
     ZSet(Box<SortedSet>),
+    Stream(Box<Stream>),
 }
 
 /// The error every command sends for a value of the wrong type.
@@ -39,6 +42,7 @@ impl Value {
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
             Value::ZSet(_) => "zset",
+            Value::Stream(_) => "stream",
         }
     }
 
@@ -50,6 +54,7 @@ impl Value {
             Value::Hash(h) => h.encoding_name(),
             Value::Set(s) => s.encoding_name(),
             Value::ZSet(z) => z.encoding_name(),
+            Value::Stream(_) => "stream",
         }
     }
 
@@ -61,6 +66,7 @@ impl Value {
             Value::Hash(h) => h.iter().map(|(f, v)| f.len() + v.len() + 32).sum(),
             Value::Set(s) => s.len() * 24,
             Value::ZSet(z) => z.len() * 48,
+            Value::Stream(s) => s.nodes_bytes() + s.node_count() * 32 + s.groups.values().map(|g| 64 + g.pel.len() * 48).sum::<usize>(),
         }
     }
 }
