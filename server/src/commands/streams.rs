@@ -54,6 +54,8 @@ fn parse_u64(s: &[u8]) -> Option<u64> {
     if let Some(v) = parse_int(s) {
         return (v >= 0).then_some(v as u64);
     }
+    // strtoull also takes one leading '+'.
+    let s = s.strip_prefix(b"+").unwrap_or(s);
     if s.is_empty() || !s.iter().all(|b| b.is_ascii_digit()) {
         return None;
     }
@@ -1118,7 +1120,7 @@ fn xclaim(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         } else if is(opt, "IDLE") && more > 0 {
             j += 1;
             deliverytime = match long_arg(&args[j], Some("Invalid IDLE option argument for XCLAIM")) {
-                Ok(n) => now - n,
+                Ok(n) => now.saturating_sub(n),
                 Err(e) => return e,
             };
         } else if is(opt, "TIME") && more > 0 {
