@@ -516,6 +516,49 @@ fn blocking_reads_match_redis() {
     }
 }
 
+/// Two readers blocked on one group are served in arrival order, one entry each; plain readers
+/// blocked on `$` are all served; CLIENT UNBLOCK ends a blocked XREAD.
+#[test]
+fn blocked_readers_are_served_in_arrival_order_like_redis() {
+    let Some((redis, ours)) = pair(&[]) else {
+        eprintln!("redis-server not installed: skipped");
+        return;
+    };
+    let mut all = Vec::new();
+    for port in [redis.port, ours.port] {
+        let mut w = Conn::open(port);
+        let mut out = Vec::new();
+        out.push(w.cmd(&["XGROUP", "CREATE", "q", "g", "$", "MKSTREAM"]));
+        let mut r1 = Conn::open(port);
+        let mut r2 = Conn::open(port);
+        let mut r3 = Conn::open(port);
+        let mut r4 = Conn::open(port);
+        r1.send(&["XREADGROUP", "GROUP", "g", "c1", "COUNT", "1", "BLOCK", "0", "STREAMS", "q", ">"]);
+        std::thread::sleep(Duration::from_millis(50));
+        r2.send(&["XREADGROUP", "GROUP", "g", "c2", "BLOCK", "0", "STREAMS", "q", ">"]);
+        r3.send(&["XREAD", "BLOCK", "0", "STREAMS", "q", "$"]);
+        std::thread::sleep(Duration::from_millis(50));
+        out.push(w.cmd(&["XADD", "q", "1-0", "n", "1"]));
+        out.push(r1.read());
+        out.push(r3.read());
+        out.push(w.cmd(&["XADD", "q", "2-0", "n", "2"]));
+        out.push(r2.read());
+        out.push(mask_times(w.cmd(&["XPENDING", "q", "g", "-", "+", "10"])));
+        r4.send(&["CLIENT", "ID"]);
+        let Resp::Int(id) = r4.read() else { panic!("CLIENT ID") };
+        r4.send(&["XREAD", "BLOCK", "0", "STREAMS", "q", "$"]);
+        std::thread::sleep(Duration::from_millis(50));
+        out.push(w.cmd(&["CLIENT", "UNBLOCK", &id.to_string()]));
+        out.push(r4.read());
+        r4.send(&["XREAD", "BLOCK", "0", "STREAMS", "q", "$"]);
+        std::thread::sleep(Duration::from_millis(50));
+        out.push(w.cmd(&["CLIENT", "UNBLOCK", &id.to_string(), "ERROR"]));
+        out.push(r4.read());
+        all.push(out);
+    }
+    assert_eq!(all[1], all[0]);
+}
+
 #[test]
 fn keyspace_notifications_match_redis() {
     let Some((redis, ours)) = pair(&["--notify-keyspace-events", "KEA"]) else {
