@@ -384,6 +384,11 @@ impl Listpack {
     }
 
     fn splice_entry(&mut self, at: usize, remove: usize, entry: &[u8]) {
+        if remove == entry.len() {
+            // Same size (a stream node's counters, usually): overwrite in place.
+            self.buf[at..at + remove].copy_from_slice(entry);
+            return;
+        }
         self.buf.splice(at..at + remove, entry.iter().copied());
         self.set_total();
     }
@@ -404,10 +409,29 @@ impl Listpack {
         at
     }
 
-    /// Appends `ele` at the tail.
+    /// Releases spare capacity (`lpShrinkToFit`), e.g. when a stream node is closed.
+    pub fn shrink_to_fit(&mut self) {
+        self.buf.shrink_to_fit();
+    }
+
+    /// Appends `ele` at the tail, encoding it in place (the hot path of stream XADD).
     pub fn push_back(&mut self, ele: &[u8]) {
-        let end = self.buf.len() - 1;
-        self.insert_encoded(end, &encode_element(ele), Where::Before);
+        self.buf.pop(); // the end marker
+        let start = self.buf.len();
+        match parse_canonical_i64(ele) {
+            Some(v) => encode_int(&mut self.buf, v),
+            None => encode_str(&mut self.buf, ele),
+        }
+        self.finish_push(start);
+    }
+
+    /// Completes an in-place append started at `start`: backlen, end marker, header.
+    fn finish_push(&mut self, start: usize) {
+        let l = self.buf.len() - start;
+        push_backlen(&mut self.buf, l);
+        self.buf.push(EOF);
+        self.set_total();
+        self.adjust_count(1);
     }
 
     /// Prepends `ele` at the head.
@@ -417,8 +441,10 @@ impl Listpack {
 
     /// Appends an integer (`lpAppendInteger`).
     pub fn push_back_int(&mut self, v: i64) {
-        let end = self.buf.len() - 1;
-        self.insert_encoded(end, &encode_integer(v), Where::Before);
+        self.buf.pop(); // the end marker
+        let start = self.buf.len();
+        encode_int(&mut self.buf, v);
+        self.finish_push(start);
     }
 
     /// Prepends an integer.

@@ -12,7 +12,10 @@ use crate::protocol::Reply;
 use crate::server::{wrong_type, Ctx};
 use crate::types::stream::{decr_id, incr_id, ConsumerGroup, Consumer, Nack, StreamEntry, StreamId, TrimStrategy, INVALID_ENTRIES_READ, MAX_ID, MIN_ID};
 use crate::types::{Stream, Value};
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
+use crate::protocol::reply::put_bulk;
+use redoubt_rdb::entry::Entry as Element;
+use std::fmt::Write as _;
 use std::collections::BTreeSet;
 
 pub const HANDLERS: &[(&str, Handler)] = &[
@@ -115,14 +118,48 @@ fn id_reply(id: StreamId) -> Reply {
 fn entry_reply(e: &StreamEntry) -> Reply {
     let mut kv = Vec::with_capacity(e.fields.len() * 2);
     for (f, v) in &e.fields {
-        kv.push(Reply::bulk(f));
-        kv.push(Reply::bulk(v));
+        kv.push(Reply::Bulk(f.clone()));
+        kv.push(Reply::Bulk(v.clone()));
     }
     Reply::Array(vec![id_reply(e.id), Reply::Array(kv)])
 }
 
 fn entries_reply(es: &[StreamEntry]) -> Reply {
     Reply::Array(es.iter().map(entry_reply).collect())
+}
+
+/// A bulk string of something displayable, formatted on the stack.
+fn put_bulk_display(out: &mut BytesMut, v: std::fmt::Arguments<'_>) {
+    let mut buf = [0u8; 64];
+    let mut cur = std::io::Cursor::new(&mut buf[..]);
+    let _ = std::io::Write::write_fmt(&mut cur, v);
+    let len = cur.position() as usize;
+    put_bulk(out, &buf[..len]);
+}
+
+fn put_element(out: &mut BytesMut, e: Element<'_>) {
+    match e {
+        Element::Str(s) => put_bulk(out, s),
+        Element::Int(i) => put_bulk_display(out, format_args!("{i}")),
+    }
+}
+
+/// The entries of a range, encoded straight from the nodes (the same bytes in RESP2 and RESP3).
+fn range_reply(s: &Stream, start: StreamId, end: StreamId, rev: bool, count: usize) -> Reply {
+    let mut body = BytesMut::new();
+    let n = s.range_visit(start, end, rev, count, |id, pairs| {
+        body.extend_from_slice(b"*2\r\n");
+        put_bulk_display(&mut body, format_args!("{}-{}", id.ms, id.seq));
+        let _ = write!(body, "*{}\r\n", pairs.len() * 2);
+        for (f, v) in pairs {
+            put_element(&mut body, *f);
+            put_element(&mut body, *v);
+        }
+    });
+    let mut out = BytesMut::with_capacity(body.len() + 16);
+    let _ = write!(out, "*{n}\r\n");
+    out.extend_from_slice(&body);
+    Reply::Raw(out.freeze())
 }
 
 fn long_arg(a: &[u8], err: Option<&str>) -> Result<i64, Reply> {
@@ -411,7 +448,7 @@ fn xrange_generic(ctx: &mut Ctx, args: &[Bytes], rev: bool) -> Reply {
         return Reply::NullArray;
     }
     let count = if count < 0 { 0 } else { count as usize };
-    entries_reply(&s.range(start, end, rev, count))
+    range_reply(s, start, end, rev, count)
 }
 
 /// XRANGE key start end [COUNT count]
@@ -538,22 +575,22 @@ fn parse_read(args: &[Bytes], xreadgroup: bool) -> Result<ReadArgs, Reply> {
 }
 
 /// Serves one stream of a read: plain XREAD entries after `from`, or a group delivery.
-fn serve_stream(ctx: &mut Ctx, key: &Bytes, from: ReadFrom, start: StreamId, r: &ReadArgs, count: usize) -> Vec<Reply> {
+fn serve_stream(ctx: &mut Ctx, key: &Bytes, from: ReadFrom, start: StreamId, r: &ReadArgs, count: usize) -> Reply {
     let now = ctx.now_ms;
     let mut created = false;
     let out = {
-        let Ok(Some(s)) = stream_mut(ctx, key) else { return Vec::new() };
+        let Ok(Some(s)) = stream_mut(ctx, key) else { return Reply::Array(vec![]) };
         match &r.group {
-            None => s.range(start, MAX_ID, false, count).iter().map(entry_reply).collect(),
+            None => range_reply(s, start, MAX_ID, false, count),
             Some((gname, cname)) => {
                 let history = matches!(from, ReadFrom::After(_));
-                let Some(g) = s.groups.get_mut(&gname[..]) else { return Vec::new() };
+                let Some(g) = s.groups.get_mut(&gname[..]) else { return Reply::Array(vec![]) };
                 created = touch_consumer(g, cname, now);
-                if history {
+                Reply::Array(if history {
                     read_history(s, gname, cname, start, count, now)
                 } else {
                     deliver_new(s, gname, cname, start, count, r.noack, now)
-                }
+                })
             }
         }
     };
@@ -627,11 +664,11 @@ fn deliver_new(s: &mut Stream, gname: &[u8], cname: &[u8], start: StreamId, coun
     out
 }
 
-fn read_reply(ctx: &Ctx, items: Vec<(Bytes, Vec<Reply>)>) -> Reply {
+fn read_reply(ctx: &Ctx, items: Vec<(Bytes, Reply)>) -> Reply {
     if ctx.client.resp >= 3 {
-        Reply::Map(items.into_iter().map(|(k, v)| (Reply::Bulk(k), Reply::Array(v))).collect())
+        Reply::Map(items.into_iter().map(|(k, v)| (Reply::Bulk(k), v)).collect())
     } else {
-        Reply::Array(items.into_iter().map(|(k, v)| Reply::Array(vec![Reply::Bulk(k), Reply::Array(v)])).collect())
+        Reply::Array(items.into_iter().map(|(k, v)| Reply::Array(vec![Reply::Bulk(k), v])).collect())
     }
 }
 

@@ -23,6 +23,8 @@
 //! - Trimming drops whole nodes from the head while the rest still satisfies MAXLEN/MINID; with `~`
 //!   it stops at the first node it cannot drop whole, otherwise it flags entries in that node.
 
+use bytes::Bytes;
+use redoubt_rdb::entry::Entry;
 use redoubt_rdb::listpack::Listpack;
 pub use redoubt_rdb::stream::StreamId;
 use redoubt_rdb::stream::{FLAG_DELETED, FLAG_SAMEFIELDS};
@@ -61,7 +63,7 @@ pub fn decr_id(id: StreamId) -> Option<StreamId> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StreamEntry {
     pub id: StreamId,
-    pub fields: Vec<(Vec<u8>, Vec<u8>)>,
+    pub fields: Vec<(Bytes, Bytes)>,
 }
 
 /// One entry's place inside a node, as found by [`scan_node`].
@@ -126,14 +128,12 @@ pub struct Stream {
     pub max_deleted_id: StreamId,
     pub entries_added: u64,
     pub groups: BTreeMap<Vec<u8>, ConsumerGroup>,
+    /// The tail node's master field names, cached for XADD; `None` after a node was removed.
+    tail_fields: Option<Vec<Box<[u8]>>>,
 }
 
 fn int_at(lp: &Listpack, pos: usize) -> i64 {
     lp.entry_at(pos).and_then(|e| e.as_i64()).unwrap_or(0)
-}
-
-fn bytes_at(lp: &Listpack, pos: usize) -> Vec<u8> {
-    lp.entry_at(pos).map(|e| e.to_vec()).unwrap_or_default()
 }
 
 /// Walks a node: its master field positions and every entry (deleted ones included).
@@ -171,14 +171,23 @@ fn scan_node(master: StreamId, lp: &Listpack) -> (Vec<usize>, Vec<NodeItem>) {
     (master_fields, items)
 }
 
-/// The field/value pairs of the entry at `item`.
-fn read_fields(lp: &Listpack, master_fields: &[usize], item: &NodeItem) -> Vec<(Vec<u8>, Vec<u8>)> {
-    let mut out = Vec::new();
+/// Owned bytes of a listpack element.
+fn entry_bytes(e: Entry<'_>) -> Bytes {
+    match e {
+        Entry::Str(s) => Bytes::copy_from_slice(s),
+        Entry::Int(i) => Bytes::from(i.to_string()),
+    }
+}
+
+/// Collects the (field, value) elements of the entry at `item`; `master` are the node's master
+/// field names.
+fn fill_pairs<'a>(lp: &'a Listpack, master: &[Entry<'a>], item: &NodeItem, out: &mut Vec<(Entry<'a>, Entry<'a>)>) {
     if item.flags & FLAG_SAMEFIELDS != 0 {
         let mut p = Some(item.body_pos);
-        for &f in master_fields {
+        for f in master {
             let Some(v) = p else { break };
-            out.push((bytes_at(lp, f), bytes_at(lp, v)));
+            let Some(ve) = lp.entry_at(v) else { break };
+            out.push((*f, ve));
             p = lp.next_pos(v);
         }
     } else {
@@ -187,11 +196,11 @@ fn read_fields(lp: &Listpack, master_fields: &[usize], item: &NodeItem) -> Vec<(
         for _ in 0..n {
             let Some(f) = p else { break };
             let Some(v) = lp.next_pos(f) else { break };
-            out.push((bytes_at(lp, f), bytes_at(lp, v)));
+            let (Some(fe), Some(ve)) = (lp.entry_at(f), lp.entry_at(v)) else { break };
+            out.push((fe, ve));
             p = lp.next_pos(v);
         }
     }
-    out
 }
 
 /// Rewrites the master entry's `count` and `deleted` counters (deleted first: it sits later).
@@ -254,6 +263,12 @@ impl Stream {
                 }
             }
         }
+        if !use_last {
+            // The tail node is full: drop its spare capacity, as Redis does when it moves on.
+            if let Some((_, lp)) = self.nodes.iter_mut().next_back() {
+                lp.shrink_to_fit();
+            }
+        }
         let mut flags = 0;
         let master = if use_last {
             let Some((&master, lp)) = self.nodes.iter_mut().next_back() else { return };
@@ -261,8 +276,11 @@ impl Stream {
             if let Some(p) = lp.first_pos() {
                 lp.replace_int_at(p, count + 1);
             }
-            let (master_fields, _) = scan_node_master(lp);
-            if master_fields.len() == fields.len() && master_fields.iter().zip(fields).all(|(&mf, (f, _))| lp.entry_at(mf).is_some_and(|e| e.to_bytes() == *f)) {
+            let cached = self.tail_fields.get_or_insert_with(|| {
+                let (positions, _) = scan_node_master(lp);
+                positions.iter().map(|&p| lp.entry_at(p).map(|e| e.to_vec().into_boxed_slice()).unwrap_or_default()).collect()
+            });
+            if cached.len() == fields.len() && cached.iter().zip(fields).all(|(m, (f, _))| &m[..] == *f) {
                 flags = FLAG_SAMEFIELDS;
             }
             master
@@ -276,6 +294,7 @@ impl Stream {
             }
             lp.push_back_int(0);
             self.nodes.insert(id, lp);
+            self.tail_fields = Some(fields.iter().map(|(f, _)| Box::from(*f)).collect());
             flags = FLAG_SAMEFIELDS;
             id
         };
@@ -306,40 +325,53 @@ impl Stream {
     /// Live entries with `start <= id <= end`, forward or reversed, at most `count` (0 = all).
     pub fn range(&self, start: StreamId, end: StreamId, rev: bool, count: usize) -> Vec<StreamEntry> {
         let mut out = Vec::new();
+        self.range_visit(start, end, rev, count, |id, pairs| {
+            let fields = pairs.iter().map(|(f, v)| (entry_bytes(*f), entry_bytes(*v))).collect();
+            out.push(StreamEntry { id, fields });
+        });
+        out
+    }
+
+    /// Calls `f` with the ID and the (field, value) elements of each live entry with
+    /// `start <= id <= end`, forward or reversed, at most `count` (0 = all); returns how many.
+    /// The elements borrow the node, so replies can be written without copies.
+    pub fn range_visit<'a>(&'a self, start: StreamId, end: StreamId, rev: bool, count: usize, mut f: impl FnMut(StreamId, &[(Entry<'a>, Entry<'a>)])) -> usize {
+        let mut n = 0;
         if start > end {
-            return out;
+            return n;
         }
-        let full = |out: &Vec<StreamEntry>| count != 0 && out.len() >= count;
+        let mut pairs: Vec<(Entry<'a>, Entry<'a>)> = Vec::new();
+        let mut visit = |lp: &'a Listpack, mf: &[Entry<'a>], it: &NodeItem, n: &mut usize| {
+            pairs.clear();
+            fill_pairs(lp, mf, it, &mut pairs);
+            f(it.id, &pairs);
+            *n += 1;
+            count != 0 && *n >= count
+        };
         if !rev {
             let first_master = self.nodes.range(..=start).next_back().map(|(k, _)| *k).unwrap_or(MIN_ID);
             for (master, lp) in self.nodes.range(first_master..=end) {
                 let (mf, items) = scan_node(*master, lp);
+                let mf: Vec<Entry<'a>> = mf.iter().filter_map(|&p| lp.entry_at(p)).collect();
                 for it in &items {
                     if it.flags & FLAG_DELETED != 0 || it.id < start {
                         continue;
                     }
-                    if it.id > end {
-                        return out;
-                    }
-                    out.push(StreamEntry { id: it.id, fields: read_fields(lp, &mf, it) });
-                    if full(&out) {
-                        return out;
+                    if it.id > end || visit(lp, &mf, it, &mut n) {
+                        return n;
                     }
                 }
             }
         } else {
             for (master, lp) in self.nodes.range(..=end).rev() {
                 let (mf, items) = scan_node(*master, lp);
+                let mf: Vec<Entry<'a>> = mf.iter().filter_map(|&p| lp.entry_at(p)).collect();
                 for it in items.iter().rev() {
                     if it.flags & FLAG_DELETED != 0 || it.id > end {
                         continue;
                     }
-                    if it.id < start {
-                        return out;
-                    }
-                    out.push(StreamEntry { id: it.id, fields: read_fields(lp, &mf, it) });
-                    if full(&out) {
-                        return out;
+                    if it.id < start || visit(lp, &mf, it, &mut n) {
+                        return n;
                     }
                 }
                 if *master < start {
@@ -347,7 +379,7 @@ impl Stream {
                 }
             }
         }
-        out
+        n
     }
 
     /// The entry with exactly this ID, if live.
@@ -381,6 +413,7 @@ impl Stream {
         lp.replace_int_at(it.flags_pos, it.flags | FLAG_DELETED);
         if count == 1 {
             self.nodes.remove(&master);
+            self.tail_fields = None;
         } else {
             set_node_counters(lp, count - 1, deleted + 1);
         }
@@ -410,6 +443,7 @@ impl Stream {
             };
             if remove_node {
                 self.nodes.remove(&master);
+                self.tail_fields = None;
                 self.length -= entries as u64;
                 deleted += entries;
                 continue;
@@ -539,7 +573,7 @@ mod tests {
         assert_eq!(s.len(), 3);
         let all = s.range(MIN_ID, MAX_ID, false, 0);
         assert_eq!(all.iter().map(|e| e.id).collect::<Vec<_>>(), vec![id(1, 0), id(1, 1), id(2, 0)]);
-        assert_eq!(all[2].fields, vec![(b"c".to_vec(), b"5".to_vec())]);
+        assert_eq!(all[2].fields, vec![(Bytes::from_static(b"c"), Bytes::from_static(b"5"))]);
         let rev = s.range(MIN_ID, MAX_ID, true, 2);
         assert_eq!(rev.iter().map(|e| e.id).collect::<Vec<_>>(), vec![id(2, 0), id(1, 1)]);
         assert!(s.delete(id(1, 1)));
