@@ -112,7 +112,11 @@ fn id_string(id: StreamId) -> String {
 }
 
 fn id_reply(id: StreamId) -> Reply {
-    Reply::bulk_str(id_string(id))
+    let mut buf = [0u8; 48];
+    let mut cur = std::io::Cursor::new(&mut buf[..]);
+    let _ = std::io::Write::write_fmt(&mut cur, format_args!("{}-{}", id.ms, id.seq));
+    let len = cur.position() as usize;
+    Reply::Bulk(Bytes::copy_from_slice(&buf[..len]))
 }
 
 fn entry_reply(e: &StreamEntry) -> Reply {
