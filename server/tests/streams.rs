@@ -670,6 +670,26 @@ fn nodes_are_byte_identical_to_redis() {
         assert_eq!(g.1, w.1, "node {} bytes", w.0);
     }
     assert_eq!(c.cmd(&["XLEN", "s"]), Resp::Int(ours.len() as i64));
+
+    // Redis's nodes adopted as they are read back like Redis reads them, tombstones included.
+    let mut adopted = Stream::new();
+    for (master, lp) in want {
+        adopted.adopt_node(master, lp).expect("a valid node");
+    }
+    let min = StreamId { ms: 0, seq: 0 };
+    let max = StreamId { ms: u64::MAX, seq: u64::MAX };
+    let entries = adopted.range(min, max, false, 0);
+    let Resp::Array(Some(items)) = c.cmd(&["XRANGE", "s", "-", "+"]) else { panic!("XRANGE") };
+    assert_eq!(entries.len(), items.len());
+    for (e, item) in entries.iter().zip(&items) {
+        let mut kv = Vec::new();
+        for (f, v) in &e.fields {
+            kv.push(Resp::Bulk(Some(f.to_vec())));
+            kv.push(Resp::Bulk(Some(v.to_vec())));
+        }
+        assert_eq!(&Resp::Array(Some(vec![Resp::Bulk(Some(e.id.to_string().into_bytes())), Resp::Array(Some(kv))])), item);
+    }
+    assert!(adopted.adopt_node(min, b"not a listpack".to_vec()).is_err());
 }
 
 /// A deterministic pseudo-random sequence (64-bit LCG) so the random test is reproducible.

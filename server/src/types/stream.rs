@@ -162,7 +162,10 @@ fn scan_node(master: StreamId, lp: &Listpack) -> (Vec<usize>, Vec<NodeItem>) {
         let skip = if flags & FLAG_SAMEFIELDS != 0 { nfields } else { 1 + 2 * int_at(lp, body_pos).max(0) as usize };
         let mut q = Some(body_pos);
         for _ in 0..skip {
-            q = q.and_then(|x| lp.next_pos(x));
+            match q {
+                Some(x) => q = lp.next_pos(x),
+                None => break,
+            }
         }
         // q is at lp-count now.
         items.push(NodeItem { id: StreamId { ms, seq }, flags, flags_pos, body_pos });
@@ -235,6 +238,17 @@ impl Stream {
     /// The nodes as (master ID, listpack bytes), in ID order.
     pub fn nodes(&self) -> impl Iterator<Item = (StreamId, &[u8])> {
         self.nodes.iter().map(|(k, v)| (*k, v.as_bytes()))
+    }
+
+    /// Adopts a node read from an RDB or a DUMP payload as it is (no re-encoding), after checking
+    /// that it is a valid listpack laid out as a stream node. The caller sets `length`, `last_id`
+    /// and the other metadata from the same source.
+    pub fn adopt_node(&mut self, master: StreamId, bytes: Vec<u8>) -> Result<(), redoubt_rdb::error::CodecError> {
+        let lp = Listpack::from_bytes_validated(bytes)?;
+        redoubt_rdb::stream::decode_node(master, lp.as_bytes())?;
+        self.nodes.insert(master, lp);
+        self.tail_fields = None;
+        Ok(())
     }
 
     pub fn node_count(&self) -> usize {
