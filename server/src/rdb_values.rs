@@ -6,7 +6,9 @@ use crate::config::Tunables;
 use crate::types::hash::HashLimits;
 use crate::types::zset::{ZSet, ZSetLimits};
 use crate::types::{Hash, List, RString, Set, Value};
-use redoubt_rdb::value::Value as RdbValue;
+use crate::types::stream::{Consumer, ConsumerGroup, Nack, Stream, StreamId, INVALID_ENTRIES_READ, MAX_ID, MIN_ID};
+use redoubt_rdb::stream as rdb;
+use redoubt_rdb::value::{Stream as RdbStream, Value as RdbValue};
 use redoubt_rdb::writer::EncodingLimits;
 
 /// The RDB library's encoding limits for the current configuration.
@@ -17,6 +19,8 @@ pub fn encoding_limits(t: &Tunables) -> EncodingLimits {
         zset_max_listpack_entries: t.zset_max_entries,
         zset_max_listpack_value: t.zset_max_value,
         set_max_intset_entries: t.set_max_intset,
+        stream_node_max_bytes: t.stream_node_max_bytes,
+        stream_node_max_entries: t.stream_node_max_entries,
         ..EncodingLimits::default()
     }
 }
@@ -29,11 +33,81 @@ pub fn to_rdb(v: &Value) -> RdbValue {
         Value::Set(s) => RdbValue::Set(s.members()),
         Value::Hash(h) => RdbValue::Hash(h.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect()),
         Value::ZSet(z) => RdbValue::SortedSet(z.iter().map(|(m, s)| (m.to_vec(), s)).collect()),
+        Value::Stream(s) => RdbValue::Stream(Box::new(stream_to_rdb(s))),
     }
 }
 
-/// An RDB value as a keyspace value; `None` for types the server does not hold (yet): streams and
-/// module values.
+/// A stream as the RDB library's stream: live entries, metadata, groups (Redis 7.0 keeps no
+/// consumer active time).
+fn stream_to_rdb(s: &Stream) -> RdbStream {
+    let entries = s
+        .range(MIN_ID, MAX_ID, false, 0)
+        .into_iter()
+        .map(|e| rdb::StreamEntry { id: e.id, fields: e.fields.into_iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect() })
+        .collect();
+    let meta = rdb::StreamMeta {
+        length: s.len(),
+        last_id: s.last_id,
+        first_id: Some(s.first_id),
+        max_deleted_id: Some(s.max_deleted_id),
+        entries_added: Some(s.entries_added),
+    };
+    let groups = s
+        .groups
+        .iter()
+        .map(|(name, g)| rdb::ConsumerGroup {
+            name: name.clone(),
+            last_id: g.last_id,
+            entries_read: Some(g.entries_read),
+            pending: g.pel.iter().map(|(id, n)| rdb::PendingEntry { id: *id, delivery_time_ms: n.delivery_time, delivery_count: n.delivery_count }).collect(),
+            consumers: g
+                .consumers
+                .iter()
+                .map(|(cname, c)| rdb::Consumer { name: cname.clone(), seen_time_ms: c.seen_time, active_time_ms: None, pending: c.pel.iter().copied().collect() })
+                .collect(),
+        })
+        .collect();
+    RdbStream { entries, meta, groups }
+}
+
+/// An RDB stream as a keyspace stream, its entries appended under the configured node limits;
+/// `None` when the entries are not in strictly increasing ID order or a PEL names a missing consumer.
+fn stream_from_rdb(r: RdbStream, t: &Tunables) -> Option<Stream> {
+    let mut s = Stream::new();
+    for e in &r.entries {
+        if s.len() > 0 && e.id <= s.last_id {
+            return None;
+        }
+        let fields: Vec<(&[u8], &[u8])> = e.fields.iter().map(|(f, v)| (&f[..], &v[..])).collect();
+        s.append(e.id, &fields, t.stream_node_max_bytes, t.stream_node_max_entries);
+    }
+    let first_live = r.entries.first().map(|e| e.id).unwrap_or(MIN_ID);
+    s.last_id = r.meta.last_id.max(s.last_id);
+    s.first_id = r.meta.first_id.unwrap_or(first_live);
+    s.max_deleted_id = r.meta.max_deleted_id.unwrap_or(MIN_ID);
+    s.entries_added = r.meta.entries_added.unwrap_or(s.len());
+    for g in r.groups {
+        let mut group = ConsumerGroup::new(g.last_id, g.entries_read.unwrap_or(INVALID_ENTRIES_READ));
+        for c in g.consumers {
+            for id in &c.pending {
+                let p = r_pending(&g.pending, *id)?;
+                group.pel.insert(*id, Nack { delivery_time: p.delivery_time_ms, delivery_count: p.delivery_count, consumer: c.name.clone() });
+            }
+            group.consumers.insert(c.name, Consumer { seen_time: c.seen_time_ms, pel: c.pending.into_iter().collect() });
+        }
+        if group.pel.len() != g.pending.len() {
+            return None;
+        }
+        s.groups.insert(g.name, group);
+    }
+    Some(s)
+}
+
+fn r_pending(pel: &[rdb::PendingEntry], id: StreamId) -> Option<&rdb::PendingEntry> {
+    pel.binary_search_by(|p| p.id.cmp(&id)).ok().and_then(|i| pel.get(i)).or_else(|| pel.iter().find(|p| p.id == id))
+}
+
+/// An RDB value as a keyspace value; `None` for module values and inconsistent streams.
 pub fn from_rdb(v: RdbValue, t: &Tunables) -> Option<Value> {
     Some(match v {
         RdbValue::String(s) => Value::Str(RString::new(&s)),
@@ -67,6 +141,7 @@ pub fn from_rdb(v: RdbValue, t: &Tunables) -> Option<Value> {
             }
             Value::ZSet(Box::new(z))
         }
-        RdbValue::Stream(_) | RdbValue::Module(_) => return None,
+        RdbValue::Stream(st) => Value::Stream(Box::new(stream_from_rdb(*st, t)?)),
+        RdbValue::Module(_) => return None,
     })
 }
