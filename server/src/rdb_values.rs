@@ -75,7 +75,7 @@ fn stream_to_rdb(s: &Stream) -> RdbStream {
 fn stream_from_rdb(r: RdbStream, t: &Tunables) -> Option<Stream> {
     let mut s = Stream::new();
     for e in &r.entries {
-        if s.len() > 0 && e.id <= s.last_id {
+        if !s.is_empty() && e.id <= s.last_id {
             return None;
         }
         let fields: Vec<(&[u8], &[u8])> = e.fields.iter().map(|(f, v)| (&f[..], &v[..])).collect();

@@ -495,11 +495,23 @@ fn blocking_reads_match_redis() {
         // Several streams; only the one that got data is in the reply.
         (vec![], vec!["XREAD", "BLOCK", "5000", "STREAMS", "x", "y", "$", "$"], vec![vec!["XADD", "y", "1-0", "k", "v"], vec!["XADD", "x", "1-0", "k", "v"]]),
         // A write to another key does not wake the reader; XDEL does not either.
-        (vec![vec!["XADD", "t", "5-0", "a", "1"]], vec!["XREAD", "BLOCK", "0", "COUNT", "1", "STREAMS", "t", "5-0"], vec![vec!["XADD", "other", "1-0", "a", "1"], vec!["XDEL", "t", "5-0"], vec!["XADD", "t", "6-0", "b", "2"], vec!["XADD", "t", "7-0", "c", "3"]]),
+        (
+            vec![vec!["XADD", "t", "5-0", "a", "1"]],
+            vec!["XREAD", "BLOCK", "0", "COUNT", "1", "STREAMS", "t", "5-0"],
+            vec![vec!["XADD", "other", "1-0", "a", "1"], vec!["XDEL", "t", "5-0"], vec!["XADD", "t", "6-0", "b", "2"], vec!["XADD", "t", "7-0", "c", "3"]],
+        ),
         // Consumer group, `>`.
-        (vec![vec!["XGROUP", "CREATE", "q", "g", "$", "MKSTREAM"]], vec!["XREADGROUP", "GROUP", "g", "c1", "BLOCK", "0", "STREAMS", "q", ">"], vec![vec!["XADD", "q", "1-0", "job", "1"], vec!["XPENDING", "q", "g"]]),
+        (
+            vec![vec!["XGROUP", "CREATE", "q", "g", "$", "MKSTREAM"]],
+            vec!["XREADGROUP", "GROUP", "g", "c1", "BLOCK", "0", "STREAMS", "q", ">"],
+            vec![vec!["XADD", "q", "1-0", "job", "1"], vec!["XPENDING", "q", "g"]],
+        ),
         // The group goes away while a reader waits on it.
-        (vec![vec!["XGROUP", "CREATE", "r", "g", "$", "MKSTREAM"]], vec!["XREADGROUP", "GROUP", "g", "c1", "BLOCK", "0", "STREAMS", "r", ">"], vec![vec!["XGROUP", "DESTROY", "r", "g"]]),
+        (
+            vec![vec!["XGROUP", "CREATE", "r", "g", "$", "MKSTREAM"]],
+            vec!["XREADGROUP", "GROUP", "g", "c1", "BLOCK", "0", "STREAMS", "r", ">"],
+            vec![vec!["XGROUP", "DESTROY", "r", "g"]],
+        ),
     ] {
         let mut replies = Vec::new();
         for port in [redis.port, ours.port] {

@@ -13,6 +13,8 @@ pub mod lists;
 pub mod pubsub;
 pub mod server;
 pub mod sets;
+pub mod stream_groups;
+pub mod stream_info;
 pub mod streams;
 pub mod strings;
 pub mod transactions;
@@ -38,6 +40,8 @@ pub fn handlers() -> Vec<(&'static str, Handler)> {
         sets::HANDLERS,
         zsets::HANDLERS,
         streams::HANDLERS,
+        stream_groups::HANDLERS,
+        stream_info::HANDLERS,
         hyperloglog::HANDLERS,
         transactions::HANDLERS,
         pubsub::HANDLERS,

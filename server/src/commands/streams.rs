@@ -1,5 +1,6 @@
-//! Stream commands: XADD, XLEN, XRANGE/XREVRANGE, XDEL, XTRIM, XREAD (with BLOCK), the consumer-group
-//! family (XGROUP, XREADGROUP, XACK, XPENDING, XCLAIM, XAUTOCLAIM), XINFO and XSETID.
+//! Stream commands: XADD, XLEN, XRANGE/XREVRANGE, XDEL, XTRIM, XREAD/XREADGROUP (with BLOCK) and
+//! XSETID, plus the ID parsing and entry replies the other stream families share. Consumer groups
+//! are in `stream_groups`, XINFO in `stream_info`.
 //!
 //! Argument parsing, error texts and the order of checks follow `t_stream.c` of Redis 7.0.15. The
 //! data structure and its node layout live in `types::stream`.
@@ -7,16 +8,15 @@
 use super::{is, syntax_error, ERR_NOT_INT};
 use crate::command::Handler;
 use crate::notify;
+use crate::protocol::reply::put_bulk;
 use crate::protocol::request::parse_int;
 use crate::protocol::Reply;
 use crate::server::{wrong_type, Ctx};
-use crate::types::stream::{decr_id, incr_id, ConsumerGroup, Consumer, Nack, StreamEntry, StreamId, TrimStrategy, INVALID_ENTRIES_READ, MAX_ID, MIN_ID};
+use crate::types::stream::{decr_id, incr_id, StreamEntry, StreamId, TrimStrategy, MAX_ID, MIN_ID};
 use crate::types::{Stream, Value};
 use bytes::{Bytes, BytesMut};
-use crate::protocol::reply::put_bulk;
 use redoubt_rdb::entry::Entry as Element;
 use std::fmt::Write as _;
-use std::collections::BTreeSet;
 
 pub const HANDLERS: &[(&str, Handler)] = &[
     ("xadd", xadd),
@@ -27,20 +27,6 @@ pub const HANDLERS: &[(&str, Handler)] = &[
     ("xtrim", xtrim),
     ("xread", xread),
     ("xreadgroup", xread),
-    ("xgroup|create", xgroup),
-    ("xgroup|setid", xgroup),
-    ("xgroup|destroy", xgroup),
-    ("xgroup|createconsumer", xgroup),
-    ("xgroup|delconsumer", xgroup),
-    ("xgroup|help", xgroup_help),
-    ("xack", xack),
-    ("xpending", xpending),
-    ("xclaim", xclaim),
-    ("xautoclaim", xautoclaim),
-    ("xinfo|stream", xinfo),
-    ("xinfo|groups", xinfo),
-    ("xinfo|consumers", xinfo),
-    ("xinfo|help", xinfo_help),
     ("xsetid", xsetid),
 ];
 
@@ -90,16 +76,16 @@ fn parse_id_generic(a: &[u8], missing_seq: u64, strict: bool, allow_seq_star: bo
     }
 }
 
-fn parse_id(a: &[u8], missing_seq: u64) -> Result<StreamId, Reply> {
+pub(super) fn parse_id(a: &[u8], missing_seq: u64) -> Result<StreamId, Reply> {
     parse_id_generic(a, missing_seq, false, false).map(|x| x.0)
 }
 
-fn parse_strict_id(a: &[u8], missing_seq: u64) -> Result<StreamId, Reply> {
+pub(super) fn parse_strict_id(a: &[u8], missing_seq: u64) -> Result<StreamId, Reply> {
     parse_id_generic(a, missing_seq, true, false).map(|x| x.0)
 }
 
 /// A range bound: `(` makes it exclusive (then `-`/`+` are invalid).
-fn parse_interval_id(a: &[u8], missing_seq: u64) -> Result<(StreamId, bool), Reply> {
+pub(super) fn parse_interval_id(a: &[u8], missing_seq: u64) -> Result<(StreamId, bool), Reply> {
     if a.len() > 1 && a[0] == b'(' {
         Ok((parse_strict_id(&a[1..], missing_seq)?, true))
     } else {
@@ -111,7 +97,7 @@ fn id_string(id: StreamId) -> String {
     format!("{}-{}", id.ms, id.seq)
 }
 
-fn id_reply(id: StreamId) -> Reply {
+pub(super) fn id_reply(id: StreamId) -> Reply {
     let mut buf = [0u8; 48];
     let mut cur = std::io::Cursor::new(&mut buf[..]);
     let _ = std::io::Write::write_fmt(&mut cur, format_args!("{}-{}", id.ms, id.seq));
@@ -119,7 +105,7 @@ fn id_reply(id: StreamId) -> Reply {
     Reply::Bulk(Bytes::copy_from_slice(&buf[..len]))
 }
 
-fn entry_reply(e: &StreamEntry) -> Reply {
+pub(super) fn entry_reply(e: &StreamEntry) -> Reply {
     let mut kv = Vec::with_capacity(e.fields.len() * 2);
     for (f, v) in &e.fields {
         kv.push(Reply::Bulk(f.clone()));
@@ -128,7 +114,7 @@ fn entry_reply(e: &StreamEntry) -> Reply {
     Reply::Array(vec![id_reply(e.id), Reply::Array(kv)])
 }
 
-fn entries_reply(es: &[StreamEntry]) -> Reply {
+pub(super) fn entries_reply(es: &[StreamEntry]) -> Reply {
     Reply::Array(es.iter().map(entry_reply).collect())
 }
 
@@ -166,11 +152,11 @@ fn range_reply(s: &Stream, start: StreamId, end: StreamId, rev: bool, count: usi
     Reply::Raw(out.freeze())
 }
 
-fn long_arg(a: &[u8], err: Option<&str>) -> Result<i64, Reply> {
+pub(super) fn long_arg(a: &[u8], err: Option<&str>) -> Result<i64, Reply> {
     parse_int(a).ok_or_else(|| Reply::err(err.map(|e| format!("ERR {e}")).unwrap_or_else(|| ERR_NOT_INT.to_string())))
 }
 
-fn nogroup_key(key: &[u8], group: &[u8]) -> Reply {
+pub(super) fn nogroup_key(key: &[u8], group: &[u8]) -> Reply {
     Reply::err(format!("NOGROUP No such key '{}' or consumer group '{}'", super::text(key), super::text(group)))
 }
 
@@ -178,7 +164,7 @@ fn nogroup_key(key: &[u8], group: &[u8]) -> Reply {
 // Keyspace access
 // ---------------------------------------------------------------------------------------------
 
-fn stream_read<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut Stream>, Reply> {
+pub(super) fn stream_read<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut Stream>, Reply> {
     match ctx.lookup_read(key).map(|e| &mut e.value) {
         None => Ok(None),
         Some(Value::Stream(s)) => Ok(Some(s)),
@@ -186,26 +172,11 @@ fn stream_read<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut Stream
     }
 }
 
-fn stream_mut<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut Stream>, Reply> {
+pub(super) fn stream_mut<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut Stream>, Reply> {
     match ctx.write(key) {
         None => Ok(None),
         Some(Value::Stream(s)) => Ok(Some(s)),
         Some(_) => Err(wrong_type()),
-    }
-}
-
-/// Finds or creates a consumer (`streamLookupConsumer` + `streamCreateConsumer`); returns whether
-/// it was created. Lookups refresh the seen time.
-fn touch_consumer(g: &mut ConsumerGroup, name: &[u8], now: i64) -> bool {
-    match g.consumers.get_mut(name) {
-        Some(c) => {
-            c.seen_time = now;
-            false
-        }
-        None => {
-            g.consumers.insert(name.to_vec(), Consumer { seen_time: now, pel: BTreeSet::new() });
-            true
-        }
     }
 }
 
@@ -548,7 +519,7 @@ fn parse_read(args: &[Bytes], xreadgroup: bool) -> Result<ReadArgs, Reply> {
         } else if is(o, "STREAMS") && more > 0 {
             r.streams_arg = i + 1;
             let n = args.len() - r.streams_arg;
-            if n % 2 != 0 {
+            if n % 2 == 1 {
                 return Err(Reply::err("ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified."));
             }
             r.n = n / 2;
@@ -589,11 +560,11 @@ fn serve_stream(ctx: &mut Ctx, key: &Bytes, from: ReadFrom, start: StreamId, r: 
             Some((gname, cname)) => {
                 let history = matches!(from, ReadFrom::After(_));
                 let Some(g) = s.groups.get_mut(&gname[..]) else { return Reply::Array(vec![]) };
-                created = touch_consumer(g, cname, now);
+                created = super::stream_groups::touch_consumer(g, cname, now);
                 Reply::Array(if history {
-                    read_history(s, gname, cname, start, count, now)
+                    super::stream_groups::read_history(s, gname, cname, start, count, now)
                 } else {
-                    deliver_new(s, gname, cname, start, count, r.noack, now)
+                    super::stream_groups::deliver_new(s, gname, cname, start, count, r.noack, now)
                 })
             }
         }
@@ -604,66 +575,6 @@ fn serve_stream(ctx: &mut Ctx, key: &Bytes, from: ReadFrom, start: StreamId, r: 
     }
     if r.group.is_some() {
         ctx.st.dirty += 1;
-    }
-    out
-}
-
-/// Entries from the consumer's own PEL with IDs >= `start` (`streamReplyWithRangeFromConsumerPEL`).
-fn read_history(s: &mut Stream, gname: &[u8], cname: &[u8], start: StreamId, count: usize, now: i64) -> Vec<Reply> {
-    let ids: Vec<StreamId> = {
-        let Some(c) = s.groups.get(gname).and_then(|g| g.consumers.get(cname)) else { return Vec::new() };
-        let it = c.pel.range(start..).copied();
-        if count > 0 { it.take(count).collect() } else { it.collect() }
-    };
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        match s.get(id) {
-            Some(e) => {
-                out.push(entry_reply(&e));
-                if let Some(n) = s.groups.get_mut(gname).and_then(|g| g.pel.get_mut(&id)) {
-                    n.delivery_time = now;
-                    n.delivery_count += 1;
-                }
-            }
-            None => out.push(Reply::Array(vec![id_reply(id), Reply::NullArray])),
-        }
-    }
-    out
-}
-
-/// Delivers entries from `start` on to a consumer, moving the group's last ID and read counter and
-/// creating PEL entries unless NOACK (`streamReplyWithRange` with a group).
-fn deliver_new(s: &mut Stream, gname: &[u8], cname: &[u8], start: StreamId, count: usize, noack: bool, now: i64) -> Vec<Reply> {
-    let entries = s.range(start, MAX_ID, false, count);
-    let facts: Vec<(bool, i64)> = entries.iter().map(|e| (s.range_has_tombstones(Some(e.id), None), s.estimate_distance(e.id))).collect();
-    let entries_added = s.entries_added;
-    let Some(g) = s.groups.get_mut(gname) else { return Vec::new() };
-    let mut out = Vec::with_capacity(entries.len());
-    for (e, (tomb, est)) in entries.iter().zip(facts) {
-        if e.id > g.last_id {
-            if g.entries_read != INVALID_ENTRIES_READ && !tomb {
-                g.entries_read += 1;
-            } else if entries_added > 0 {
-                g.entries_read = est;
-            }
-            g.last_id = e.id;
-        }
-        out.push(entry_reply(e));
-        if !noack {
-            if let Some(old) = g.pel.get_mut(&e.id) {
-                let prev = std::mem::replace(&mut old.consumer, cname.to_vec());
-                old.delivery_time = now;
-                old.delivery_count = 1;
-                if let Some(pc) = g.consumers.get_mut(&prev) {
-                    pc.pel.remove(&e.id);
-                }
-            } else {
-                g.pel.insert(e.id, Nack { delivery_time: now, delivery_count: 1, consumer: cname.to_vec() });
-            }
-            if let Some(c) = g.consumers.get_mut(cname) {
-                c.pel.insert(e.id);
-            }
-        }
     }
     out
 }
@@ -743,13 +654,13 @@ fn xread(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
                 (ReadFrom::After(id), Some(_)) => (true, incr_id(id).unwrap_or(MIN_ID)),
                 (ReadFrom::New, Some((g, _))) => {
                     let last = s.groups.get(&g[..]).map(|g| g.last_id).unwrap_or(MAX_ID);
-                    if s.len() > 0 && s.edge_id(false, true) > last {
+                    if !s.is_empty() && s.edge_id(false, true) > last {
                         (true, incr_id(last).unwrap_or(MIN_ID))
                     } else {
                         (false, MIN_ID)
                     }
                 }
-                (ReadFrom::After(id), None) => (s.len() > 0 && s.edge_id(false, true) > id, incr_id(id).unwrap_or(MIN_ID)),
+                (ReadFrom::After(id), None) => (!s.is_empty() && s.edge_id(false, true) > id, incr_id(id).unwrap_or(MIN_ID)),
                 (ReadFrom::New, None) => (false, MIN_ID),
             }
         };
@@ -820,741 +731,8 @@ fn serve_ready(ctx: &mut Ctx, r: &ReadArgs, keys: &[Bytes], from: ReadFrom, key:
 }
 
 // ---------------------------------------------------------------------------------------------
-// XGROUP
+// XSETID
 // ---------------------------------------------------------------------------------------------
-
-/// XGROUP CREATE|SETID|DESTROY|CREATECONSUMER|DELCONSUMER ...
-fn xgroup(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    let sub = &args[1];
-    let is_create = is(sub, "CREATE");
-    let is_setid = is(sub, "SETID");
-    let subcommand_error = || {
-        Reply::err(format!("ERR unknown subcommand or wrong number of arguments for '{}'. Try XGROUP HELP.", super::text(sub)))
-    };
-    let mut mkstream = false;
-    let mut entries_read = INVALID_ENTRIES_READ;
-    let mut i = 5;
-    while i < args.len() {
-        if is_create && is(&args[i], "MKSTREAM") {
-            mkstream = true;
-            i += 1;
-        } else if (is_create || is_setid) && is(&args[i], "ENTRIESREAD") && i + 1 < args.len() {
-            entries_read = match long_arg(&args[i + 1], None) {
-                Ok(n) => n,
-                Err(e) => return e,
-            };
-            if entries_read < 0 && entries_read != INVALID_ENTRIES_READ {
-                return Reply::err("ERR value for ENTRIESREAD must be positive or -1");
-            }
-            i += 2;
-        } else {
-            return subcommand_error();
-        }
-    }
-    let key = &args[2];
-    let gname = &args[3][..];
-    let (exists, last_id, has_group) = match stream_mut(ctx, key) {
-        Err(e) => return e,
-        Ok(None) => (false, MIN_ID, false),
-        Ok(Some(s)) => (true, s.last_id, s.groups.contains_key(gname)),
-    };
-    if !mkstream {
-        if !exists {
-            return Reply::err("ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically.");
-        }
-        if !has_group && (is_setid || is(sub, "CREATECONSUMER") || is(sub, "DELCONSUMER")) {
-            return Reply::err(format!("NOGROUP No such consumer group '{}' for key name '{}'", super::text(gname), super::text(key)));
-        }
-    }
-    let now = ctx.now_ms;
-    if is_create && args.len() <= 8 {
-        let id = if &args[4][..] == b"$" {
-            last_id
-        } else {
-            match parse_strict_id(&args[4], 0) {
-                Ok(id) => id,
-                Err(e) => return e,
-            }
-        };
-        if !exists {
-            ctx.add_key(key, Value::Stream(Box::default()));
-            let db = ctx.db_index();
-            ctx.st.touch_watched(db, key);
-        }
-        let Ok(Some(s)) = stream_mut(ctx, key) else { return wrong_type() };
-        if s.groups.contains_key(gname) {
-            return Reply::err("BUSYGROUP Consumer Group name already exists");
-        }
-        s.groups.insert(gname.to_vec(), ConsumerGroup::new(id, entries_read));
-        ctx.st.dirty += 1;
-        ctx.notify(notify::STREAM, "xgroup-create", key);
-        Reply::ok()
-    } else if is_setid && (args.len() == 5 || args.len() == 7) {
-        let id = if &args[4][..] == b"$" {
-            last_id
-        } else {
-            match parse_id(&args[4], 0) {
-                Ok(id) => id,
-                Err(e) => return e,
-            }
-        };
-        let Ok(Some(s)) = stream_mut(ctx, key) else { return wrong_type() };
-        if let Some(g) = s.groups.get_mut(gname) {
-            g.last_id = id;
-            g.entries_read = entries_read;
-        }
-        ctx.st.dirty += 1;
-        ctx.notify(notify::STREAM, "xgroup-setid", key);
-        Reply::ok()
-    } else if is(sub, "DESTROY") && args.len() == 4 {
-        let Ok(Some(s)) = stream_mut(ctx, key) else { return wrong_type() };
-        if s.groups.remove(gname).is_some() {
-            ctx.st.dirty += 1;
-            ctx.notify(notify::STREAM, "xgroup-destroy", key);
-            ctx.signal_ready(key);
-            Reply::Int(1)
-        } else {
-            Reply::Int(0)
-        }
-    } else if is(sub, "CREATECONSUMER") && args.len() == 5 {
-        let Ok(Some(s)) = stream_mut(ctx, key) else { return wrong_type() };
-        let Some(g) = s.groups.get_mut(gname) else { return Reply::Int(0) };
-        if g.consumers.contains_key(&args[4][..]) {
-            return Reply::Int(0);
-        }
-        g.consumers.insert(args[4].to_vec(), Consumer { seen_time: now, pel: BTreeSet::new() });
-        ctx.st.dirty += 1;
-        ctx.notify(notify::STREAM, "xgroup-createconsumer", key);
-        Reply::Int(1)
-    } else if is(sub, "DELCONSUMER") && args.len() == 5 {
-        let Ok(Some(s)) = stream_mut(ctx, key) else { return wrong_type() };
-        let Some(g) = s.groups.get_mut(gname) else { return Reply::Int(0) };
-        let Some(c) = g.consumers.remove(&args[4][..]) else { return Reply::Int(0) };
-        for id in &c.pel {
-            g.pel.remove(id);
-        }
-        ctx.st.dirty += 1;
-        ctx.notify(notify::STREAM, "xgroup-delconsumer", key);
-        Reply::Int(c.pel.len() as i64)
-    } else {
-        subcommand_error()
-    }
-}
-
-fn help_reply(cmd: &str, lines: &[&str]) -> Reply {
-    let mut out = vec![Reply::Status(format!("{cmd} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"))];
-    out.extend(lines.iter().map(|l| Reply::Status(l.to_string())));
-    out.push(Reply::Status("HELP".into()));
-    out.push(Reply::Status("    Prints this help.".into()));
-    Reply::Array(out)
-}
-
-fn xgroup_help(_ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
-    help_reply(
-        "XGROUP",
-        &[
-            "CREATE <key> <groupname> <id|$> [option]",
-            "    Create a new consumer group. Options are:",
-            "    * MKSTREAM",
-            "      Create the empty stream if it does not exist.",
-            "    * ENTRIESREAD entries_read",
-            "      Set the group's entries_read counter (internal use).",
-            "CREATECONSUMER <key> <groupname> <consumer>",
-            "    Create a new consumer in the specified group.",
-            "DELCONSUMER <key> <groupname> <consumer>",
-            "    Remove the specified consumer.",
-            "DESTROY <key> <groupname>",
-            "    Remove the specified group.",
-            "SETID <key> <groupname> <id|$> [ENTRIESREAD entries_read]",
-            "    Set the current group ID and entries_read counter.",
-        ],
-    )
-}
-
-// ---------------------------------------------------------------------------------------------
-// XACK, XPENDING, XCLAIM, XAUTOCLAIM
-// ---------------------------------------------------------------------------------------------
-
-/// XACK key group id [id ...]
-fn xack(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    let has = match stream_read(ctx, &args[1]) {
-        Err(e) => return e,
-        Ok(None) => false,
-        Ok(Some(s)) => s.groups.contains_key(&args[2][..]),
-    };
-    if !has {
-        return Reply::Int(0);
-    }
-    let mut ids = Vec::new();
-    for a in &args[3..] {
-        match parse_strict_id(a, 0) {
-            Ok(id) => ids.push(id),
-            Err(e) => return e,
-        }
-    }
-    let Ok(Some(s)) = stream_read(ctx, &args[1]) else { return Reply::Int(0) };
-    let Some(g) = s.groups.get_mut(&args[2][..]) else { return Reply::Int(0) };
-    let mut acked = 0;
-    for id in ids {
-        if let Some(n) = g.pel.remove(&id) {
-            if let Some(c) = g.consumers.get_mut(&n.consumer) {
-                c.pel.remove(&id);
-            }
-            acked += 1;
-        }
-    }
-    ctx.st.dirty += acked as u64;
-    Reply::Int(acked)
-}
-
-/// XPENDING key group [[IDLE min-idle-time] start end count [consumer]]
-fn xpending(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    let argc = args.len();
-    if argc != 3 && !(6..=9).contains(&argc) {
-        return syntax_error();
-    }
-    let mut range = None;
-    let mut consumer: Option<&Bytes> = None;
-    let mut minidle = 0;
-    if argc >= 6 {
-        let mut si = 3;
-        if is(&args[3], "IDLE") {
-            minidle = match long_arg(&args[4], None) {
-                Ok(n) => n,
-                Err(e) => return e,
-            };
-            if argc < 8 {
-                return syntax_error();
-            }
-            si += 2;
-        }
-        let count = match long_arg(&args[si + 2], None) {
-            Ok(n) => n.max(0),
-            Err(e) => return e,
-        };
-        let (mut start, sx) = match parse_interval_id(&args[si], 0) {
-            Ok(x) => x,
-            Err(e) => return e,
-        };
-        if sx {
-            match incr_id(start) {
-                Some(x) => start = x,
-                None => return Reply::err("ERR invalid start ID for the interval"),
-            }
-        }
-        let (mut end, ex) = match parse_interval_id(&args[si + 1], u64::MAX) {
-            Ok(x) => x,
-            Err(e) => return e,
-        };
-        if ex {
-            match decr_id(end) {
-                Some(x) => end = x,
-                None => return Reply::err("ERR invalid end ID for the interval"),
-            }
-        }
-        if si + 3 < argc {
-            consumer = Some(&args[si + 3]);
-        }
-        range = Some((start, end, count));
-    }
-    let now = ctx.now_ms;
-    let s = match stream_read(ctx, &args[1]) {
-        Err(e) => return e,
-        Ok(s) => s,
-    };
-    let Some(g) = s.and_then(|s| s.groups.get(&args[2][..])) else { return nogroup_key(&args[1], &args[2]) };
-    let Some((start, end, count)) = range else {
-        if g.pel.is_empty() {
-            return Reply::Array(vec![Reply::Int(0), Reply::Null, Reply::Null, Reply::NullArray]);
-        }
-        let first = g.pel.keys().next().copied().unwrap_or(MIN_ID);
-        let last = g.pel.keys().next_back().copied().unwrap_or(MIN_ID);
-        let per: Vec<Reply> = g
-            .consumers
-            .iter()
-            .filter(|(_, c)| !c.pel.is_empty())
-            .map(|(n, c)| Reply::Array(vec![Reply::bulk(n), Reply::bulk_str(c.pel.len().to_string())]))
-            .collect();
-        return Reply::Array(vec![Reply::Int(g.pel.len() as i64), id_reply(first), id_reply(last), Reply::Array(per)]);
-    };
-    let ids: Vec<StreamId> = match consumer {
-        Some(name) => match g.consumers.get(&name[..]) {
-            Some(c) => c.pel.iter().copied().collect(),
-            None => return Reply::Array(vec![]),
-        },
-        None => g.pel.keys().copied().collect(),
-    };
-    let mut out = Vec::new();
-    let mut left = count;
-    for id in ids {
-        if left == 0 || id > end {
-            break;
-        }
-        if id < start {
-            continue;
-        }
-        let Some(n) = g.pel.get(&id) else { continue };
-        if minidle != 0 && now - n.delivery_time < minidle {
-            continue;
-        }
-        left -= 1;
-        out.push(Reply::Array(vec![id_reply(id), Reply::bulk(&n.consumer), Reply::Int((now - n.delivery_time).max(0)), Reply::Int(n.delivery_count as i64)]));
-    }
-    Reply::Array(out)
-}
-
-/// Moves a PEL entry to `consumer` (creating the consumer first if needed).
-fn claim_to(g: &mut ConsumerGroup, id: StreamId, consumer: &[u8]) {
-    let prev = g.pel.get(&id).map(|n| n.consumer.clone());
-    if let Some(prev) = prev {
-        if prev != consumer {
-            if let Some(pc) = g.consumers.get_mut(&prev) {
-                pc.pel.remove(&id);
-            }
-        }
-    }
-    if let Some(n) = g.pel.get_mut(&id) {
-        n.consumer = consumer.to_vec();
-    }
-    if let Some(c) = g.consumers.get_mut(consumer) {
-        c.pel.insert(id);
-    }
-}
-
-/// XCLAIM key group consumer min-idle-time id [id ...] [IDLE ms] [TIME ms] [RETRYCOUNT count] [FORCE]
-/// [JUSTID] [LASTID id]
-fn xclaim(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    let key = &args[1];
-    let has = match stream_read(ctx, key) {
-        Err(e) => return e,
-        Ok(None) => false,
-        Ok(Some(s)) => s.groups.contains_key(&args[2][..]),
-    };
-    if !has {
-        return nogroup_key(key, &args[2]);
-    }
-    let minidle = match long_arg(&args[4], Some("Invalid min-idle-time argument for XCLAIM")) {
-        Ok(n) => n.max(0),
-        Err(e) => return e,
-    };
-    let mut ids = Vec::new();
-    let mut j = 5;
-    while j < args.len() {
-        match parse_strict_id(&args[j], 0) {
-            Ok(id) => ids.push(id),
-            Err(_) => break,
-        }
-        j += 1;
-    }
-    let now = ctx.now_ms;
-    let (mut force, mut justid) = (false, false);
-    let mut retrycount: i64 = -1;
-    let mut deliverytime: i64 = -1;
-    let mut last_id = MIN_ID;
-    while j < args.len() {
-        let more = args.len() - 1 - j;
-        let opt = &args[j];
-        if is(opt, "FORCE") {
-            force = true;
-        } else if is(opt, "JUSTID") {
-            justid = true;
-        } else if is(opt, "IDLE") && more > 0 {
-            j += 1;
-            deliverytime = match long_arg(&args[j], Some("Invalid IDLE option argument for XCLAIM")) {
-                Ok(n) => now.saturating_sub(n),
-                Err(e) => return e,
-            };
-        } else if is(opt, "TIME") && more > 0 {
-            j += 1;
-            deliverytime = match long_arg(&args[j], Some("Invalid TIME option argument for XCLAIM")) {
-                Ok(n) => n,
-                Err(e) => return e,
-            };
-        } else if is(opt, "RETRYCOUNT") && more > 0 {
-            j += 1;
-            retrycount = match long_arg(&args[j], Some("Invalid RETRYCOUNT option argument for XCLAIM")) {
-                Ok(n) => n,
-                Err(e) => return e,
-            };
-        } else if is(opt, "LASTID") && more > 0 {
-            j += 1;
-            last_id = match parse_strict_id(&args[j], 0) {
-                Ok(id) => id,
-                Err(e) => return e,
-            };
-        } else {
-            return Reply::err(format!("ERR Unrecognized XCLAIM option '{}'", super::text(opt)));
-        }
-        j += 1;
-    }
-    if deliverytime == -1 || deliverytime < 0 || deliverytime > now {
-        deliverytime = now;
-    }
-    let name = &args[3][..];
-    let mut created = false;
-    let mut out = Vec::new();
-    let mut dirty = 0u64;
-    {
-        let Ok(Some(s)) = stream_read(ctx, key) else { return wrong_type() };
-        let existing: Vec<Option<StreamEntry>> = ids.iter().map(|&id| s.get(id)).collect();
-        let Some(g) = s.groups.get_mut(&args[2][..]) else { return nogroup_key(key, &args[2]) };
-        if last_id > g.last_id {
-            g.last_id = last_id;
-            dirty += 1;
-        }
-        let mut have_consumer = false;
-        for (id, entry) in ids.iter().copied().zip(existing) {
-            let Some(entry) = entry else {
-                if let Some(n) = g.pel.remove(&id) {
-                    if let Some(c) = g.consumers.get_mut(&n.consumer) {
-                        c.pel.remove(&id);
-                    }
-                    dirty += 1;
-                }
-                continue;
-            };
-            let mut forced_new = false;
-            if force && !g.pel.contains_key(&id) {
-                g.pel.insert(id, Nack { delivery_time: now, delivery_count: 1, consumer: Vec::new() });
-                forced_new = true;
-            }
-            let Some(n) = g.pel.get(&id) else { continue };
-            if !forced_new && minidle != 0 && now - n.delivery_time < minidle {
-                continue;
-            }
-            if !have_consumer {
-                created |= touch_consumer(g, name, now);
-                have_consumer = true;
-            }
-            claim_to(g, id, name);
-            if let Some(n) = g.pel.get_mut(&id) {
-                n.delivery_time = deliverytime;
-                if retrycount >= 0 {
-                    n.delivery_count = retrycount as u64;
-                } else if !justid {
-                    n.delivery_count += 1;
-                }
-            }
-            out.push(if justid { id_reply(id) } else { entry_reply(&entry) });
-            dirty += 1;
-        }
-    }
-    if created {
-        ctx.notify(notify::STREAM, "xgroup-createconsumer", key);
-        dirty += 1;
-    }
-    ctx.st.dirty += dirty;
-    Reply::Array(out)
-}
-
-/// XAUTOCLAIM key group consumer min-idle-time start [COUNT count] [JUSTID]
-fn xautoclaim(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    let key = &args[1];
-    let minidle = match long_arg(&args[4], Some("Invalid min-idle-time argument for XAUTOCLAIM")) {
-        Ok(n) => n.max(0),
-        Err(e) => return e,
-    };
-    let (mut start, sx) = match parse_interval_id(&args[5], 0) {
-        Ok(x) => x,
-        Err(e) => return e,
-    };
-    if sx {
-        match incr_id(start) {
-            Some(x) => start = x,
-            None => return Reply::err("ERR invalid start ID for the interval"),
-        }
-    }
-    let mut count: i64 = 100;
-    let mut justid = false;
-    let mut j = 6;
-    while j < args.len() {
-        let more = args.len() - 1 - j;
-        if is(&args[j], "COUNT") && more > 0 {
-            let max = i64::MAX / 16;
-            count = match parse_int(&args[j + 1]) {
-                Some(n) if (1..=max).contains(&n) => n,
-                _ => return Reply::err("ERR COUNT must be > 0"),
-            };
-            j += 1;
-        } else if is(&args[j], "JUSTID") {
-            justid = true;
-        } else {
-            return syntax_error();
-        }
-        j += 1;
-    }
-    let has = match stream_read(ctx, key) {
-        Err(e) => return e,
-        Ok(None) => false,
-        Ok(Some(s)) => s.groups.contains_key(&args[2][..]),
-    };
-    if !has {
-        return nogroup_key(key, &args[2]);
-    }
-    let now = ctx.now_ms;
-    let name = &args[3][..];
-    let mut created = false;
-    let mut claimed = Vec::new();
-    let mut deleted = Vec::new();
-    let mut dirty = 0u64;
-    let end_id;
-    {
-        let Ok(Some(s)) = stream_read(ctx, key) else { return wrong_type() };
-        let candidates: Vec<StreamId> = match s.groups.get(&args[2][..]) {
-            Some(g) => g.pel.range(start..).map(|(id, _)| *id).collect(),
-            None => Vec::new(),
-        };
-        let mut attempts = count.saturating_mul(10);
-        let mut idx = 0;
-        let mut have_consumer = false;
-        while attempts > 0 && count > 0 && idx < candidates.len() {
-            attempts -= 1;
-            let id = candidates[idx];
-            idx += 1;
-            let entry = s.get(id);
-            let Some(g) = s.groups.get_mut(&args[2][..]) else { break };
-            let Some(entry) = entry else {
-                if let Some(n) = g.pel.remove(&id) {
-                    if let Some(c) = g.consumers.get_mut(&n.consumer) {
-                        c.pel.remove(&id);
-                    }
-                }
-                dirty += 1;
-                deleted.push(id);
-                count -= 1;
-                continue;
-            };
-            let Some(n) = g.pel.get(&id) else { continue };
-            if minidle != 0 && now - n.delivery_time < minidle {
-                continue;
-            }
-            if !have_consumer {
-                created |= touch_consumer(g, name, now);
-                have_consumer = true;
-            }
-            claim_to(g, id, name);
-            if let Some(n) = g.pel.get_mut(&id) {
-                n.delivery_time = now;
-                if !justid {
-                    n.delivery_count += 1;
-                }
-            }
-            claimed.push(if justid { id_reply(id) } else { entry_reply(&entry) });
-            count -= 1;
-            dirty += 1;
-        }
-        // The next ID to scan from: the first PEL entry after the last one examined.
-        end_id = candidates.get(idx).copied().unwrap_or(MIN_ID);
-    }
-    if created {
-        ctx.notify(notify::STREAM, "xgroup-createconsumer", key);
-        dirty += 1;
-    }
-    ctx.st.dirty += dirty;
-    Reply::Array(vec![id_reply(end_id), Reply::Array(claimed), Reply::Array(deleted.into_iter().map(id_reply).collect())])
-}
-
-// ---------------------------------------------------------------------------------------------
-// XINFO, XSETID
-// ---------------------------------------------------------------------------------------------
-
-fn bulk_key(s: &str) -> Reply {
-    Reply::bulk_str(s)
-}
-
-fn opt_entry(e: Option<StreamEntry>) -> Reply {
-    e.map(|e| entry_reply(&e)).unwrap_or(Reply::Null)
-}
-
-fn entries_read_reply(g: &ConsumerGroup) -> Reply {
-    if g.entries_read != INVALID_ENTRIES_READ {
-        Reply::Int(g.entries_read)
-    } else {
-        Reply::Null
-    }
-}
-
-/// XINFO STREAM key [FULL [COUNT count]] | GROUPS key | CONSUMERS key group
-fn xinfo(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    let sub = &args[1];
-    let syntax = || Reply::err(format!("ERR unknown subcommand or wrong number of arguments for '{}'. Try XINFO HELP.", super::text(sub)));
-    let now = ctx.now_ms;
-    let s = match stream_read(ctx, &args[2]) {
-        Err(e) => return e,
-        Ok(None) => return Reply::err("ERR no such key"),
-        Ok(Some(s)) => s,
-    };
-    if is(sub, "CONSUMERS") && args.len() == 4 {
-        let Some(g) = s.groups.get(&args[3][..]) else {
-            return Reply::err(format!("NOGROUP No such consumer group '{}' for key name '{}'", super::text(&args[3]), super::text(&args[2])));
-        };
-        let out = g
-            .consumers
-            .iter()
-            .map(|(n, c)| {
-                Reply::Map(vec![
-                    (bulk_key("name"), Reply::bulk(n)),
-                    (bulk_key("pending"), Reply::Int(c.pel.len() as i64)),
-                    (bulk_key("idle"), Reply::Int((now - c.seen_time).max(0))),
-                ])
-            })
-            .collect();
-        Reply::Array(out)
-    } else if is(sub, "GROUPS") && args.len() == 3 {
-        let out = s
-            .groups
-            .iter()
-            .map(|(n, g)| {
-                Reply::Map(vec![
-                    (bulk_key("name"), Reply::bulk(n)),
-                    (bulk_key("consumers"), Reply::Int(g.consumers.len() as i64)),
-                    (bulk_key("pending"), Reply::Int(g.pel.len() as i64)),
-                    (bulk_key("last-delivered-id"), id_reply(g.last_id)),
-                    (bulk_key("entries-read"), entries_read_reply(g)),
-                    (bulk_key("lag"), s.group_lag(g).map(Reply::Int).unwrap_or(Reply::Null)),
-                ])
-            })
-            .collect();
-        Reply::Array(out)
-    } else if is(sub, "STREAM") {
-        let opts = &args[3..];
-        let mut full = false;
-        let mut count: i64 = 10;
-        if !opts.is_empty() {
-            if (opts.len() != 1 && opts.len() != 3) || !is(&opts[0], "FULL") {
-                return syntax();
-            }
-            full = true;
-            if opts.len() == 3 {
-                if !is(&opts[1], "COUNT") {
-                    return syntax();
-                }
-                count = match long_arg(&opts[2], None) {
-                    Ok(n) => n,
-                    Err(e) => return e,
-                };
-                if count < 0 {
-                    count = 10;
-                }
-            }
-        }
-        let mut m = vec![
-            (bulk_key("length"), Reply::Int(s.len() as i64)),
-            (bulk_key("radix-tree-keys"), Reply::Int(s.rax_keys() as i64)),
-            (bulk_key("radix-tree-nodes"), Reply::Int(rax_nodes(s) as i64)),
-            (bulk_key("last-generated-id"), id_reply(s.last_id)),
-            (bulk_key("max-deleted-entry-id"), id_reply(s.max_deleted_id)),
-            (bulk_key("entries-added"), Reply::Int(s.entries_added as i64)),
-            (bulk_key("recorded-first-entry-id"), id_reply(s.first_id)),
-        ];
-        if !full {
-            m.push((bulk_key("groups"), Reply::Int(s.groups.len() as i64)));
-            m.push((bulk_key("first-entry"), opt_entry(s.range(MIN_ID, MAX_ID, false, 1).pop())));
-            m.push((bulk_key("last-entry"), opt_entry(s.range(MIN_ID, MAX_ID, true, 1).pop())));
-        } else {
-            let count = count as usize;
-            m.push((bulk_key("entries"), entries_reply(&s.range(MIN_ID, MAX_ID, false, count))));
-            let groups = s
-                .groups
-                .iter()
-                .map(|(n, g)| {
-                    let take = |len: usize| if count == 0 { len } else { count.min(len) };
-                    let pel = g
-                        .pel
-                        .iter()
-                        .take(take(g.pel.len()))
-                        .map(|(id, nk)| Reply::Array(vec![id_reply(*id), Reply::bulk(&nk.consumer), Reply::Int(nk.delivery_time), Reply::Int(nk.delivery_count as i64)]))
-                        .collect();
-                    let consumers = g
-                        .consumers
-                        .iter()
-                        .map(|(cn, c)| {
-                            let pending = c
-                                .pel
-                                .iter()
-                                .take(take(c.pel.len()))
-                                .map(|id| {
-                                    let (t, dc) = g.pel.get(id).map(|nk| (nk.delivery_time, nk.delivery_count)).unwrap_or((0, 0));
-                                    Reply::Array(vec![id_reply(*id), Reply::Int(t), Reply::Int(dc as i64)])
-                                })
-                                .collect();
-                            Reply::Map(vec![
-                                (bulk_key("name"), Reply::bulk(cn)),
-                                (bulk_key("seen-time"), Reply::Int(c.seen_time)),
-                                (bulk_key("pel-count"), Reply::Int(c.pel.len() as i64)),
-                                (bulk_key("pending"), Reply::Array(pending)),
-                            ])
-                        })
-                        .collect();
-                    Reply::Map(vec![
-                        (bulk_key("name"), Reply::bulk(n)),
-                        (bulk_key("last-delivered-id"), id_reply(g.last_id)),
-                        (bulk_key("entries-read"), entries_read_reply(g)),
-                        (bulk_key("lag"), s.group_lag(g).map(Reply::Int).unwrap_or(Reply::Null)),
-                        (bulk_key("pel-count"), Reply::Int(g.pel.len() as i64)),
-                        (bulk_key("pending"), Reply::Array(pel)),
-                        (bulk_key("consumers"), Reply::Array(consumers)),
-                    ])
-                })
-                .collect();
-            m.push((bulk_key("groups"), Reply::Array(groups)));
-        }
-        Reply::Map(m)
-    } else {
-        syntax()
-    }
-}
-
-fn xinfo_help(_ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
-    help_reply(
-        "XINFO",
-        &[
-            "CONSUMERS <key> <groupname>",
-            "    Show consumers of <groupname>.",
-            "GROUPS <key>",
-            "    Show the stream consumer groups.",
-            "STREAM <key> [FULL [COUNT <count>]",
-            "    Show information about the stream.",
-        ],
-    )
-}
-
-/// The node count of a radix tree holding the stream's 16-byte node keys, built the way `rax.c`
-/// builds it on insertion: a run of bytes shared by every key below a point is one compressed node,
-/// a point where keys diverge is one node with a child per distinct byte, and each key ends in a leaf.
-fn rax_nodes(s: &Stream) -> usize {
-    fn count(keys: &[[u8; 16]], depth: usize) -> usize {
-        if keys.is_empty() || depth >= 16 {
-            return 1;
-        }
-        let first = keys[0][depth];
-        if keys.iter().all(|k| k[depth] == first) {
-            // A compressed node covering the longest common run.
-            let mut d = depth;
-            while d < 16 && keys.iter().all(|k| k[d] == keys[0][d]) {
-                d += 1;
-            }
-            return 1 + count(keys, d);
-        }
-        let mut total = 1;
-        let mut i = 0;
-        while i < keys.len() {
-            let b = keys[i][depth];
-            let mut j = i;
-            while j < keys.len() && keys[j][depth] == b {
-                j += 1;
-            }
-            total += count(&keys[i..j], depth + 1);
-            i = j;
-        }
-        total
-    }
-    let keys: Vec<[u8; 16]> = s.nodes().map(|(id, _)| id.to_raw()).collect();
-    if keys.is_empty() {
-        return 1;
-    }
-    count(&keys, 0)
-}
 
 /// XSETID key last-id [ENTRIESADDED entries-added] [MAXDELETEDID max-deleted-id]
 fn xsetid(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
@@ -1595,7 +773,7 @@ fn xsetid(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         Ok(None) => return Reply::err("ERR no such key"),
         Ok(Some(s)) => s,
     };
-    if s.len() > 0 {
+    if !s.is_empty() {
         if id < s.edge_id(false, true) {
             return Reply::err("ERR The ID specified in XSETID is smaller than the target stream top item");
         }
