@@ -214,7 +214,10 @@ impl State {
         if !self.dbs[db].is_expired(key, now) {
             return false;
         }
-        self.dbs[db].remove(key);
+        if let Some(Value::Stream(_)) = self.dbs[db].remove(key) {
+            // Blocked XREADGROUP clients learn that the stream is gone.
+            self.signal_ready(db, key);
+        }
         self.stats.expired_keys += 1;
         self.notify(notify::EXPIRED, "expired", key, db);
         self.touch_watched(db, key);
@@ -354,8 +357,10 @@ impl<'a> Ctx<'a> {
     pub fn set_key(&mut self, key: &[u8], value: Value, keep_ttl: bool) {
         let db = self.client.db;
         let access = self.new_access();
-        let blocking_type = matches!(value, Value::List(_) | Value::ZSet(_) | Value::Stream(_));
         let d = &mut self.st.dbs[db];
+        // Overwriting a stream also signals it, for blocked XREADGROUP clients (like `dbSetValue`).
+        let blocking_type = matches!(value, Value::List(_) | Value::ZSet(_) | Value::Stream(_))
+            || matches!(d.keys.get(key).map(|e| &e.value), Some(Value::Stream(_)));
         let is_new = d.set(key, value, access);
         if !keep_ttl && !d.expires.is_empty() {
             d.persist(key);
@@ -381,7 +386,10 @@ impl<'a> Ctx<'a> {
     pub fn delete_key(&mut self, key: &[u8]) -> bool {
         let db = self.client.db;
         self.st.expire_if_needed(db, key, self.now_ms);
-        if self.st.dbs[db].remove(key).is_some() {
+        if let Some(old) = self.st.dbs[db].remove(key) {
+            if matches!(old, Value::Stream(_)) {
+                self.st.signal_ready(db, key);
+            }
             self.st.touch_watched(db, key);
             true
         } else {
@@ -720,11 +728,17 @@ pub fn serve_blocked_clients(shared: &Shared, st: &mut State) {
         let ready = std::mem::take(&mut st.ready_keys);
         for (db, key) in ready {
             for id in st.blocking.waiters(db, &key) {
-                // The key may have been emptied by a client served before this one.
-                if !st.dbs[db].keys.contains_key(&key) {
-                    break;
-                }
                 let Some(bc) = st.blocking.clients.get(&id) else { continue };
+                // The key may have been emptied by a client served before this one; only blocked
+                // XREADGROUP clients are told about a stream that went away (or changed type).
+                let is_stream = matches!(st.dbs[db].keys.get(&key).map(|e| &e.value), Some(Value::Stream(_)));
+                let readgroup = bc.args.first().is_some_and(|a| a.eq_ignore_ascii_case(b"xreadgroup"));
+                if !st.dbs[db].keys.contains_key(&key) && !readgroup {
+                    continue;
+                }
+                if !is_stream && !readgroup && bc.args.first().is_some_and(|a| a.eq_ignore_ascii_case(b"xread")) {
+                    continue;
+                }
                 let (args, resp, cdb) = (bc.args.clone(), bc.resp, bc.db);
                 let mut tmp = Client::new(id);
                 tmp.db = cdb;

@@ -506,6 +506,24 @@ fn blocking_reads_match_redis() {
             vec!["XREADGROUP", "GROUP", "g", "c1", "BLOCK", "0", "STREAMS", "q", ">"],
             vec![vec!["XADD", "q", "1-0", "job", "1"], vec!["XPENDING", "q", "g"]],
         ),
+        // The stream is deleted, or overwritten by another type, under a group reader.
+        (
+            vec![vec!["XGROUP", "CREATE", "r2", "g", "$", "MKSTREAM"]],
+            vec!["XREADGROUP", "GROUP", "g", "c1", "BLOCK", "0", "STREAMS", "r2", ">"],
+            vec![vec!["DEL", "r2"]],
+        ),
+        (
+            vec![vec!["XGROUP", "CREATE", "r3", "g", "$", "MKSTREAM"]],
+            vec!["XREADGROUP", "GROUP", "g", "c1", "BLOCK", "0", "STREAMS", "r3", ">"],
+            vec![vec!["SET", "r3", "x"]],
+        ),
+        // A plain reader keeps waiting through deletion and type changes, and is served by the
+        // stream created again.
+        (
+            vec![vec!["XADD", "t2", "1-0", "a", "1"]],
+            vec!["XREAD", "BLOCK", "0", "STREAMS", "t2", "$"],
+            vec![vec!["DEL", "t2"], vec!["RPUSH", "t2", "x"], vec!["DEL", "t2"], vec!["XADD", "t2", "5-0", "b", "2"]],
+        ),
         // The group goes away while a reader waits on it.
         (
             vec![vec!["XGROUP", "CREATE", "r", "g", "$", "MKSTREAM"]],

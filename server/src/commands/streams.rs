@@ -597,6 +597,17 @@ fn xread(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     };
     let keys: Vec<Bytes> = args[r.streams_arg..r.streams_arg + r.n].to_vec();
     let id_args = &args[r.streams_arg + r.n..];
+    if let Some(ready) = ctx.ready_key.clone() {
+        // Re-run because `ready` changed: a group reader whose stream is gone (deleted, or replaced
+        // by another type) is released with an error (`unblockDeletedStreamReadgroupClients`).
+        let is_stream = matches!(ctx.st.dbs[ctx.client.db].keys.get(&ready).map(|e| &e.value), Some(Value::Stream(_)));
+        if !is_stream {
+            if xreadgroup {
+                return Reply::err("UNBLOCKED the stream key no longer exists");
+            }
+            return ctx.block_on_with_args(keys, None, Reply::NullArray, args.to_vec());
+        }
+    }
     // Resolve IDs (and check types and groups) in argument order, like Redis.
     let mut froms = Vec::with_capacity(r.n);
     for (key, id_arg) in keys.iter().zip(id_args) {
