@@ -61,7 +61,7 @@ pub(super) fn read_history(s: &mut Stream, gname: &[u8], cname: &[u8], start: St
                 out.push(entry_reply(&e));
                 if let Some(n) = s.groups.get_mut(gname).and_then(|g| g.pel.get_mut(&id)) {
                     n.delivery_time = now;
-                    n.delivery_count += 1;
+                    n.delivery_count = n.delivery_count.wrapping_add(1);
                 }
             }
             None => out.push(Reply::Array(vec![id_reply(id), Reply::NullArray])),
@@ -81,7 +81,7 @@ pub(super) fn deliver_new(s: &mut Stream, gname: &[u8], cname: &[u8], start: Str
     for (e, (tomb, est)) in entries.iter().zip(facts) {
         if e.id > g.last_id {
             if g.entries_read != INVALID_ENTRIES_READ && !tomb {
-                g.entries_read += 1;
+                g.entries_read = g.entries_read.wrapping_add(1);
             } else if entries_added > 0 {
                 g.entries_read = est;
             }
@@ -364,11 +364,11 @@ fn xpending(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             continue;
         }
         let Some(n) = g.pel.get(&id) else { continue };
-        if minidle != 0 && now - n.delivery_time < minidle {
+        if minidle != 0 && now.wrapping_sub(n.delivery_time) < minidle {
             continue;
         }
         left -= 1;
-        out.push(Reply::Array(vec![id_reply(id), Reply::bulk(&n.consumer), Reply::Int((now - n.delivery_time).max(0)), Reply::Int(n.delivery_count as i64)]));
+        out.push(Reply::Array(vec![id_reply(id), Reply::bulk(&n.consumer), Reply::Int((now.wrapping_sub(n.delivery_time)).max(0)), Reply::Int(n.delivery_count as i64)]));
     }
     Reply::Array(out)
 }
@@ -489,7 +489,7 @@ fn xclaim(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
                 forced_new = true;
             }
             let Some(n) = g.pel.get(&id) else { continue };
-            if !forced_new && minidle != 0 && now - n.delivery_time < minidle {
+            if !forced_new && minidle != 0 && now.wrapping_sub(n.delivery_time) < minidle {
                 continue;
             }
             if !have_consumer {
@@ -502,7 +502,7 @@ fn xclaim(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
                 if retrycount >= 0 {
                     n.delivery_count = retrycount as u64;
                 } else if !justid {
-                    n.delivery_count += 1;
+                    n.delivery_count = n.delivery_count.wrapping_add(1);
                 }
             }
             out.push(if justid { id_reply(id) } else { entry_reply(&entry) });
@@ -595,7 +595,7 @@ fn xautoclaim(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
                 continue;
             };
             let Some(n) = g.pel.get(&id) else { continue };
-            if minidle != 0 && now - n.delivery_time < minidle {
+            if minidle != 0 && now.wrapping_sub(n.delivery_time) < minidle {
                 continue;
             }
             if !have_consumer {
@@ -606,7 +606,7 @@ fn xautoclaim(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             if let Some(n) = g.pel.get_mut(&id) {
                 n.delivery_time = now;
                 if !justid {
-                    n.delivery_count += 1;
+                    n.delivery_count = n.delivery_count.wrapping_add(1);
                 }
             }
             claimed.push(if justid { id_reply(id) } else { entry_reply(&entry) });

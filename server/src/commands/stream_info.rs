@@ -49,7 +49,7 @@ fn xinfo(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
                 Reply::Map(vec![
                     (bulk_key("name"), Reply::bulk(n)),
                     (bulk_key("pending"), Reply::Int(c.pel.len() as i64)),
-                    (bulk_key("idle"), Reply::Int((now - c.seen_time).max(0))),
+                    (bulk_key("idle"), Reply::Int((now.wrapping_sub(c.seen_time)).max(0))),
                 ])
             })
             .collect();

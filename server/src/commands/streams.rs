@@ -685,7 +685,7 @@ fn xread(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     }
     match r.block_ms {
         Some(ms) => {
-            let deadline = if ms == 0 { None } else { Some(ctx.now_ms + ms) };
+            let deadline = if ms == 0 { None } else { Some(ctx.now_ms.saturating_add(ms)) };
             let rerun = blocked_args(args, &r, &froms);
             ctx.block_on_with_args(keys, deadline, Reply::NullArray, rerun)
         }

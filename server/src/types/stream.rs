@@ -431,7 +431,7 @@ impl Stream {
         } else {
             set_node_counters(lp, count - 1, deleted + 1);
         }
-        self.length -= 1;
+        self.length = self.length.saturating_sub(1);
         true
     }
 
@@ -458,7 +458,7 @@ impl Stream {
             if remove_node {
                 self.nodes.remove(&master);
                 self.tail_fields = None;
-                self.length -= entries as u64;
+                self.length = self.length.saturating_sub(entries as u64);
                 deleted += entries;
                 continue;
             }
@@ -479,7 +479,7 @@ impl Stream {
                 }
                 if it.flags & FLAG_DELETED == 0 {
                     to_flag.push((it.flags_pos, it.flags | FLAG_DELETED));
-                    length -= 1;
+                    length = length.saturating_sub(1);
                 }
             }
             for &(pos, flags) in to_flag.iter().rev() {
@@ -528,9 +528,9 @@ impl Stream {
         }
         if self.max_deleted_id == MIN_ID || self.max_deleted_id < self.first_id {
             if id < self.first_id {
-                return (self.entries_added - self.length) as i64;
+                return self.entries_added.wrapping_sub(self.length) as i64;
             } else if id == self.first_id {
-                return (self.entries_added - self.length + 1) as i64;
+                return self.entries_added.wrapping_sub(self.length).wrapping_add(1) as i64;
             }
         }
         INVALID_ENTRIES_READ
@@ -542,10 +542,10 @@ impl Stream {
             return Some(0);
         }
         if g.entries_read != INVALID_ENTRIES_READ && !self.range_has_tombstones(Some(g.last_id), None) {
-            return Some(self.entries_added as i64 - g.entries_read);
+            return Some((self.entries_added as i64).wrapping_sub(g.entries_read));
         }
         let read = self.estimate_distance(g.last_id);
-        (read != INVALID_ENTRIES_READ).then(|| self.entries_added as i64 - read)
+        (read != INVALID_ENTRIES_READ).then(|| (self.entries_added as i64).wrapping_sub(read))
     }
 
     /// Node-level facts for XINFO STREAM: (radix-tree keys, radix-tree nodes estimate).
