@@ -39,28 +39,92 @@ pub fn parse_canonical_i64(s: &[u8]) -> Option<i64> {
 
 /// Formats like C's `printf("%.17g", v)` for finite `v`.
 pub fn format_g17(v: f64) -> String {
+    let mut s = String::new();
+    push_g17(&mut s, v);
+    s
+}
+
+/// A fixed-size text buffer on the stack (enough for any `{:.16e}` of an f64).
+struct StackText {
+    buf: [u8; 48],
+    len: usize,
+}
+
+impl std::fmt::Write for StackText {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        let dst = self.buf.get_mut(self.len..end).ok_or(std::fmt::Error)?;
+        dst.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// Appends `printf("%.17g", v)` to `out` without allocating: integral values below 1e17 are
+/// printed as integers (what `%.17g` prints for them), others from one `{:.16e}` rendering, whose 17
+/// significant digits and exponent are exactly those `%.17g` uses in either of its styles.
+pub fn push_g17(out: &mut String, v: f64) {
+    use std::fmt::Write;
     if v.is_nan() {
-        return "nan".into();
+        out.push_str("nan");
+        return;
     }
     if v.is_infinite() {
-        return if v < 0.0 { "-inf".into() } else { "inf".into() };
+        out.push_str(if v < 0.0 { "-inf" } else { "inf" });
+        return;
     }
     if v == 0.0 {
-        return if v.is_sign_negative() { "-0".into() } else { "0".into() };
+        out.push_str(if v.is_sign_negative() { "-0" } else { "0" });
+        return;
+    }
+    if v.fract() == 0.0 && v.abs() < 1e17 {
+        let _ = write!(out, "{}", v as i64);
+        return;
     }
     const P: i32 = 17;
-    // Scientific form with P significant digits gives the exponent %g uses to choose its style.
-    let sci = format!("{:.*e}", (P - 1) as usize, v);
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    if !(-4..P).contains(&exp) {
-        let m = strip_fraction_zeros(mantissa);
-        let sign = if exp < 0 { '-' } else { '+' };
-        format!("{m}e{sign}{:02}", exp.abs())
-    } else {
-        let decimals = (P - 1 - exp).max(0) as usize;
-        strip_fraction_zeros(&format!("{:.*}", decimals, v)).to_string()
+    let mut t = StackText { buf: [0; 48], len: 0 };
+    if write!(t, "{:.*e}", (P - 1) as usize, v).is_err() {
+        // Not reachable (the longest rendering is 24 bytes); fall back to the allocating path.
+        let _ = write!(out, "{:.*e}", (P - 1) as usize, v);
+        return;
     }
+    let sci = std::str::from_utf8(&t.buf[..t.len]).unwrap_or("0e0");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let (neg, mantissa) = match mantissa.strip_prefix('-') {
+        Some(m) => (true, m),
+        None => (false, mantissa),
+    };
+    if neg {
+        out.push('-');
+    }
+    if !(-4..P).contains(&exp) {
+        out.push_str(strip_fraction_zeros(mantissa));
+        let sign = if exp < 0 { '-' } else { '+' };
+        let _ = write!(out, "e{sign}{:02}", exp.abs());
+        return;
+    }
+    // 17 significant digits d0 d1 ... d16 (mantissa is "d0.d1...d16"), value = 0.d0d1... * 10^(exp+1).
+    let mut digits = [b'0'; P as usize];
+    for (d, c) in digits.iter_mut().zip(mantissa.bytes().filter(u8::is_ascii_digit)) {
+        *d = c;
+    }
+    let mut fixed = StackText { buf: [0; 48], len: 0 };
+    let text: &[u8] = if exp >= 0 {
+        let int_len = exp as usize + 1;
+        let _ = fixed.write_str(std::str::from_utf8(&digits[..int_len]).unwrap_or("0"));
+        let _ = fixed.write_str(".");
+        let _ = fixed.write_str(std::str::from_utf8(&digits[int_len..]).unwrap_or(""));
+        &fixed.buf[..fixed.len]
+    } else {
+        let _ = fixed.write_str("0.");
+        for _ in 0..(-exp - 1) {
+            let _ = fixed.write_str("0");
+        }
+        let _ = fixed.write_str(std::str::from_utf8(&digits).unwrap_or(""));
+        &fixed.buf[..fixed.len]
+    };
+    out.push_str(strip_fraction_zeros(std::str::from_utf8(text).unwrap_or("0")));
 }
 
 fn strip_fraction_zeros(s: &str) -> &str {
@@ -95,6 +159,11 @@ pub fn d2string(v: f64) -> String {
 /// decimal and exponent forms). Leading/trailing ASCII spaces are ignored.
 pub fn parse_f64(s: &[u8]) -> Option<f64> {
     let t = std::str::from_utf8(s).ok()?.trim_matches(|c: char| c.is_ascii_whitespace());
+    // Rust's parser already takes every form below (case-insensitively); the match is kept for
+    // clarity and costs nothing on the common numeric path.
+    if let Ok(v) = t.parse::<f64>() {
+        return Some(v);
+    }
     match t.to_ascii_lowercase().as_str() {
         "inf" | "+inf" | "infinity" | "+infinity" => return Some(f64::INFINITY),
         "-inf" | "-infinity" => return Some(f64::NEG_INFINITY),
@@ -133,6 +202,15 @@ mod tests {
             (1e17, "1e+17"),
             (1.2345678901234568e16, "12345678901234568"),
             (5e-5, "5.0000000000000002e-05"),
+            (-2.37, "-2.3700000000000001"),
+            (0.00012345, "0.00012344999999999999"),
+            (-0.00012345, "-0.00012344999999999999"),
+            (123.456, "123.456"),
+            (-1e17, "-1e+17"),
+            (1e16, "10000000000000000"),
+            (99999999999999984.0, "99999999999999984"),
+            (1.5e300, "1.5000000000000001e+300"),
+            (2.5e-300, "2.5e-300"),
         ];
         for (v, want) in cases {
             assert_eq!(format_g17(v), want, "{v:?}");

@@ -150,6 +150,8 @@ pub struct Reader<R> {
     state: State,
     queue: VecDeque<Item>,
     opts: ReaderOptions,
+    /// False in validate-only mode: values are decoded and checked but no [`Event::Item`] is made.
+    emit: bool,
 }
 
 impl<R: Read> Reader<R> {
@@ -172,7 +174,7 @@ impl<R: Read> Reader<R> {
         if version == 0 || version > f::MAX_VERSION {
             return Err(Error::corrupt(5, format!("an RDB version 1..={}, found {version}", f::MAX_VERSION)));
         }
-        Ok(Reader { input, version, db: 0, pending: KeyMeta::default(), state: State::Top, queue: VecDeque::new(), opts })
+        Ok(Reader { input, version, db: 0, pending: KeyMeta::default(), state: State::Top, queue: VecDeque::new(), opts, emit: true })
     }
 
     /// A reader positioned on a bare value (DUMP payloads): no header, no opcodes.
@@ -185,7 +187,15 @@ impl<R: Read> Reader<R> {
             state: State::Top,
             queue: VecDeque::new(),
             opts: ReaderOptions::default(),
+            emit: true,
         }
+    }
+
+    /// Validate-only mode (`redoubt-rdb check`): every value is still read and validated exactly
+    /// as in normal mode, but no [`Event::Item`] is produced (an [`Event::Key`] is followed directly
+    /// by its [`Event::EndKey`]), which spares building every element.
+    pub fn set_validate_only(&mut self, on: bool) {
+        self.emit = !on;
     }
 
     /// The file's RDB version.
@@ -214,6 +224,16 @@ impl<R: Read> Reader<R> {
     }
 
     fn step(&mut self) -> Result<Option<Event>> {
+        // Bounded: every round either returns or consumes input / a queued item / a count.
+        loop {
+            match self.step_once()? {
+                Some(Event::Item(_)) if !self.emit => continue,
+                ev => return Ok(ev),
+            }
+        }
+    }
+
+    fn step_once(&mut self) -> Result<Option<Event>> {
         loop {
             if let Some(item) = self.queue.pop_front() {
                 return Ok(Some(Event::Item(item)));
@@ -385,23 +405,22 @@ impl<R: Read> Reader<R> {
             f::LIST_ZIPLIST | f::ZSET_ZIPLIST | f::HASH_ZIPLIST => {
                 let blob = read_string(inp, "a ziplist")?;
                 let elems = ziplist::decode(&blob).map_err(|e| Error::in_blob(blob_at, "ziplist", e))?;
-                push_packed(&mut self.queue, t, &elems, blob_at, "ziplist")?;
-                (State::EndKey, Some(self.queue.len() as u64))
+                let n = push_packed(&mut self.queue, self.emit, t, elems.into_iter(), blob_at, "ziplist")?;
+                (State::EndKey, Some(n))
             }
             f::SET_INTSET => {
                 let blob = read_string(inp, "an intset")?;
                 let set = Intset::from_bytes_validated(blob).map_err(|e| Error::in_blob(blob_at, "intset", e))?;
-                for v in set.iter() {
-                    self.queue.push_back(Item::SetMember(v.to_string().into_bytes()));
+                if self.emit {
+                    self.queue.extend(set.iter().map(|v| Item::SetMember(v.to_string().into_bytes())));
                 }
                 (State::EndKey, Some(set.len() as u64))
             }
             f::HASH_LISTPACK | f::ZSET_LISTPACK | f::SET_LISTPACK => {
                 let blob = read_string(inp, "a listpack")?;
                 listpack::validate(&blob).map_err(|e| Error::in_blob(blob_at, "listpack", e))?;
-                let elems: Vec<Entry<'_>> = listpack::Iter::over_validated(&blob).collect();
-                push_packed(&mut self.queue, t, &elems, blob_at, "listpack")?;
-                (State::EndKey, Some(self.queue.len() as u64))
+                let n = push_packed(&mut self.queue, self.emit, t, listpack::Iter::over_validated(&blob), blob_at, "listpack")?;
+                (State::EndKey, Some(n))
             }
             other => return Err(Error::corrupt(blob_at, format!("a supported value type, found {other}"))),
         };
@@ -455,13 +474,13 @@ impl<R: Read> Reader<R> {
             self.queue.push_back(Item::ListElement(blob));
         } else if v2 {
             listpack::validate(&blob).map_err(|e| Error::in_blob(blob_at, "listpack", e))?;
-            for e in listpack::Iter::over_validated(&blob) {
-                self.queue.push_back(Item::ListElement(e.to_vec()));
+            if self.emit {
+                self.queue.extend(listpack::Iter::over_validated(&blob).map(|e| Item::ListElement(e.to_vec())));
             }
         } else {
             let elems = ziplist::decode(&blob).map_err(|e| Error::in_blob(blob_at, "ziplist", e))?;
-            for e in elems {
-                self.queue.push_back(Item::ListElement(e.to_vec()));
+            if self.emit {
+                self.queue.extend(elems.into_iter().map(|e| Item::ListElement(e.to_vec())));
             }
         }
         Ok(())
@@ -474,8 +493,18 @@ impl<R: Read> Reader<R> {
         let raw: [u8; 16] = key.as_slice().try_into().map_err(|_| Error::corrupt(key_at, "a 16-byte stream node master ID"))?;
         let blob_at = inp.offset();
         let blob = read_string(inp, "a stream node listpack")?;
-        let entries = stream::decode_node(StreamId::from_raw(&raw), &blob).map_err(|e| Error::in_blob(blob_at, "stream node listpack", e))?;
-        self.queue.extend(entries.into_iter().map(Item::StreamEntry));
+        let master = StreamId::from_raw(&raw);
+        let in_blob = |e| Error::in_blob(blob_at, "stream node listpack", e);
+        if self.emit {
+            let queue = &mut self.queue;
+            stream::walk_node(master, &blob, |id, fields| {
+                let fields = fields.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect();
+                queue.push_back(Item::StreamEntry(StreamEntry { id, fields }));
+            })
+            .map_err(in_blob)?;
+        } else {
+            stream::walk_node(master, &blob, |_, _| {}).map_err(in_blob)?;
+        }
         Ok(())
     }
 
@@ -589,28 +618,43 @@ fn score_of(e: &Entry<'_>) -> Option<f64> {
     }
 }
 
-/// Turns the elements of a ziplist/listpack-encoded value into items.
-fn push_packed(queue: &mut VecDeque<Item>, t: u8, elems: &[Entry<'_>], blob_at: u64, what: &str) -> Result<()> {
+/// Turns the elements of a ziplist/listpack-encoded value into items (only validates them when
+/// `emit` is false). Returns the number of items.
+fn push_packed<'a>(queue: &mut VecDeque<Item>, emit: bool, t: u8, mut elems: impl Iterator<Item = Entry<'a>>, blob_at: u64, what: &str) -> Result<u64> {
+    let mut n = 0u64;
     match t {
-        f::LIST_ZIPLIST => queue.extend(elems.iter().map(|e| Item::ListElement(e.to_vec()))),
-        f::SET_LISTPACK => queue.extend(elems.iter().map(|e| Item::SetMember(e.to_vec()))),
-        f::HASH_ZIPLIST | f::HASH_LISTPACK | f::ZSET_ZIPLIST | f::ZSET_LISTPACK => {
-            #[allow(clippy::manual_is_multiple_of)] // is_multiple_of needs Rust 1.87; MSRV is 1.80
-            if elems.len() % 2 != 0 {
-                return Err(Error::corrupt(blob_at, format!("a {what} with an even number of elements")));
+        f::LIST_ZIPLIST | f::SET_LISTPACK => {
+            for e in elems {
+                n += 1;
+                if emit {
+                    let v = e.to_vec();
+                    queue.push_back(if t == f::LIST_ZIPLIST { Item::ListElement(v) } else { Item::SetMember(v) });
+                }
             }
-            for pair in elems.chunks_exact(2) {
-                if t == f::HASH_ZIPLIST || t == f::HASH_LISTPACK {
-                    queue.push_back(Item::HashField { field: pair[0].to_vec(), value: pair[1].to_vec() });
+        }
+        f::HASH_ZIPLIST | f::HASH_LISTPACK | f::ZSET_ZIPLIST | f::ZSET_LISTPACK => {
+            let hash = t == f::HASH_ZIPLIST || t == f::HASH_LISTPACK;
+            // Bounded by the (finite, validated) blob's elements.
+            while let Some(first) = elems.next() {
+                let Some(second) = elems.next() else {
+                    return Err(Error::corrupt(blob_at, format!("a {what} with an even number of elements")));
+                };
+                n += 1;
+                if hash {
+                    if emit {
+                        queue.push_back(Item::HashField { field: first.to_vec(), value: second.to_vec() });
+                    }
                 } else {
-                    let score = score_of(&pair[1]).ok_or_else(|| Error::corrupt(blob_at, format!("a {what} of members and numeric scores")))?;
-                    queue.push_back(Item::ZSetMember { member: pair[0].to_vec(), score });
+                    let score = score_of(&second).ok_or_else(|| Error::corrupt(blob_at, format!("a {what} of members and numeric scores")))?;
+                    if emit {
+                        queue.push_back(Item::ZSetMember { member: first.to_vec(), score });
+                    }
                 }
             }
         }
         _ => return Err(Error::corrupt(blob_at, "a packed value type")),
     }
-    Ok(())
+    Ok(n)
 }
 
 /// Gathers items into a [`Value`].

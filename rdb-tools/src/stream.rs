@@ -110,11 +110,23 @@ pub struct ConsumerGroup {
 /// Decodes the live (not DELETED) entries of one node. Positions in errors are element indexes
 /// inside the node's listpack (or byte positions for listpack-level corruption).
 pub fn decode_node(master: StreamId, lp: &[u8]) -> Result<Vec<StreamEntry>, CodecError> {
-    listpack::validate(lp)?;
-    let elems: Vec<Entry<'_>> = listpack::Iter::over_validated(lp).collect();
+    let mut out = Vec::new();
+    walk_node(master, lp, |id, fields| {
+        out.push(StreamEntry { id, fields: fields.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect() });
+    })?;
+    Ok(out)
+}
+
+/// Validates one node and calls `on_entry` with the ID and the `(field, value)` pairs of each live
+/// entry, in order, borrowing from `lp` (nothing is allocated per entry). The node is validated
+/// completely, including the master counts, which are only known to match at the end: on error,
+/// some entries may already have been reported.
+pub fn walk_node<'a>(master: StreamId, lp: &'a [u8], mut on_entry: impl FnMut(StreamId, &[(Entry<'a>, Entry<'a>)])) -> Result<(), CodecError> {
+    let elems_len = listpack::validate(lp)?;
+    let mut it = listpack::Iter::over_validated(lp);
     let mut i = 0usize;
-    let mut take = |what: &'static str| -> Result<Entry<'_>, CodecError> {
-        let e = elems.get(i).copied().ok_or(CodecError::new(i, what));
+    let mut take = |what: &'static str| -> Result<Entry<'a>, CodecError> {
+        let e = it.next().ok_or(CodecError::new(i, what));
         i += 1;
         e
     };
@@ -122,49 +134,52 @@ pub fn decode_node(master: StreamId, lp: &[u8]) -> Result<Vec<StreamEntry>, Code
     let count = int(take("the master entry count")?, "an integer master entry count")?;
     let deleted = int(take("the master deleted count")?, "an integer deleted count")?;
     let nfields = int(take("the master field count")?, "an integer master field count")?;
-    if count < 0 || deleted < 0 || nfields < 0 || nfields as usize > elems.len() {
+    if count < 0 || deleted < 0 || nfields < 0 || nfields as usize > elems_len {
         return Err(CodecError::new(0, "plausible master entry counts"));
     }
     let mut master_fields = Vec::with_capacity(nfields as usize);
     for _ in 0..nfields {
-        master_fields.push(take("a master field name")?.to_vec());
+        master_fields.push(take("a master field name")?);
     }
     if take("the master entry terminator")?.as_i64() != Some(0) {
         return Err(CodecError::new(3 + nfields as usize, "the master entry terminator 0"));
     }
-    let mut out = Vec::new();
+    let mut fields: Vec<(Entry<'a>, Entry<'a>)> = Vec::with_capacity(nfields as usize);
     let mut seen = 0i64;
+    let mut live = 0i64;
+    // Bounded: every round consumes listpack elements, which are finite.
     while let Ok(flags) = take("entry flags") {
         let flags = int(flags, "integer entry flags")?;
         let ms_diff = int(take("an entry ms delta")?, "an integer ms delta")?;
         let seq_diff = int(take("an entry seq delta")?, "an integer seq delta")?;
         let id = StreamId { ms: master.ms.wrapping_add(ms_diff as u64), seq: master.seq.wrapping_add(seq_diff as u64) };
-        let mut fields = Vec::new();
+        fields.clear();
         if flags & FLAG_SAMEFIELDS != 0 {
             for f in &master_fields {
-                fields.push((f.clone(), take("an entry value")?.to_vec()));
+                fields.push((*f, take("an entry value")?));
             }
         } else {
             let n = int(take("an entry field count")?, "an integer field count")?;
-            if n < 0 || n as usize > elems.len() {
+            if n < 0 || n as usize > elems_len {
                 return Err(CodecError::new(0, "a plausible entry field count"));
             }
             for _ in 0..n {
-                let f = take("an entry field")?.to_vec();
-                let v = take("an entry value")?.to_vec();
+                let f = take("an entry field")?;
+                let v = take("an entry value")?;
                 fields.push((f, v));
             }
         }
         take("the entry lp-count")?;
         seen += 1;
         if flags & FLAG_DELETED == 0 {
-            out.push(StreamEntry { id, fields });
+            live += 1;
+            on_entry(id, &fields);
         }
     }
-    if seen != count + deleted || out.len() as i64 != count {
+    if seen != count + deleted || live != count {
         return Err(CodecError::new(0, "master entry counts matching the node's entries"));
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Builds one stream node the way `streamAppendItem` does when appending entries in ID order to a

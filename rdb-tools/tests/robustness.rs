@@ -43,6 +43,37 @@ fn drive(bytes: &[u8], verify: bool) -> Result<u64, Error> {
     Ok(end)
 }
 
+/// Runs the reader in validate-only mode (`redoubt-rdb check`); items must never appear.
+fn drive_validate_only(bytes: &[u8], verify: bool) -> Result<u64, Error> {
+    let mut rd = Reader::with_options(bytes, ReaderOptions { verify_checksum: verify })?;
+    rd.set_validate_only(true);
+    let mut end = 0;
+    while let Some(ev) = rd.next_event()? {
+        match ev {
+            Event::Item(_) => panic!("an item in validate-only mode"),
+            Event::Eof(t) => end = t.end_offset,
+            _ => {}
+        }
+    }
+    Ok(end)
+}
+
+#[test]
+fn validate_only_mode_accepts_and_rejects_exactly_like_full_decoding() {
+    for (name, bytes) in small_corpus_files(1024) {
+        let outcome = |r: Result<u64, Error>| r.map_err(|e| e.to_string());
+        assert_eq!(outcome(drive_validate_only(&bytes, true)), outcome(drive(&bytes, true)), "{name}");
+        let mut m = bytes.clone();
+        for i in 0..m.len() {
+            for bit in [0, 3, 7] {
+                m[i] ^= 1 << bit;
+                assert_eq!(outcome(drive_validate_only(&m, false)), outcome(drive(&m, false)), "{name}: byte {i} bit {bit}");
+                m[i] ^= 1 << bit;
+            }
+        }
+    }
+}
+
 #[test]
 fn every_truncation_is_an_error_with_an_offset() {
     let files = small_corpus_files(4096);

@@ -10,6 +10,7 @@
 //!   groups via XGROUP/XCLAIM/XSETID, PEXPIREAT for TTLs, FUNCTION LOAD), for `redis-cli --pipe`.
 //! - `csv`: `db,key,type,encoding,expire_ms,field,value`, one row per element.
 
+use std::fmt::Write as _;
 use std::io::Write;
 
 use redoubt_rdb::reader::{Event, Item, KeyHeader, Reader};
@@ -39,11 +40,14 @@ impl Format {
     }
 }
 
-fn json_num(v: f64) -> String {
+/// A score as a JSON number (`%.17g`), or as a string for inf/nan which JSON cannot hold.
+fn push_json_num(out: &mut String, v: f64) {
     if v.is_finite() {
-        score(v)
+        redoubt_rdb::number::push_g17(out, v);
     } else {
-        format!("\"{}\"", score(v))
+        out.push('"');
+        redoubt_rdb::number::push_g17(out, v);
+        out.push('"');
     }
 }
 
@@ -140,11 +144,15 @@ impl<W: Write> Dumper<W> {
                 if self.format == Format::Json {
                     self.s.push_str(if self.first_key { "\n" } else { ",\n" });
                 }
-                self.s.push_str(&format!("{{\"db\":{},\"key\":", h.db));
+                let _ = write!(self.s, "{{\"db\":{},\"key\":", h.db);
                 json_str(&mut self.s, &h.key);
-                self.s.push_str(&format!(",\"type\":\"{}\",\"encoding\":\"{}\"", h.value_type().name(), h.encoding()));
+                self.s.push_str(",\"type\":\"");
+                self.s.push_str(h.value_type().name());
+                self.s.push_str("\",\"encoding\":\"");
+                self.s.push_str(h.encoding());
+                self.s.push('"');
                 if let Some(e) = h.meta.expire_ms {
-                    self.s.push_str(&format!(",\"expire_ms\":{e}"));
+                    let _ = write!(self.s, ",\"expire_ms\":{e}");
                 }
                 self.s.push_str(",\"value\":");
                 self.s.push_str(match h.value_type() {
@@ -215,7 +223,9 @@ impl<W: Write> Dumper<W> {
                         self.s.push_str(sep);
                         self.s.push('[');
                         json_str(&mut self.s, &member);
-                        self.s.push_str(&format!(",{}]", json_num(sc)));
+                        self.s.push(',');
+                        push_json_num(&mut self.s, sc);
+                        self.s.push(']');
                     }
                     Item::HashField { field, value } => {
                         self.s.push_str(sep);
@@ -225,7 +235,7 @@ impl<W: Write> Dumper<W> {
                     }
                     Item::StreamEntry(e) => {
                         self.s.push_str(sep);
-                        self.s.push_str(&format!("{{\"id\":\"{}\",\"fields\":{{", e.id));
+                        let _ = write!(self.s, "{{\"id\":\"{}-{}\",\"fields\":{{", e.id.ms, e.id.seq);
                         for (i, (k, v)) in e.fields.iter().enumerate() {
                             if i > 0 {
                                 self.s.push(',');

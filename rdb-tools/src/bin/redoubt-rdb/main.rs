@@ -115,6 +115,7 @@ pub(crate) fn one_file(a: &Args, cmd: &str) -> Result<String, Failure> {
 
 fn check(path: String) -> Result<(), Failure> {
     let mut rd = open(&path, true)?;
+    rd.set_validate_only(true);
     let mut keys = 0u64;
     let err = |e: redoubt_rdb::Error| Failure::Data(format!("{path}: {e}"));
     while let Some(ev) = rd.next_event().map_err(err)? {
