@@ -24,12 +24,13 @@ use crate::rng::Rng;
 
 /// Every key the generic commands touch. Each family mostly uses its own two keys (so most
 /// commands find a value of the right type) and otherwise any of these (so WRONGTYPE runs).
-pub const KEYS: &[&str] = &["s1", "s2", "l1", "l2", "h1", "h2", "t1", "t2", "z1", "z2", "k1", "{k}2"];
+pub const KEYS: &[&str] = &["s1", "s2", "l1", "l2", "h1", "h2", "t1", "t2", "z1", "z2", "x1", "x2", "k1", "{k}2"];
 const STRING_KEYS: &[&str] = &["s1", "s2"];
 const LIST_KEYS: &[&str] = &["l1", "l2"];
 const HASH_KEYS: &[&str] = &["h1", "h2"];
 const SET_KEYS: &[&str] = &["t1", "t2"];
 const ZSET_KEYS: &[&str] = &["z1", "z2"];
+const STREAM_KEYS: &[&str] = &["x1", "x2"];
 /// Keys every family writes to, so they change type often.
 const SHARED_KEYS: &[&str] = &["k1", "{k}2"];
 /// Keys only the HyperLogLog commands write to.
@@ -136,23 +137,26 @@ pub struct CommandGenerator {
     own_keys: &'static [&'static str],
     /// Grows with every relative expiry, keeping them pairwise at least a second apart.
     expire_counter: i64,
+    /// The millisecond part of the next explicit stream ID (IDs are explicit: `*` reads the clock).
+    stream_ms: u64,
 }
 
 impl CommandGenerator {
     /// A generator whose commands are fully determined by `seed`.
     pub fn new(seed: u64) -> CommandGenerator {
-        CommandGenerator { rng: Rng::new(seed), own_keys: KEYS, expire_counter: 0 }
+        CommandGenerator { rng: Rng::new(seed), own_keys: KEYS, expire_counter: 0, stream_ms: 1 }
     }
 
     /// The next command.
     pub fn next_command(&mut self) -> GeneratedCommand {
-        let roll = self.rng.below(120);
+        let roll = self.rng.below(132);
         self.own_keys = match roll {
             0..=20 => STRING_KEYS,
             21..=34 => LIST_KEYS,
             35..=46 => HASH_KEYS,
             47..=58 => SET_KEYS,
             59..=75 => ZSET_KEYS,
+            120..=131 => STREAM_KEYS,
             _ => KEYS,
         };
         match roll {
@@ -166,6 +170,7 @@ impl CommandGenerator {
             82..=95 => self.key_command(),
             96..=107 => self.expire_command(),
             108..=110 => self.bulk_command(),
+            120..=131 => self.stream_command(),
             _ => self.read_command(),
         }
     }
@@ -862,6 +867,105 @@ impl CommandGenerator {
         format!("e{}", self.rng.below(5000)).into_bytes()
     }
 
+    /// A stream ID: mostly the next one, sometimes an old one (XADD then refuses it) or a bad one.
+    fn stream_id(&mut self) -> String {
+        match self.rng.below(12) {
+            0 => "0-1".into(),
+            1 => "x".into(),
+            2 => format!("{}-*", self.stream_ms),
+            _ => {
+                self.stream_ms += self.rng.below(3);
+                format!("{}-{}", self.stream_ms, self.rng.below(3))
+            }
+        }
+    }
+
+    /// An ID bound for ranges and deletions (any, not necessarily present).
+    fn stream_bound(&mut self) -> String {
+        match self.rng.below(8) {
+            0 => "-".into(),
+            1 => "+".into(),
+            2 => "0".into(),
+            3 => format!("({}", self.rng.below(self.stream_ms + 1)),
+            _ => format!("{}-{}", self.rng.below(self.stream_ms + 1), self.rng.below(3)),
+        }
+    }
+
+    /// Stream commands with explicit IDs (so both servers store the same entries); consumer
+    /// groups without the idle-time and delivery-time fields that read the clock.
+    fn stream_command(&mut self) -> GeneratedCommand {
+        let k = self.key();
+        match self.rng.below(20) {
+            0..=5 => {
+                let mut cmd = Cmd::new("XADD").a(&k);
+                if self.rng.chance(10) {
+                    cmd = cmd.a("NOMKSTREAM");
+                }
+                if self.rng.chance(20) {
+                    let strategy = self.choose(&["MAXLEN", "MINID"]);
+                    cmd = cmd.a(strategy);
+                    if self.rng.chance(30) {
+                        cmd = cmd.a(self.choose(&["=", "~"]));
+                    }
+                    cmd = if strategy == "MAXLEN" { cmd.a(self.rng.below(8).to_string()) } else { cmd.a(self.stream_bound()) };
+                }
+                cmd = cmd.a(self.stream_id());
+                for _ in 0..1 + self.rng.below(3) {
+                    cmd = cmd.a(self.field()).a(self.value());
+                }
+                cmd.exact()
+            }
+            6 => Cmd::new("XLEN").a(&k).exact(),
+            7 | 8 => {
+                let (lo, hi) = (self.stream_bound(), self.stream_bound());
+                let mut cmd = Cmd::new(self.choose(&["XRANGE", "XREVRANGE"])).a(&k).a(lo).a(hi);
+                if self.rng.chance(50) {
+                    cmd = cmd.a("COUNT").a(self.count());
+                }
+                cmd.exact()
+            }
+            9 => {
+                let mut cmd = Cmd::new("XDEL").a(&k);
+                for _ in 0..1 + self.rng.below(3) {
+                    cmd = cmd.a(self.stream_bound());
+                }
+                cmd.exact()
+            }
+            10 => {
+                let strategy = self.choose(&["MAXLEN", "MINID"]);
+                let mut cmd = Cmd::new("XTRIM").a(&k).a(strategy);
+                if self.rng.chance(30) {
+                    cmd = cmd.a(self.choose(&["=", "~"]));
+                }
+                cmd = if strategy == "MAXLEN" { cmd.a(self.rng.below(8).to_string()) } else { cmd.a(self.stream_bound()) };
+                cmd.exact()
+            }
+            11 | 12 => {
+                let start = self.choose(&["$", "0", "1-0"]);
+                let mut cmd = Cmd::new("XGROUP").a("CREATE").a(&k).a(self.choose(&["g1", "g2"])).a(start);
+                if self.rng.chance(40) {
+                    cmd = cmd.a("MKSTREAM");
+                }
+                cmd.exact()
+            }
+            13 | 14 => Cmd::new("XREADGROUP")
+                .a("GROUP")
+                .a(self.choose(&["g1", "g2"]))
+                .a(self.choose(&["c1", "c2"]))
+                .a("COUNT")
+                .a((1 + self.rng.below(3)).to_string())
+                .a("STREAMS")
+                .a(&k)
+                .a(self.choose(&[">", ">", "0"]))
+                .exact(),
+            15 => Cmd::new("XACK").a(&k).a(self.choose(&["g1", "g2"])).a(self.stream_bound()).exact(),
+            16 => Cmd::new("XPENDING").a(&k).a(self.choose(&["g1", "g2"])).exact(),
+            17 => Cmd::new("XREAD").a("COUNT").a((1 + self.rng.below(4)).to_string()).a("STREAMS").a(&k).a(self.stream_bound()).exact(),
+            18 => Cmd::new("XINFO").a("GROUPS").a(&k).exact(),
+            _ => Cmd::new("XGROUP").a(self.choose(&["DESTROY", "CREATECONSUMER", "DELCONSUMER"])).a(&k).a("g1").a("c1").exact(),
+        }
+    }
+
     fn hll_command(&mut self) -> GeneratedCommand {
         let h = self.rng.pick(HLL_KEYS).to_string();
         match self.rng.below(10) {
@@ -1030,6 +1134,7 @@ pub fn compare_keyspace(conn: &mut PairConn) {
                 Some("hash") => Some((vec!["HGETALL", key], Compare::PairsUnordered)),
                 Some("set") => Some((vec!["SMEMBERS", key], Compare::Unordered)),
                 Some("zset") => Some((vec!["ZRANGE", key, "0", "-1", "WITHSCORES"], Compare::Exact)),
+                Some("stream") => Some((vec!["XRANGE", key, "-", "+"], Compare::Exact)),
                 _ => None,
             };
             if let Some((args, mode)) = content {
