@@ -105,12 +105,22 @@ impl<V> Dict<V> {
         self.get(key).is_some()
     }
 
-    /// Inserts or replaces; returns the previous value.
+    /// Inserts or replaces (hashing the key once); returns the previous value.
     pub fn insert(&mut self, key: &[u8], value: V) -> Option<V> {
-        if let Some(v) = self.get_mut(key) {
-            return Some(std::mem::replace(v, value));
+        if self.len >= self.buckets.len() {
+            self.resize((self.buckets.len() * 2).max(MIN_BUCKETS));
         }
-        self.insert_new(key.into(), value);
+        let idx = self.index(key);
+        let mut cur = self.buckets[idx].as_deref_mut();
+        while let Some(n) = cur {
+            if &*n.key == key {
+                return Some(std::mem::replace(&mut n.value, value));
+            }
+            cur = n.next.as_deref_mut();
+        }
+        let next = self.buckets[idx].take();
+        self.buckets[idx] = Some(Box::new(Node { key: key.into(), value, next }));
+        self.len += 1;
         None
     }
 
