@@ -2,8 +2,9 @@
 //!
 //! Layout: `protocol` (the wire), `connection` (one client's read/execute/write loop), `server` (the
 //! shared state and the dispatcher), `command` (the command table), `commands` (handlers, one module
-//! per command family), `keyspace` (databases and expiry), `types` (value types), plus the cross-
-//! cutting `config`, `pubsub`, `blocking`, `notify`, `eviction` and `alloc`.
+//! per command family), `keyspace` (databases and expiry), `types` (value types), `persistence` (RDB
+//! snapshots: save, load, digest), plus the cross-cutting `config`, `pubsub`, `blocking`, `notify`,
+//! `eviction` and `alloc`.
 
 pub mod alloc;
 pub mod blocking;
@@ -17,6 +18,7 @@ pub mod glob;
 pub mod keyspace;
 pub mod metrics;
 pub mod notify;
+pub mod persistence;
 pub mod protocol;
 pub mod pubsub;
 pub mod rdb_values;
@@ -87,26 +89,51 @@ pub async fn run(shared: Arc<Shared>) -> std::io::Result<()> {
         });
     }
     tokio::spawn(cron(shared.clone()));
-    let sigterm = async {
-        #[cfg(unix)]
-        {
-            if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                s.recv().await;
-                return;
-            }
+    let mut terminate = Terminate::new();
+    // SHUTDOWN has saved already; a signal saves here (when save points are configured), and a
+    // failed save keeps the server running, as in Redis.
+    for _ in 0..u64::MAX {
+        tokio::select! {
+            _ = shared.shutdown.notified() => break,
+            _ = tokio::signal::ctrl_c() => tracing::info!("Received SIGINT scheduling shutdown..."),
+            _ = terminate.recv() => tracing::info!("Received SIGTERM scheduling shutdown..."),
         }
-        std::future::pending::<()>().await
-    };
-    tokio::select! {
-        _ = shared.shutdown.notified() => {}
-        _ = tokio::signal::ctrl_c() => tracing::info!("Received SIGINT scheduling shutdown..."),
-        _ = sigterm => tracing::info!("Received SIGTERM scheduling shutdown..."),
+        let mut st = shared.state.lock();
+        if persistence::prepare_shutdown(&mut st, persistence::ShutdownFlags::default(), server::now_ms()).is_ok() {
+            break;
+        }
+        tracing::warn!("Errors trying to shut down the server. Check the logs for more information.");
     }
     tracing::info!("Redoubt is now ready to exit, bye bye...");
     Ok(())
 }
 
-/// The periodic housekeeping of `serverCron`: active expiry, idle-client timeouts, pause expiry.
+/// SIGTERM, which may arrive more than once (a shutdown whose save failed keeps serving).
+struct Terminate {
+    #[cfg(unix)]
+    signal: Option<tokio::signal::unix::Signal>,
+}
+
+impl Terminate {
+    fn new() -> Terminate {
+        Terminate {
+            #[cfg(unix)]
+            signal: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok(),
+        }
+    }
+
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        if let Some(s) = self.signal.as_mut() {
+            s.recv().await;
+            return;
+        }
+        std::future::pending::<()>().await
+    }
+}
+
+/// The periodic housekeeping of `serverCron`: active expiry, background saves and save points,
+/// idle-client timeouts, pause expiry.
 async fn cron(shared: Arc<Shared>) {
     loop {
         let hz = shared.state.lock().config.tunables.hz.max(1);
@@ -122,6 +149,7 @@ async fn cron(shared: Arc<Shared>) {
         st.rates.net_input.track(input, now);
         st.rates.net_output.track(output, now);
         st.stats.expire_cycle_cpu_ms += t.elapsed().as_millis() as u64;
+        persistence::cron(&mut st, now);
         if st.pause.is_some_and(|p| p.until_ms <= now) {
             st.pause = None;
         }

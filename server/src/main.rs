@@ -1,6 +1,6 @@
 //! The `redoubt-server` binary: `redoubt-server [config-file] [--option value ...]`.
 
-use redoubt_server::{alloc::CountingAllocator, build, config::Config, run};
+use redoubt_server::{alloc::CountingAllocator, build, config::Config, persistence, run};
 use tracing_subscriber::EnvFilter;
 
 #[global_allocator]
@@ -45,6 +45,13 @@ fn main() {
         tokio::runtime::Builder::new_multi_thread().worker_threads(threads).enable_all().build()
     };
     let shared = build(config);
+    // The dataset is loaded before any connection is accepted; a file that cannot be loaded stops
+    // the server rather than starting it with part of the data.
+    if let Err(e) = persistence::load_at_startup(&mut shared.state.lock()) {
+        tracing::error!("Internal error in RDB reading: {e}");
+        tracing::error!("Fatal error loading the DB. Exiting.");
+        std::process::exit(1);
+    }
     let runtime = match runtime {
         Ok(r) => r,
         Err(e) => {

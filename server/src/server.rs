@@ -7,7 +7,8 @@
 //! handlers only see [`Ctx`], so they do not change when the locking does.)
 //!
 //! [`dispatch`] follows the order of checks of Redis's `processCommand`: existence and arity, AUTH,
-//! MULTI restrictions, OOM, the RESP2 pub/sub context, then queueing inside MULTI or execution.
+//! MULTI restrictions, OOM, failed-save MISCONF, the RESP2 pub/sub context, then queueing inside
+//! MULTI or execution.
 
 use crate::blocking::{BlockSpec, BlockedClient, Blocking};
 use crate::client::{Client, ClientHandle, Outbound, ReplyMode, WatchedKey};
@@ -100,6 +101,8 @@ pub struct State {
     pub rates: crate::metrics::Rates,
     /// Latency spikes recorded by the latency monitor: event → (time, ms) samples.
     pub latency_events: HashMap<String, VecDeque<(i64, u64)>>,
+    /// RDB save/load bookkeeping.
+    pub persistence: crate::persistence::Persistence,
 }
 
 /// State that never changes after start-up, shared by every connection.
@@ -155,6 +158,7 @@ impl State {
             shutdown_requested: false,
             latency_events: HashMap::new(),
             rates: Default::default(),
+            persistence: Default::default(),
         }
     }
 
@@ -507,6 +511,12 @@ pub fn dispatch(shared: &Shared, st: &mut State, client: &mut Client, args: Vec<
         let reject_on_oom = cmd.flags.contains(Flags::DENYOOM) || exec_denyoom || (client.multi.is_some() && !matches!(name, "exec" | "discard" | "quit" | "reset"));
         if oom && reject_on_oom {
             return reject(st, client, out, Reply::err("OOM command not allowed when used memory > 'maxmemory'."));
+        }
+    }
+    if crate::persistence::writes_denied(st) {
+        let writes = cmd.flags.contains(Flags::WRITE) || (is_exec && queued_flags(shared, client).contains(Flags::WRITE));
+        if writes || name == "ping" {
+            return reject(st, client, out, Reply::err(crate::persistence::ERR_MISCONF));
         }
     }
     if client.in_pubsub_context() && !PUBSUB_CONTEXT_COMMANDS.contains(&name.split('|').next().unwrap_or(name)) {

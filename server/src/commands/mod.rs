@@ -10,6 +10,7 @@ pub mod hashes;
 pub mod hyperloglog;
 pub mod keys;
 pub mod lists;
+pub mod persistence;
 pub mod pubsub;
 pub mod server;
 pub mod sets;
@@ -31,6 +32,7 @@ pub fn handlers() -> Vec<(&'static str, Handler)> {
     for family in [
         connection::HANDLERS,
         dump::HANDLERS,
+        persistence::HANDLERS,
         server::HANDLERS,
         keys::HANDLERS,
         strings::HANDLERS,

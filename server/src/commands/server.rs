@@ -132,13 +132,7 @@ fn section_text(ctx: &mut Ctx, section: &str, out: &mut String) {
                 rss as i64 - used as i64
             );
         }
-        "persistence" => {
-            let _ = write!(
-                w,
-                "# Persistence\r\nloading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:0\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:ok\r\nrdb_last_bgsave_time_sec:-1\r\nrdb_current_bgsave_time_sec:-1\r\nrdb_saves:0\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:0\r\nrdb_last_load_keys_loaded:0\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\naof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\naof_rewrites_consecutive_failures:0\r\naof_last_write_status:ok\r\naof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
-                st.dirty, st.lastsave
-            );
-        }
+        "persistence" => crate::persistence::info_section(st, w),
         "stats" => {
             let s = &st.stats;
             let _ = write!(
@@ -350,6 +344,7 @@ fn flushall(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         d.clear();
     }
     ctx.st.dirty += n.max(1);
+    crate::persistence::after_flushall(ctx.st, ctx.now_ms);
     Reply::ok()
 }
 
@@ -385,14 +380,36 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         }
         "set-active-expire" if args.len() == 3 => Reply::ok(),
         "object" if args.len() == 3 => {
+            let opts = crate::persistence::save::writer_options(ctx.st);
             let Some(e) = ctx.lookup_read(&args[2]) else { return Reply::err("ERR no such key") };
             let (enc, access) = (e.value.encoding_name(), e.access);
-            let len = e.value.approx_size();
+            let len = crate::persistence::save::serialized_length(&e.value, opts);
             let idle = crate::eviction::lru_idle_secs(access, ctx.now_ms);
             Reply::Status(format!("Value at:0x0 refcount:1 encoding:{enc} serializedlength:{len} lru:{access} lru_seconds_idle:{idle}"))
         }
-        "help" => help_reply("DEBUG", &["SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed.", "OBJECT <key>", "    Show low level info about the key and associated value."]),
-        _ => Reply::err(format!("ERR unknown subcommand '{}'. Try DEBUG HELP.", text(&args[1]))),
+        "help" => help_reply(
+            "DEBUG",
+            &[
+                "DIGEST",
+                "    Output a hex signature representing the current DB content.",
+                "DIGEST-VALUE <key> [<key> ...]",
+                "    Output a hex signature of the values of all the specified keys.",
+                "OBJECT <key>",
+                "    Show low level info about the key and associated value.",
+                "RELOAD [option ...]",
+                "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+                "    * MERGE: conflicting keys will be loaded from RDB.",
+                "    * NOFLUSH: the existing database will not be removed before load, but",
+                "      conflicting keys will generate an exception and kill the server.",
+                "    * NOSAVE: the database will be loaded from an existing RDB file.",
+                "SLEEP <seconds>",
+                "    Stop the server for <seconds>. Decimals allowed.",
+            ],
+        ),
+        _ => match super::persistence::debug(ctx, &sub, args) {
+            Some(reply) => reply,
+            None => Reply::err(format!("ERR unknown subcommand '{}'. Try DEBUG HELP.", text(&args[1]))),
+        },
     }
 }
 
@@ -566,6 +583,10 @@ fn shutdown(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     }
     if args[1..].iter().any(|a| is(a, "ABORT")) {
         return Reply::err("ERR No shutdown in progress.");
+    }
+    let flags = crate::persistence::ShutdownFlags { save: has("SAVE"), nosave: has("NOSAVE") };
+    if crate::persistence::prepare_shutdown(ctx.st, flags, ctx.now_ms).is_err() && !has("FORCE") {
+        return Reply::err("ERR Errors trying to SHUTDOWN. Check logs.");
     }
     ctx.st.shutdown_requested = true;
     ctx.shared.shutdown.notify_one();

@@ -32,6 +32,13 @@ impl<V> SlotDict<V> {
         SlotDict { parts: (0..n).map(|_| Dict::new()).collect(), len: 0 }
     }
 
+    /// An empty table sized for about `n` keys, spread evenly over the slots when partitioned
+    /// (loading a dump pre-sizes from its RESIZEDB hint).
+    pub fn with_capacity(partitioned: bool, n: usize) -> Self {
+        let parts = if partitioned { SLOT_COUNT as usize } else { 1 };
+        SlotDict { parts: (0..parts).map(|_| Dict::with_capacity(n / parts)).collect(), len: 0 }
+    }
+
     pub fn is_partitioned(&self) -> bool {
         self.parts.len() > 1
     }

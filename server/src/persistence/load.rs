@@ -1,0 +1,224 @@
+//! Loading an RDB file into the keyspace (at startup and for DEBUG RELOAD).
+//!
+//! The RDB library's streaming [`Reader`] yields one key at a time; on a decoding thread each value
+//! is converted with [`from_rdb`] (which picks the compact encodings by the configured thresholds,
+//! like Redis's load), and batches of keys go over a bounded channel to the caller's thread, which
+//! inserts them (the tables are pre-sized from RESIZEDB). Keys whose expire time has passed are dropped, as a Redis master does.
+//! Anything the server cannot hold, a db index past `databases`, a duplicate key, or corrupt bytes
+//! fail the whole load with an error naming the byte offset: nothing is silently dropped.
+
+use crate::config::Tunables;
+use crate::keyspace::{Dict, Entry, SlotDict};
+use crate::rdb_values::from_rdb;
+use crate::server::{lru_clock, State};
+use crate::types::Value;
+use redoubt_rdb::reader::{Event, Reader, ReaderOptions};
+use redoubt_rdb::value::KeyMeta;
+use std::fs::File;
+use std::path::Path;
+use std::time::Instant;
+
+/// What a load did.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct LoadStats {
+    pub keys_loaded: u64,
+    pub keys_expired: u64,
+    pub seconds: f64,
+}
+
+/// Why a load failed.
+#[derive(Debug)]
+pub enum LoadError {
+    Open(std::io::Error),
+    Rdb(redoubt_rdb::Error),
+    /// The file holds something the server cannot load, at this byte offset.
+    Refused { offset: u64, why: String },
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoadError::Open(e) => write!(f, "cannot open the RDB file: {e}"),
+            LoadError::Rdb(e) => write!(f, "{e}"),
+            LoadError::Refused { offset, why } => write!(f, "at byte {offset}: {why}"),
+        }
+    }
+}
+
+/// What the decoding thread hands to the inserting one.
+enum Step {
+    /// A RESIZEDB hint for `db`.
+    Resize { db: usize, db_size: u64, expires_size: u64 },
+    /// A key dropped because its TTL has passed.
+    Expired,
+    Key { db: usize, offset: u64, key: Vec<u8>, meta: KeyMeta, value: Value },
+}
+
+/// Steps travel in batches, so the channel costs little per key.
+const BATCH: usize = 256;
+
+/// Loads `path` into `st`; the checksum is verified unless `rdbchecksum no`. A key that already
+/// exists fails the load, unless `merge` (DEBUG RELOAD MERGE), where the file's value wins.
+///
+/// Two threads: this one inserts into the keyspace while a scoped thread reads, checks and decodes
+/// the file and builds the values (the larger share of the work).
+pub fn load_file(st: &mut State, path: &Path, now_ms: i64, merge: bool) -> Result<LoadStats, LoadError> {
+    let started = Instant::now();
+    let file = File::open(path).map_err(LoadError::Open)?;
+    let file_len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let verify_checksum = st.config.get("rdbchecksum") != Some("no");
+    let rd = Reader::with_options(file, ReaderOptions { verify_checksum }).map_err(LoadError::Rdb)?;
+    let tunables = st.tunables().clone();
+    let databases = st.dbs.len();
+    let mut stats = LoadStats::default();
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<Step>, LoadError>>(16);
+        scope.spawn(move || {
+            let mut batch = Vec::with_capacity(BATCH);
+            let outcome = decode(rd, &tunables, databases, now_ms, |step| {
+                batch.push(step);
+                if batch.len() == BATCH {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                    return tx.send(Ok(full)).is_ok();
+                }
+                true
+            });
+            let _ = tx.send(Ok(batch));
+            if let Err(e) = outcome {
+                let _ = tx.send(Err(e));
+            }
+        });
+        for batch in rx {
+            for step in batch? {
+                apply(st, step, file_len, now_ms, merge, &mut stats)?;
+            }
+        }
+        Ok::<(), LoadError>(())
+    })?;
+    stats.seconds = started.elapsed().as_secs_f64();
+    Ok(stats)
+}
+
+/// Reads the whole file, handing every key (already converted to a keyspace value) to `emit`;
+/// stops early when `emit` returns false (the inserting side has failed).
+fn decode(
+    mut rd: Reader<File>,
+    tunables: &Tunables,
+    databases: usize,
+    now_ms: i64,
+    mut emit: impl FnMut(Step) -> bool,
+) -> Result<(), LoadError> {
+    let mut current_db = 0usize;
+    loop {
+        let at = rd.offset();
+        let Some(event) = rd.next_event().map_err(LoadError::Rdb)? else { return Ok(()) };
+        let step = match event {
+            Event::Aux { key, value } => {
+                log_aux(&key, &value, now_ms);
+                continue;
+            }
+            Event::SelectDb { db } => {
+                if db >= databases as u64 {
+                    return Err(LoadError::Refused {
+                        offset: at,
+                        why: format!("Data file was created with a Redis server configured to handle more than {databases} databases"),
+                    });
+                }
+                current_db = db as usize;
+                continue;
+            }
+            Event::ResizeDb { db_size, expires_size } => Step::Resize { db: current_db, db_size, expires_size },
+            Event::ModuleAux(m) => {
+                return Err(LoadError::Refused { offset: at, why: format!("module aux data of module {} (modules are not supported)", m.id.name()) })
+            }
+            Event::Function { .. } => {
+                return Err(LoadError::Refused { offset: at, why: "a function library (functions are not supported yet)".into() })
+            }
+            Event::Key(h) => {
+                let value = rd.read_value(&h).map_err(LoadError::Rdb)?;
+                let db = h.db as usize;
+                if db >= databases {
+                    return Err(LoadError::Refused { offset: h.offset, why: format!("a key in db {db}, past `databases`") });
+                }
+                if h.meta.expire_ms.is_some_and(|t| t <= now_ms) {
+                    Step::Expired
+                } else {
+                    let kind = value.value_type().name();
+                    let Some(value) = from_rdb(value, tunables) else {
+                        return Err(LoadError::Refused {
+                            offset: h.offset,
+                            why: format!("key '{}' holds a {kind}, which this server cannot hold yet", String::from_utf8_lossy(&h.key)),
+                        });
+                    };
+                    Step::Key { db, offset: h.offset, key: h.key, meta: h.meta, value }
+                }
+            }
+            Event::Item(_) | Event::EndKey => return Err(LoadError::Refused { offset: at, why: "an opcode".into() }),
+            Event::Eof(_) => return Ok(()),
+        };
+        if !emit(step) {
+            return Ok(());
+        }
+    }
+}
+
+/// Inserts one decoded step into the keyspace.
+fn apply(st: &mut State, step: Step, file_len: u64, now_ms: i64, merge: bool, stats: &mut LoadStats) -> Result<(), LoadError> {
+    match step {
+        Step::Resize { db, db_size, expires_size } => {
+            // Pre-size the tables (no rehashing while loading). The sizes are hints from an
+            // untrusted file: at most one bucket per 8 bytes of file, so the tables never take
+            // more memory than the file's size whatever the hint says.
+            let cap = file_len / 8;
+            if let Some(d) = st.dbs.get_mut(db) {
+                if d.is_empty() {
+                    d.keys = SlotDict::with_capacity(d.keys.is_partitioned(), db_size.min(cap) as usize);
+                    d.expires = Dict::with_capacity(expires_size.min(db_size).min(cap) as usize);
+                }
+            }
+        }
+        Step::Expired => stats.keys_expired += 1,
+        Step::Key { db, offset, key, meta, value } => {
+            let access = if st.lfu {
+                let counter = meta.freq.map(u32::from).unwrap_or(crate::eviction::lfu_initial(now_ms) & 0xff);
+                (crate::eviction::lfu_initial(now_ms) & !0xff) | counter
+            } else {
+                let idle_ms = meta.idle.map(|s| s.saturating_mul(1000) as i64).unwrap_or(0);
+                lru_clock(now_ms.saturating_sub(idle_ms))
+            };
+            let Some(d) = st.dbs.get_mut(db) else {
+                return Err(LoadError::Refused { offset, why: format!("a key in db {db}, past `databases`") });
+            };
+            if merge {
+                d.remove(&key);
+            } else if d.keys.contains_key(&key) {
+                return Err(LoadError::Refused { offset, why: format!("Duplicate key '{}' found in RDB file", String::from_utf8_lossy(&key)) });
+            }
+            if let Some(t) = meta.expire_ms {
+                d.expires.insert_new(key.as_slice().into(), t);
+            }
+            d.keys.insert_new(key.into_boxed_slice(), Entry::new(value, access));
+            stats.keys_loaded += 1;
+        }
+    }
+    Ok(())
+}
+
+/// Logs the AUX fields Redis logs on load.
+fn log_aux(key: &[u8], value: &[u8], now_ms: i64) {
+    let v = String::from_utf8_lossy(value);
+    match key {
+        b"redis-ver" => tracing::info!("Loading RDB produced by version {v}"),
+        b"ctime" => {
+            if let Ok(t) = v.parse::<i64>() {
+                tracing::info!("RDB age {} seconds", (now_ms / 1000 - t).max(0));
+            }
+        }
+        b"used-mem" => {
+            if let Ok(m) = v.parse::<u64>() {
+                tracing::info!("RDB memory usage when created {:.2} Mb", m as f64 / (1024.0 * 1024.0));
+            }
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,273 @@
+//! RDB persistence wired into the server: SAVE, BGSAVE (and SCHEDULE), `save <seconds> <changes>`
+//! points, saving on shutdown, loading at startup, DEBUG RELOAD/DIGEST, and the INFO persistence
+//! section.
+//!
+//! [`Persistence`] is the bookkeeping kept in [`State`] (Redis's `lastbgsave_status`,
+//! `rdb_child_pid`, `stat_rdb_saves` …). `save` writes files, `load` reads them, `digest` is
+//! Redis's DEBUG DIGEST.
+//!
+//! BGSAVE has no fork: under the lock it takes an [`save::Image`] (a clone of every value, so the
+//! dump is exactly the dataset at that instant), then a background thread serialises the image
+//! while clients keep writing. The server's cron collects the thread's outcome, as Redis's cron
+//! collects the child's exit status. This costs a full copy of the dataset in memory and a pause
+//! proportional to the dataset while it is taken; DESIGN.md's per-slot copy-on-write walker is the
+//! refinement that removes both.
+
+pub mod digest;
+pub mod load;
+pub mod save;
+
+use crate::server::State;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+/// Redis's `CONFIG_BGSAVE_RETRY_DELAY`: after a failed background save, automatic saves wait this
+/// long before trying again.
+const BGSAVE_RETRY_DELAY_SECS: i64 = 5;
+
+/// A background save in progress.
+pub struct BgSave {
+    handle: JoinHandle<Result<u64, save::SaveError>>,
+    cancel: Arc<AtomicBool>,
+    /// Keys written so far (`current_save_keys_processed`).
+    progress: Arc<AtomicU64>,
+    started: Instant,
+    /// `dirty` when it started: on success only the writes made since remain unsaved.
+    dirty_at_start: u64,
+    keys_total: usize,
+}
+
+/// Persistence bookkeeping (part of [`State`]).
+pub struct Persistence {
+    pub bgsave: Option<BgSave>,
+    /// BGSAVE SCHEDULE arrived while a save was running: start one when it ends.
+    pub bgsave_scheduled: bool,
+    pub last_bgsave_ok: bool,
+    /// Unix seconds of the last background save attempt (for the retry delay).
+    pub last_bgsave_try: i64,
+    pub last_bgsave_time_sec: i64,
+    /// `rdb_saves`: saves started (SAVE and BGSAVE).
+    pub saves: u64,
+    pub last_load: load::LoadStats,
+}
+
+impl Default for Persistence {
+    fn default() -> Self {
+        Persistence {
+            bgsave: None,
+            bgsave_scheduled: false,
+            last_bgsave_ok: true,
+            last_bgsave_try: 0,
+            last_bgsave_time_sec: -1,
+            saves: 0,
+            last_load: load::LoadStats::default(),
+        }
+    }
+}
+
+/// The configured `save` points as (seconds, changes).
+pub fn save_points(st: &State) -> Vec<(i64, u64)> {
+    let words: Vec<&str> = st.config.get("save").unwrap_or("").split_whitespace().collect();
+    words.chunks_exact(2).filter_map(|p| Some((p[0].parse().ok()?, p[1].parse().ok()?))).collect()
+}
+
+/// A blocking save of the whole dataset (SAVE, DEBUG RELOAD, shutdown); on success resets the
+/// change counter and LASTSAVE, like Redis's `rdbSave`.
+pub fn rdb_save(st: &mut State, now_ms: i64) -> Result<(), save::SaveError> {
+    match save::save_state(st, now_ms) {
+        Ok(_) => {
+            tracing::info!("DB saved on disk");
+            st.dirty = 0;
+            st.lastsave = now_ms / 1000;
+            st.persistence.last_bgsave_ok = true;
+            Ok(())
+        }
+        Err(e) => {
+            tracing::warn!("{e}");
+            Err(e)
+        }
+    }
+}
+
+/// Starts a background save (Redis's `rdbSaveBackground`).
+pub fn bgsave_start(st: &mut State, now_ms: i64) {
+    let t = Instant::now();
+    let image = save::Image::capture(st, now_ms);
+    let keys_total = image.key_count();
+    let cancel = Arc::new(AtomicBool::new(false));
+    let progress = Arc::new(AtomicU64::new(0));
+    let (flag, written) = (cancel.clone(), progress.clone());
+    let spawned = std::thread::Builder::new().name("bgsave".into()).spawn(move || image.write(&flag, &written));
+    st.persistence.last_bgsave_try = now_ms / 1000;
+    match spawned {
+        Ok(handle) => {
+            st.persistence.saves += 1;
+            st.persistence.bgsave = Some(BgSave { handle, cancel, progress, started: Instant::now(), dirty_at_start: st.dirty, keys_total });
+            tracing::info!(
+                "Background saving started by pid {} ({keys_total} keys captured in {:.3} ms)",
+                std::process::id(),
+                t.elapsed().as_secs_f64() * 1000.0
+            );
+        }
+        Err(e) => {
+            st.persistence.last_bgsave_ok = false;
+            tracing::warn!("Can't save in background: {e}");
+        }
+    }
+}
+
+/// Collects a finished background save, if any (Redis's `checkChildrenDone`).
+fn collect_bgsave(st: &mut State, now_ms: i64) {
+    if !st.persistence.bgsave.as_ref().is_some_and(|b| b.handle.is_finished()) {
+        return;
+    }
+    let Some(b) = st.persistence.bgsave.take() else { return };
+    let elapsed = b.started.elapsed().as_secs() as i64;
+    let outcome = b.handle.join().unwrap_or_else(|_| Err(save::SaveError::Write("the background save thread panicked".into())));
+    st.persistence.last_bgsave_time_sec = elapsed;
+    match outcome {
+        Ok(_) => {
+            tracing::info!("Background saving terminated with success");
+            st.dirty = st.dirty.saturating_sub(b.dirty_at_start);
+            st.lastsave = now_ms / 1000;
+            st.persistence.last_bgsave_ok = true;
+        }
+        Err(save::SaveError::Cancelled) => {
+            tracing::warn!("Background saving terminated by signal 10");
+        }
+        Err(e) => {
+            tracing::warn!("{e}");
+            tracing::warn!("Background saving error");
+            st.persistence.last_bgsave_ok = false;
+        }
+    }
+}
+
+/// Stops a background save in progress and waits for its thread (SHUTDOWN, FLUSHALL, DEBUG RELOAD).
+pub fn kill_bgsave(st: &mut State) {
+    if let Some(b) = st.persistence.bgsave.take() {
+        b.cancel.store(true, Ordering::Relaxed);
+        let _ = b.handle.join();
+        tracing::info!("Killing RDB background saving thread");
+    }
+}
+
+/// The persistence part of the server's cron: collect a finished BGSAVE, start a scheduled one,
+/// check the `save` points.
+pub fn cron(st: &mut State, now_ms: i64) {
+    collect_bgsave(st, now_ms);
+    if st.persistence.bgsave.is_some() {
+        return;
+    }
+    if st.persistence.bgsave_scheduled {
+        st.persistence.bgsave_scheduled = false;
+        bgsave_start(st, now_ms);
+        return;
+    }
+    let now = now_ms / 1000;
+    let may_retry = st.persistence.last_bgsave_ok || now - st.persistence.last_bgsave_try > BGSAVE_RETRY_DELAY_SECS;
+    if !may_retry {
+        return;
+    }
+    let due = save_points(st).into_iter().find(|&(secs, changes)| st.dirty >= changes && now - st.lastsave > secs);
+    if let Some((secs, changes)) = due {
+        tracing::info!("{changes} changes in {secs} seconds. Saving...");
+        bgsave_start(st, now_ms);
+    }
+}
+
+/// The error for writes while saving fails (`stop-writes-on-bgsave-error`).
+pub const ERR_MISCONF: &str = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+
+/// Whether writes are refused because the last background save failed (Redis's
+/// `writeCommandsDeniedByDiskError`, RDB part).
+pub fn writes_denied(st: &State) -> bool {
+    !st.persistence.last_bgsave_ok && st.config.get("stop-writes-on-bgsave-error") != Some("no") && !save_points(st).is_empty()
+}
+
+/// FLUSHALL's persistence part: a background save is stopped and, with save points configured,
+/// the now empty dataset is saved (Redis's `flushAllDataAndResetRDB`).
+pub fn after_flushall(st: &mut State, now_ms: i64) {
+    kill_bgsave(st);
+    if !save_points(st).is_empty() {
+        let _ = rdb_save(st, now_ms);
+    }
+}
+
+/// What SHUTDOWN asked for.
+#[derive(Clone, Copy, Default)]
+pub struct ShutdownFlags {
+    pub save: bool,
+    pub nosave: bool,
+}
+
+/// Redis's `prepareForShutdown`: stops a background save, then saves if save points are
+/// configured (or SAVE was given) unless NOSAVE. `Err` means the save failed and the shutdown
+/// should not happen.
+pub fn prepare_shutdown(st: &mut State, flags: ShutdownFlags, now_ms: i64) -> Result<(), save::SaveError> {
+    tracing::info!("User requested shutdown...");
+    if st.persistence.bgsave.is_some() {
+        tracing::warn!("There is a child saving an .rdb. Killing it!");
+        kill_bgsave(st);
+    }
+    if (!save_points(st).is_empty() && !flags.nosave) || flags.save {
+        tracing::info!("Saving the final RDB snapshot before exiting.");
+        if let Err(e) = rdb_save(st, now_ms) {
+            tracing::warn!("Error trying to save the DB, can't exit.");
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+/// Loads `dir/dbfilename` at startup if it exists. The error is logged by the caller, which
+/// refuses to start.
+pub fn load_at_startup(st: &mut State) -> Result<(), load::LoadError> {
+    let target = save::SaveTarget::from_state(st);
+    let path = target.path();
+    if !path.exists() {
+        return Ok(());
+    }
+    let stats = load::load_file(st, &path, crate::server::now_ms(), false)?;
+    tracing::info!("Done loading RDB, keys loaded: {}, keys expired: {}.", stats.keys_loaded, stats.keys_expired);
+    tracing::info!("DB loaded from disk: {:.3} seconds", stats.seconds);
+    st.persistence.last_load = stats;
+    Ok(())
+}
+
+/// Loads the dump again (DEBUG RELOAD): into emptied dbs when `flush`; with `merge`, keys of the
+/// file replace existing ones, otherwise an existing key fails the load.
+pub fn reload(st: &mut State, now_ms: i64, flush: bool, merge: bool) -> Result<(), load::LoadError> {
+    if flush {
+        for db in &mut st.dbs {
+            db.clear();
+        }
+    }
+    let path = save::SaveTarget::from_state(st).path();
+    let stats = load::load_file(st, &path, now_ms, merge)?;
+    st.persistence.last_load = stats;
+    Ok(())
+}
+
+/// The `# Persistence` section of INFO.
+pub fn info_section(st: &State, out: &mut String) {
+    use std::fmt::Write;
+    let p = &st.persistence;
+    let (in_progress, current_secs, keys_processed, keys_total) = match &p.bgsave {
+        Some(b) => (1, b.started.elapsed().as_secs() as i64, b.progress.load(Ordering::Relaxed), b.keys_total),
+        None => (0, -1, 0, 0),
+    };
+    let _ = write!(
+        out,
+        "# Persistence\r\nloading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:{keys_processed}\r\ncurrent_save_keys_total:{keys_total}\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{in_progress}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{current_secs}\r\nrdb_saves:{}\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\naof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\naof_rewrites_consecutive_failures:0\r\naof_last_write_status:ok\r\naof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
+        st.dirty,
+        st.lastsave,
+        if p.last_bgsave_ok { "ok" } else { "err" },
+        p.last_bgsave_time_sec,
+        p.saves,
+        p.last_load.keys_expired,
+        p.last_load.keys_loaded,
+    );
+}

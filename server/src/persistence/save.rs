@@ -1,0 +1,368 @@
+//! Writing the dataset as an RDB file, crash-safely.
+//!
+//! A save writes `<dir>/temp-<pid>.rdb` (`temp-bg-<pid>.rdb` for a background save) through the
+//! RDB library's [`Writer`], fsyncs it, renames it over `<dir>/<dbfilename>` and fsyncs the
+//! directory, so a crash at any moment leaves either the previous dump or the new one, never a torn
+//! file. The layout is Redis 7.0's: RDB version 10, the AUX fields `redis-ver`, `redis-bits`,
+//! `ctime`, `used-mem`, `aof-base`, then per non-empty db SELECTDB, RESIZEDB and its keys, each
+//! with its absolute expire time and, under an LRU/LFU maxmemory policy, its idle time or LFU
+//! counter (as `rdbSaveKeyValuePair` does). Keys whose TTL has passed are written too, as Redis
+//! does; the loader drops them.
+//!
+//! Two sources: [`save_state`] serialises the live state (SAVE: the caller holds the lock for the
+//! whole write, like Redis's blocking SAVE), [`Image`] is a point-in-time copy of every value taken
+//! under the lock (keys and strings packed into one arena per db) and written later on a
+//! background thread (BGSAVE).
+
+use crate::commands::server::REDIS_VERSION;
+use crate::rdb_values::{encoding_limits, to_rdb};
+use crate::server::State;
+use crate::types::Value;
+use redoubt_rdb::value::{KeyMeta, Value as RdbValue};
+use redoubt_rdb::writer::{Writer, WriterOptions};
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+/// The RDB version Redis 7.0 writes.
+pub const RDB_VERSION: u32 = 10;
+
+/// Why a save failed; the text is what Redis logs.
+#[derive(Debug)]
+pub enum SaveError {
+    Open { temp: String, dir: String, source: std::io::Error },
+    Write(String),
+    Rename { temp: String, target: String, dir: String, source: std::io::Error },
+    /// The background save was cancelled (SHUTDOWN, FLUSHALL …).
+    Cancelled,
+}
+
+impl std::fmt::Display for SaveError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SaveError::Open { temp, dir, source } => {
+                write!(f, "Failed opening the temp RDB file {temp} (in server root dir {dir}) for saving: {source}")
+            }
+            SaveError::Write(e) => write!(f, "Write error saving DB on disk: {e}"),
+            SaveError::Rename { temp, target, dir, source } => write!(
+                f,
+                "Error moving temp DB file {temp} on the final destination {target} (in server root dir {dir}): {source}"
+            ),
+            SaveError::Cancelled => write!(f, "Background save cancelled"),
+        }
+    }
+}
+
+/// Where and how to write a dump, read from the configuration when the save starts.
+#[derive(Clone)]
+pub struct SaveTarget {
+    pub dir: PathBuf,
+    pub dbfilename: String,
+    pub writer: WriterOptions,
+    pub used_mem: u64,
+}
+
+impl SaveTarget {
+    pub fn from_state(st: &State) -> SaveTarget {
+        SaveTarget {
+            dir: PathBuf::from(st.config.get("dir").unwrap_or(".")),
+            dbfilename: st.config.get("dbfilename").unwrap_or("dump.rdb").to_string(),
+            writer: writer_options(st),
+            used_mem: st.used_memory(),
+        }
+    }
+
+    /// The dump's full path.
+    pub fn path(&self) -> PathBuf {
+        self.dir.join(&self.dbfilename)
+    }
+}
+
+/// The writer options the configuration asks for (`rdbcompression`, `rdbchecksum`, encodings).
+pub fn writer_options(st: &State) -> WriterOptions {
+    WriterOptions {
+        version: RDB_VERSION,
+        compress: st.config.get("rdbcompression") != Some("no"),
+        checksum: st.config.get("rdbchecksum") != Some("no"),
+        limits: encoding_limits(st.tunables()),
+    }
+}
+
+/// The bytes `value` takes in a dump, type byte excluded (DEBUG OBJECT's `serializedlength`, Redis's
+/// `rdbSavedObjectLen`).
+pub fn serialized_length(value: &Value, opts: WriterOptions) -> usize {
+    // A DUMP payload is the type byte, the value, a 2-byte RDB version and an 8-byte CRC.
+    redoubt_rdb::writer::encode_dump_payload(&to_rdb(value), opts).map(|p| p.len().saturating_sub(11)).unwrap_or(0)
+}
+
+/// Which access metadata a dump carries per key: idle time under an LRU policy, the LFU counter
+/// under an LFU policy, nothing otherwise (as `rdbSaveKeyValuePair` decides).
+#[derive(Clone, Copy)]
+enum AccessMeta {
+    None,
+    Lru,
+    Lfu { decay_time: i64 },
+}
+
+impl AccessMeta {
+    fn for_state(st: &State) -> AccessMeta {
+        let policy = &st.tunables().maxmemory_policy;
+        if policy.contains("lru") {
+            AccessMeta::Lru
+        } else if policy.contains("lfu") {
+            AccessMeta::Lfu { decay_time: st.tunables().lfu_decay_time }
+        } else {
+            AccessMeta::None
+        }
+    }
+
+    fn key_meta(self, access: u32, expire_ms: Option<i64>, now_ms: i64) -> KeyMeta {
+        let mut meta = KeyMeta { expire_ms, ..KeyMeta::default() };
+        match self {
+            AccessMeta::None => {}
+            AccessMeta::Lru => meta.idle = Some(crate::eviction::lru_idle_secs(access, now_ms)),
+            AccessMeta::Lfu { decay_time } => {
+                let c = crate::eviction::lfu_decayed_counter(access, now_ms, decay_time);
+                meta.freq = Some(c.min(255) as u8);
+            }
+        }
+        meta
+    }
+}
+
+type RdbWriter = Writer<BufWriter<File>>;
+
+fn write_error(e: redoubt_rdb::error::Error) -> SaveError {
+    SaveError::Write(e.to_string())
+}
+
+/// Writes a dump through `body` into a temp file, then fsync, rename, fsync of the directory.
+/// Returns the dump's size in bytes.
+fn write_atomically(
+    target: &SaveTarget,
+    temp_name: &str,
+    body: impl FnOnce(&mut RdbWriter) -> Result<(), SaveError>,
+) -> Result<u64, SaveError> {
+    let dir_text = target.dir.display().to_string();
+    let temp = target.dir.join(temp_name);
+    let file = File::create(&temp).map_err(|source| SaveError::Open { temp: temp_name.to_string(), dir: dir_text.clone(), source })?;
+    let result = (|| {
+        let mut w = Writer::new(BufWriter::with_capacity(1 << 20, file), target.writer).map_err(write_error)?;
+        let ctime = crate::server::now_ms() / 1000;
+        w.standard_aux(REDIS_VERSION, ctime, target.used_mem).map_err(write_error)?;
+        body(&mut w)?;
+        let out = w.finish().map_err(write_error)?;
+        let file = out.into_inner().map_err(|e| SaveError::Write(e.error().to_string()))?;
+        file.sync_all().map_err(|e| SaveError::Write(e.to_string()))?;
+        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        drop(file);
+        let final_path = target.path();
+        std::fs::rename(&temp, &final_path).map_err(|source| SaveError::Rename {
+            temp: temp_name.to_string(),
+            target: target.dbfilename.clone(),
+            dir: dir_text.clone(),
+            source,
+        })?;
+        sync_dir(&target.dir);
+        Ok(size)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
+}
+
+/// fsync of a directory, so a rename in it is durable. Failure is only logged: some filesystems
+/// do not support it, and the file itself is already on disk.
+fn sync_dir(dir: &Path) {
+    match File::open(dir).and_then(|d| d.sync_all()) {
+        Ok(()) => {}
+        Err(e) => tracing::warn!("could not fsync the directory {}: {e}", dir.display()),
+    }
+}
+
+fn write_key(w: &mut RdbWriter, key: &[u8], value: &Value, meta: &KeyMeta) -> Result<(), SaveError> {
+    w.key(key, &to_rdb(value), meta).map_err(write_error)
+}
+
+/// Writes the live dataset (SAVE, DEBUG RELOAD, shutdown). Returns the dump's size.
+pub fn save_state(st: &State, now_ms: i64) -> Result<u64, SaveError> {
+    let target = SaveTarget::from_state(st);
+    let access = AccessMeta::for_state(st);
+    let temp = format!("temp-{}.rdb", std::process::id());
+    write_atomically(&target, &temp, |w| {
+        for (i, db) in st.dbs.iter().enumerate() {
+            if db.is_empty() {
+                continue;
+            }
+            w.select_db(i as u64).map_err(write_error)?;
+            w.resize_db(db.len() as u64, db.expires.len() as u64).map_err(write_error)?;
+            for (key, e) in db.keys.iter() {
+                let meta = access.key_meta(e.access, db.expire_at(key), now_ms);
+                write_key(w, key, &e.value, &meta)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// One db of an [`Image`]. Keys and string values (the bulk of most datasets) are copied into a
+/// byte arena of 1 MiB chunks rather than one allocation each (half the memory, no reallocation):
+/// per key `flags u8`, then `expire i64` / `idle u64` / `freq u8` when the flags say so, `key len
+/// u64`, the key, then either `value len u64` and a string value's bytes, or (flag `COLLECTION`)
+/// the index into `values` of the cloned collection.
+struct DbImage {
+    index: usize,
+    keys: usize,
+    expires: usize,
+    arena: Vec<Vec<u8>>,
+    values: Vec<Value>,
+}
+
+const CHUNK: usize = 1 << 20;
+
+const HAS_EXPIRE: u8 = 1;
+const HAS_IDLE: u8 = 2;
+const HAS_FREQ: u8 = 4;
+const COLLECTION: u8 = 8;
+
+impl DbImage {
+    fn push_key(&mut self, key: &[u8], value: &Value, meta: &KeyMeta) {
+        let value_len = match value {
+            Value::Str(v) => v.len(),
+            _ => 0,
+        };
+        let need = 1 + 8 + 8 + 1 + 8 + key.len() + 8 + value_len;
+        if self.arena.last().is_none_or(|c| c.capacity() - c.len() < need) {
+            self.arena.push(Vec::with_capacity(need.max(CHUNK)));
+        }
+        let Some(a) = self.arena.last_mut() else { return };
+        let flags = meta.expire_ms.map_or(0, |_| HAS_EXPIRE)
+            | meta.idle.map_or(0, |_| HAS_IDLE)
+            | meta.freq.map_or(0, |_| HAS_FREQ)
+            | if matches!(value, Value::Str(_)) { 0 } else { COLLECTION };
+        a.push(flags);
+        if let Some(t) = meta.expire_ms {
+            a.extend_from_slice(&t.to_le_bytes());
+        }
+        if let Some(i) = meta.idle {
+            a.extend_from_slice(&i.to_le_bytes());
+        }
+        if let Some(f) = meta.freq {
+            a.push(f);
+        }
+        a.extend_from_slice(&(key.len() as u64).to_le_bytes());
+        a.extend_from_slice(key);
+        match value {
+            Value::Str(v) => {
+                let v = v.as_bytes();
+                a.extend_from_slice(&(v.len() as u64).to_le_bytes());
+                a.extend_from_slice(v);
+            }
+            other => {
+                a.extend_from_slice(&(self.values.len() as u64).to_le_bytes());
+                self.values.push(other.clone());
+            }
+        }
+        self.keys += 1;
+    }
+
+    /// Visits every key in capture order.
+    fn for_each(&self, mut visit: impl FnMut(&[u8], RdbValueRef<'_>, &KeyMeta) -> Result<(), SaveError>) -> Result<(), SaveError> {
+        let corrupt = || SaveError::Write("internal error: malformed snapshot image".into());
+        for a in &self.arena {
+            let mut pos = 0usize;
+            let take = |pos: &mut usize, n: usize| -> Option<&[u8]> {
+                let s = a.get(*pos..pos.checked_add(n)?)?;
+                *pos += n;
+                Some(s)
+            };
+            let word = |pos: &mut usize| -> Option<u64> { Some(u64::from_le_bytes(take(pos, 8)?.try_into().ok()?)) };
+            while pos < a.len() {
+                let flags = take(&mut pos, 1).ok_or_else(corrupt)?[0];
+                let mut meta = KeyMeta::default();
+                if flags & HAS_EXPIRE != 0 {
+                    meta.expire_ms = Some(word(&mut pos).ok_or_else(corrupt)? as i64);
+                }
+                if flags & HAS_IDLE != 0 {
+                    meta.idle = Some(word(&mut pos).ok_or_else(corrupt)?);
+                }
+                if flags & HAS_FREQ != 0 {
+                    meta.freq = Some(take(&mut pos, 1).ok_or_else(corrupt)?[0]);
+                }
+                let klen = word(&mut pos).ok_or_else(corrupt)? as usize;
+                let key = take(&mut pos, klen).ok_or_else(corrupt)?;
+                let n = word(&mut pos).ok_or_else(corrupt)? as usize;
+                let value = if flags & COLLECTION != 0 {
+                    RdbValueRef::Value(self.values.get(n).ok_or_else(corrupt)?)
+                } else {
+                    RdbValueRef::String(take(&mut pos, n).ok_or_else(corrupt)?)
+                };
+                visit(key, value, &meta)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A value read back from an image.
+enum RdbValueRef<'a> {
+    String(&'a [u8]),
+    Value(&'a Value),
+}
+
+/// A point-in-time copy of the dataset, taken under the lock, written without it.
+pub struct Image {
+    target: SaveTarget,
+    dbs: Vec<DbImage>,
+}
+
+impl Image {
+    /// Copies every key of every db (the copy is as large as the dataset).
+    pub fn capture(st: &State, now_ms: i64) -> Image {
+        let access = AccessMeta::for_state(st);
+        let mut dbs = Vec::new();
+        for (i, db) in st.dbs.iter().enumerate() {
+            if db.is_empty() {
+                continue;
+            }
+            let mut image = DbImage { index: i, keys: 0, expires: db.expires.len(), arena: Vec::new(), values: Vec::new() };
+            for (key, e) in db.keys.iter() {
+                let meta = access.key_meta(e.access, db.expire_at(key), now_ms);
+                image.push_key(key, &e.value, &meta);
+            }
+            dbs.push(image);
+        }
+        Image { target: SaveTarget::from_state(st), dbs }
+    }
+
+    /// The number of keys in the image.
+    pub fn key_count(&self) -> usize {
+        self.dbs.iter().map(|d| d.keys).sum()
+    }
+
+    /// Writes the image, counting written keys in `progress`; stops early (and removes the temp
+    /// file) once `cancel` is set.
+    pub fn write(&self, cancel: &AtomicBool, progress: &AtomicU64) -> Result<u64, SaveError> {
+        let temp = format!("temp-bg-{}.rdb", std::process::id());
+        write_atomically(&self.target, &temp, |w| {
+            for db in &self.dbs {
+                w.select_db(db.index as u64).map_err(write_error)?;
+                w.resize_db(db.keys as u64, db.expires as u64).map_err(write_error)?;
+                db.for_each(|key, value, meta| {
+                    if cancel.load(Ordering::Relaxed) {
+                        return Err(SaveError::Cancelled);
+                    }
+                    match value {
+                        RdbValueRef::String(s) => w.key(key, &RdbValue::String(s.to_vec()), meta).map_err(write_error)?,
+                        RdbValueRef::Value(v) => write_key(w, key, v, meta)?,
+                    }
+                    progress.fetch_add(1, Ordering::Relaxed);
+                    Ok(())
+                })?;
+            }
+            Ok(())
+        })
+    }
+}

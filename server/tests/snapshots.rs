@@ -1,0 +1,595 @@
+//! RDB snapshots seen through the socket: interop with redis-server 7.0 both ways (same DEBUG
+//! DIGEST, same contents, every type and encoding, TTLs, several dbs), loading rules (expired keys
+//! dropped, a corrupt file refused), BGSAVE's point-in-time image, save points, SHUTDOWN and
+//! SIGTERM saving, and save errors.
+
+use redoubt_tests::server::{free_port, redoubt_binary};
+use redoubt_tests::{info_field, Client, Reply, ServerProcess};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const DEBUG: [&str; 2] = ["--enable-debug-command", "yes"];
+
+fn start(redis: bool, dir: &Path, extra: &[&str]) -> ServerProcess {
+    let dir_text = dir.to_string_lossy().into_owned();
+    let mut args: Vec<&str> = vec!["--dir", &dir_text, DEBUG[0], DEBUG[1]];
+    args.extend_from_slice(extra);
+    if redis {
+        ServerProcess::redis(&args)
+    } else {
+        ServerProcess::redoubt(&args)
+    }
+}
+
+fn ok(c: &mut Client, args: &[&str]) {
+    let r = c.cmd(args);
+    assert!(!r.is_error(), "{args:?} -> {r:?}");
+}
+
+/// Fills every type in several encodings, with TTLs, in dbs 0, 5 and 15.
+fn fill(c: &mut Client) {
+    let big_hash: Vec<String> = (0..600).flat_map(|i| [format!("field:{i}"), format!("value-{i}")]).collect();
+    let big_zset: Vec<String> = (0..200).flat_map(|i| [format!("{}", i as f64 * 1.25 - 40.0), format!("member:{i}")]).collect();
+    let big_intset: Vec<String> = (0..600).map(|i| (i * 7 - 1000).to_string()).collect();
+    let big_list: Vec<String> = (0..3000).map(|i| format!("element-{i}-{}", "x".repeat(i % 50))).collect();
+    let long = "abcdefgh".repeat(4000);
+    let mut cmds: Vec<Vec<String>> = vec![
+        vec!["SET".into(), "str:int".into(), "-123456789".into()],
+        vec!["SET".into(), "str:embstr".into(), "hello world".into()],
+        vec!["SET".into(), "str:long".into(), long],
+        vec!["SET".into(), "str:empty".into(), "".into()],
+        vec!["SET".into(), "bin\0key".into(), "bin\0\u{1}value".into()],
+        vec!["SET".into(), "str:ttl".into(), "v".into(), "EX".into(), "5000".into()],
+        vec!["APPEND".into(), "str:raw".into(), "appended".into()],
+        vec!["RPUSH".into(), "list:small".into(), "a".into(), "1".into(), "-7".into(), "".into(), "long-ish element".into()],
+        [vec!["RPUSH".into(), "list:big".into()], big_list].concat(),
+        vec!["SADD".into(), "set:intset".into(), "1".into(), "-2".into(), "300000".into(), "9223372036854775807".into()],
+        [vec!["SADD".into(), "set:bigint".into()], big_intset].concat(),
+        vec!["SADD".into(), "set:table".into(), "apple".into(), "banana".into(), "42".into()],
+        vec!["HSET".into(), "hash:small".into(), "f1".into(), "v1".into(), "n".into(), "12".into()],
+        [vec!["HSET".into(), "hash:big".into()], big_hash].concat(),
+        vec!["HSET".into(), "hash:longvalue".into(), "f".into(), "y".repeat(100)],
+        vec!["ZADD".into(), "zset:small".into(), "1".into(), "a".into(), "2.5".into(), "b".into(), "-0.1".into(), "c".into(), "inf".into(), "top".into(), "-inf".into(), "bottom".into()],
+        [vec!["ZADD".into(), "zset:big".into()], big_zset].concat(),
+        vec!["PFADD".into(), "hll:sparse".into(), "a".into(), "b".into(), "c".into()],
+        vec!["PEXPIRE".into(), "hash:big".into(), "7000000".into()],
+        vec!["SELECT".into(), "5".into()],
+        vec!["SET".into(), "str:int".into(), "in db 5".into()],
+        vec!["RPUSH".into(), "list:ttl".into(), "x".into(), "y".into()],
+        vec!["EXPIRE".into(), "list:ttl".into(), "100000".into()],
+        vec!["ZADD".into(), "z".into(), "1e300".into(), "huge".into(), "0.1".into(), "tenth".into()],
+        vec!["SELECT".into(), "15".into()],
+        vec!["SADD".into(), "s".into(), "only".into()],
+        vec!["PEXPIREAT".into(), "s".into(), "4102444800123".into()],
+        vec!["SELECT".into(), "0".into()],
+    ];
+    // Streams: several nodes, integer and text fields, deletions, a trim, consumer groups with
+    // pending entries, in db 0 and db 5.
+    for i in 0..250 {
+        cmds.push(["XADD", "stream:big", &format!("{}-{}", 1000 + i / 3, i % 3), "sensor", &i.to_string(), "name", &format!("reading {i}")].map(String::from).to_vec());
+    }
+    cmds.push(["XDEL", "stream:big", "1010-1", "1020-0"].map(String::from).to_vec());
+    cmds.push(["XGROUP", "CREATE", "stream:big", "g1", "0"].map(String::from).to_vec());
+    cmds.push(["XREADGROUP", "GROUP", "g1", "alice", "COUNT", "5", "STREAMS", "stream:big", ">"].map(String::from).to_vec());
+    cmds.push(["XGROUP", "CREATE", "stream:big", "g2", "$", "ENTRIESREAD", "3"].map(String::from).to_vec());
+    cmds.push(["XADD", "stream:trimmed", "MAXLEN", "5", "*", "a", "1"].map(String::from).to_vec());
+    for i in 0..20 {
+        cmds.push(["XADD", "stream:trimmed", "MAXLEN", "5", "*", "a", &i.to_string()].map(String::from).to_vec());
+    }
+    cmds.push(["XADD", "stream:empty", "1-1", "x", "y"].map(String::from).to_vec());
+    cmds.push(["XDEL", "stream:empty", "1-1"].map(String::from).to_vec());
+    cmds.push(["SELECT", "5"].map(String::from).to_vec());
+    cmds.push(["XADD", "s5", "5-5", "k", "v"].map(String::from).to_vec());
+    cmds.push(["PEXPIRE", "s5", "9000000"].map(String::from).to_vec());
+    cmds.push(["SELECT", "0"].map(String::from).to_vec());
+    let dense: Vec<String> = (0..3000).map(|i| format!("e{i}")).collect();
+    cmds.push([vec!["PFADD".into(), "hll:dense".into()], dense].concat());
+    for cmd in &cmds {
+        let args: Vec<&str> = cmd.iter().map(String::as_str).collect();
+        ok(c, &args);
+    }
+}
+
+fn array(r: Reply) -> Vec<Reply> {
+    r.as_array().map(|a| a.to_vec()).unwrap_or_default()
+}
+
+/// Every key of every db with its type, contents (sorted where unordered) and absolute expire time.
+fn contents(c: &mut Client) -> Vec<(usize, Reply, Reply, Vec<Reply>, Reply)> {
+    let mut out = Vec::new();
+    for db in 0..16 {
+        ok(c, &["SELECT", &db.to_string()]);
+        let mut keys = array(c.cmd(&["KEYS", "*"]));
+        keys.sort();
+        for k in keys {
+            let key = k.as_bytes().unwrap_or_default().to_vec();
+            let ty = c.cmd(&[b"TYPE".as_slice(), &key]);
+            let mut items = match ty.as_text().as_deref() {
+                Some("string") => vec![c.cmd(&[b"GET".as_slice(), &key])],
+                Some("list") => array(c.cmd(&[b"LRANGE".as_slice(), &key, b"0", b"-1"])),
+                Some("set") => array(c.cmd(&[b"SMEMBERS".as_slice(), &key])),
+                Some("hash") => array(c.cmd(&[b"HGETALL".as_slice(), &key])).chunks(2).map(|p| Reply::Array(p.to_vec())).collect(),
+                Some("zset") => array(c.cmd(&[b"ZRANGE".as_slice(), &key, b"0", b"-1", b"WITHSCORES"])),
+                Some("stream") => {
+                    let mut v = array(c.cmd(&[b"XRANGE".as_slice(), &key, b"-", b"+"]));
+                    v.push(c.cmd(&[b"XLEN".as_slice(), &key]));
+                    v.push(c.cmd(&[b"XINFO".as_slice(), b"GROUPS", &key]));
+                    v
+                }
+                other => panic!("unexpected type {other:?}"),
+            };
+            if matches!(ty.as_text().as_deref(), Some("set") | Some("hash")) {
+                items.sort();
+            }
+            let at = c.cmd(&[b"PEXPIRETIME".as_slice(), &key]);
+            out.push((db, k, ty, items, at));
+        }
+    }
+    ok(c, &["SELECT", "0"]);
+    out
+}
+
+fn digest(c: &mut Client) -> String {
+    let r = c.cmd(&["DEBUG", "DIGEST"]);
+    r.as_text().unwrap_or_else(|| panic!("DEBUG DIGEST -> {r:?}"))
+}
+
+fn info(c: &mut Client, field: &str) -> String {
+    info_field(&c.cmd(&["INFO", "persistence"]), field).unwrap_or_default()
+}
+
+fn tempdir() -> tempfile::TempDir {
+    tempfile::Builder::new().prefix("redoubt-snapshots").tempdir().expect("temp dir")
+}
+
+#[test]
+fn redis_dump_loads_into_redoubt_with_same_digest_and_contents() {
+    let dir = tempdir();
+    let redis = start(true, dir.path(), &[]);
+    let mut rc = redis.client();
+    fill(&mut rc);
+    ok(&mut rc, &["SAVE"]);
+    let (want_digest, want) = (digest(&mut rc), contents(&mut rc));
+    assert_ne!(want_digest, "0".repeat(40));
+    let values = rc.cmd(&["DEBUG", "DIGEST-VALUE", "hash:big", "zset:small", "set:bigint", "list:big", "str:int", "missing"]);
+    drop(redis);
+
+    let ours = start(false, dir.path(), &[]);
+    let mut c = ours.client();
+    assert_eq!(digest(&mut c), want_digest, "log:\n{}", ours.log());
+    assert_eq!(c.cmd(&["DEBUG", "DIGEST-VALUE", "hash:big", "zset:small", "set:bigint", "list:big", "str:int", "missing"]), values);
+    assert_eq!(contents(&mut c), want);
+    assert_eq!(info(&mut c, "rdb_last_load_keys_loaded"), want.len().to_string());
+    assert!(ours.log().contains("Done loading RDB"), "{}", ours.log());
+}
+
+#[test]
+fn redoubt_dump_loads_into_redis_with_same_digest_and_contents() {
+    let dir = tempdir();
+    let ours = start(false, dir.path(), &[]);
+    let mut c = ours.client();
+    fill(&mut c);
+    ok(&mut c, &["SAVE"]);
+    assert_eq!(info(&mut c, "rdb_changes_since_last_save"), "0");
+    let (want_digest, want) = (digest(&mut c), contents(&mut c));
+    drop(ours);
+
+    let redis = start(true, dir.path(), &[]);
+    let mut rc = redis.client();
+    assert_eq!(digest(&mut rc), want_digest, "redis log:\n{}", redis.log());
+    assert_eq!(contents(&mut rc), want);
+    // Encodings chosen on load by the same thresholds.
+    for (key, enc) in [("hash:small", "listpack"), ("hash:big", "hashtable"), ("zset:big", "skiplist"), ("set:intset", "intset"), ("list:big", "quicklist")] {
+        assert_eq!(rc.cmd(&["OBJECT", "ENCODING", key]).as_text().as_deref(), Some(enc), "{key}");
+    }
+}
+
+#[test]
+fn debug_reload_keeps_the_dataset() {
+    let dir = tempdir();
+    let ours = start(false, dir.path(), &[]);
+    let mut c = ours.client();
+    fill(&mut c);
+    let (d, want) = (digest(&mut c), contents(&mut c));
+    assert_eq!(c.cmd(&["DEBUG", "RELOAD"]), Reply::ok());
+    assert_eq!(digest(&mut c), d);
+    assert_eq!(contents(&mut c), want);
+    assert!(dir.path().join("dump.rdb").exists());
+}
+
+#[test]
+fn expired_keys_are_dropped_on_load() {
+    let dir = tempdir();
+    let ours = start(false, dir.path(), &[]);
+    let mut c = ours.client();
+    ok(&mut c, &["SET", "short", "v", "PX", "300"]);
+    ok(&mut c, &["SET", "long", "v", "EX", "1000"]);
+    ok(&mut c, &["SET", "forever", "v"]);
+    ok(&mut c, &["SAVE"]);
+    drop(ours);
+    std::thread::sleep(Duration::from_millis(400));
+    let ours = start(false, dir.path(), &[]);
+    let mut c = ours.client();
+    assert_eq!(c.cmd(&["DBSIZE"]), Reply::Integer(2));
+    assert_eq!(info(&mut c, "rdb_last_load_keys_expired"), "1");
+    assert_eq!(info(&mut c, "rdb_last_load_keys_loaded"), "2");
+}
+
+/// Runs redoubt-server on `dir` expecting it to exit; returns (exit success, its output).
+fn run_expecting_exit(dir: &Path) -> (bool, String) {
+    let port = free_port().to_string();
+    let mut child = Command::new(redoubt_binary())
+        .args(["--port", &port, "--bind", "127.0.0.1", "--save", "", "--dir", &dir.to_string_lossy()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn redoubt-server");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    if let Ok(None) = child.try_wait() {
+        let _ = child.kill();
+    }
+    let out = child.wait_with_output().expect("output");
+    (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout))
+}
+
+#[test]
+fn corrupt_dump_refuses_to_start() {
+    let dir = tempdir();
+    let ours = start(false, dir.path(), &[]);
+    let mut c = ours.client();
+    fill(&mut c);
+    ok(&mut c, &["SAVE"]);
+    drop(ours);
+    let path = dir.path().join("dump.rdb");
+    let mut bytes = std::fs::read(&path).expect("dump");
+    // A flipped byte in the middle: the CRC64 trailer no longer matches.
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x55;
+    std::fs::write(&path, &bytes).expect("write");
+    let (success, log) = run_expecting_exit(dir.path());
+    assert!(!success, "started on a corrupt dump:\n{log}");
+    assert!(log.contains("byte"), "the error names no offset:\n{log}");
+    // Truncated in the middle of a value.
+    bytes[mid] ^= 0x55;
+    std::fs::write(&path, &bytes[..mid]).expect("write");
+    let (success, log) = run_expecting_exit(dir.path());
+    assert!(!success, "started on a truncated dump:\n{log}");
+    assert!(log.contains(&"truncated input at byte".to_string()), "{log}");
+}
+
+fn wait_for(c: &mut Client, field: &str, value: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while info(c, field) != value {
+        assert!(Instant::now() < deadline, "{field} never became {value}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn bgsave_is_the_dataset_at_its_start() {
+    let dir = tempdir();
+    let ours = start(false, dir.path(), &[]);
+    let mut c = ours.client();
+    let sets: Vec<Vec<Vec<u8>>> = (0..20000).map(|i| redoubt_tests::command(&["SET", &format!("k{i}"), "before"])).collect();
+    c.pipeline(&sets);
+    let before = digest(&mut c);
+    // BGSAVE, then overwrite every key in the same pipeline: none of the later writes may be in it.
+    let mut batch = vec![redoubt_tests::command(&["BGSAVE"])];
+    batch.extend((0..20000).map(|i| redoubt_tests::command(&["SET", &format!("k{i}"), "after"])));
+    let replies = c.pipeline(&batch);
+    assert_eq!(replies[0], Reply::Simple("Background saving started".into()));
+    assert!(info(&mut c, "rdb_changes_since_last_save").parse::<u64>().unwrap_or(0) >= 20000);
+    wait_for(&mut c, "rdb_bgsave_in_progress", "0");
+    assert_eq!(info(&mut c, "rdb_last_bgsave_status"), "ok");
+    // Only the writes made during the save remain unsaved.
+    assert_eq!(info(&mut c, "rdb_changes_since_last_save"), "20000");
+    drop(ours);
+    let again = start(false, dir.path(), &[]);
+    let mut c = again.client();
+    assert_eq!(digest(&mut c), before);
+    assert_eq!(c.cmd(&["GET", "k19999"]), Reply::bulk("before"));
+}
+
+#[test]
+fn bgsave_replies_like_redis() {
+    let dir = tempdir();
+    let ours = start(false, dir.path(), &[]);
+    let mut c = ours.client();
+    assert_eq!(c.cmd(&["BGSAVE", "NOW"]).error_text(), Some("ERR syntax error"));
+    assert_eq!(c.cmd(&["BGSAVE", "SCHEDULE"]), Reply::Simple("Background saving started".into()));
+    wait_for(&mut c, "rdb_bgsave_in_progress", "0");
+    ok(&mut c, &["MULTI"]);
+    c.cmd(&["BGSAVE"]);
+    assert_eq!(c.cmd(&["EXEC"]), Reply::Array(vec![Reply::Simple("Background saving scheduled".into())]));
+    wait_for(&mut c, "rdb_saves", "2");
+}
+
+#[test]
+fn save_points_trigger_a_background_save() {
+    let dir = tempdir();
+    let ours = start(false, dir.path(), &["--save", "1 2"]);
+    let mut c = ours.client();
+    let lastsave = c.cmd(&["LASTSAVE"]).as_int().unwrap_or(0);
+    ok(&mut c, &["SET", "a", "1"]);
+    ok(&mut c, &["SET", "b", "2"]);
+    wait_for(&mut c, "rdb_changes_since_last_save", "0");
+    assert!(c.cmd(&["LASTSAVE"]).as_int().unwrap_or(0) > lastsave);
+    assert!(ours.log().contains("2 changes in 1 seconds. Saving..."), "{}", ours.log());
+    assert!(dir.path().join("dump.rdb").exists());
+}
+
+#[test]
+fn shutdown_and_sigterm_save_when_save_points_are_set() {
+    // SHUTDOWN with save points: saves.
+    let dir = tempdir();
+    let mut ours = start(false, dir.path(), &["--save", "3600 1"]);
+    let mut c = ours.client();
+    ok(&mut c, &["SET", "k", "by shutdown"]);
+    c.send(&["SHUTDOWN"]);
+    assert!(ours.wait_exit(Duration::from_secs(10)).is_some());
+    let mut ours = start(false, dir.path(), &["--save", "3600 1"]);
+    let mut c = ours.client();
+    assert_eq!(c.cmd(&["GET", "k"]), Reply::bulk("by shutdown"));
+    // SIGTERM: saves too.
+    ok(&mut c, &["SET", "k", "by sigterm"]);
+    let status = Command::new("kill").args(["-TERM", &ours.pid().to_string()]).status().expect("kill");
+    assert!(status.success());
+    assert!(ours.wait_exit(Duration::from_secs(10)).is_some());
+    // SHUTDOWN NOSAVE: does not.
+    let mut ours = start(false, dir.path(), &["--save", "3600 1"]);
+    let mut c = ours.client();
+    assert_eq!(c.cmd(&["GET", "k"]), Reply::bulk("by sigterm"));
+    ok(&mut c, &["SET", "k", "lost"]);
+    c.send(&["SHUTDOWN", "NOSAVE"]);
+    assert!(ours.wait_exit(Duration::from_secs(10)).is_some());
+    // Without save points SHUTDOWN does not save, SHUTDOWN SAVE does.
+    let mut ours = start(false, dir.path(), &[]);
+    let mut c = ours.client();
+    assert_eq!(c.cmd(&["GET", "k"]), Reply::bulk("by sigterm"));
+    ok(&mut c, &["SET", "k", "by shutdown save"]);
+    c.send(&["SHUTDOWN", "SAVE"]);
+    assert!(ours.wait_exit(Duration::from_secs(10)).is_some());
+    let ours = start(false, dir.path(), &["--save", "3600 1"]);
+    let mut c = ours.client();
+    assert_eq!(c.cmd(&["GET", "k"]), Reply::bulk("by shutdown save"));
+    // FLUSHALL with save points saves the empty dataset.
+    ok(&mut c, &["FLUSHALL"]);
+    assert_eq!(info(&mut c, "rdb_changes_since_last_save"), "0");
+    drop(ours);
+    let ours = start(false, dir.path(), &[]);
+    assert_eq!(ours.client().cmd(&["DBSIZE"]), Reply::Integer(0));
+}
+
+#[test]
+fn save_errors_are_reported() {
+    let dir = tempdir();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).expect("mkdir");
+    let mut ours = start(false, &data, &["--save", "3600 1"]);
+    let mut c = ours.client();
+    ok(&mut c, &["SET", "k", "v"]);
+    std::fs::remove_dir_all(&data).expect("rmdir");
+    assert_eq!(c.cmd(&["SAVE"]).error_text(), Some("ERR"));
+    assert_eq!(c.cmd(&["BGSAVE"]), Reply::Simple("Background saving started".into()));
+    wait_for(&mut c, "rdb_bgsave_in_progress", "0");
+    assert_eq!(info(&mut c, "rdb_last_bgsave_status"), "err");
+    assert!(ours.log().contains("Failed opening the temp RDB file"), "{}", ours.log());
+    // stop-writes-on-bgsave-error: writes (and PING) are refused until a save succeeds.
+    let misconf = c.cmd(&["SET", "k", "w"]);
+    assert!(misconf.error_text().is_some_and(|e| e.starts_with("MISCONF Redis is configured to save RDB snapshots")), "{misconf:?}");
+    assert!(c.cmd(&["PING"]).error_text().is_some_and(|e| e.starts_with("MISCONF")));
+    assert_eq!(c.cmd(&["GET", "k"]), Reply::bulk("v"));
+    std::fs::create_dir(&data).expect("mkdir");
+    ok(&mut c, &["SAVE"]);
+    ok(&mut c, &["SET", "k", "w"]);
+    std::fs::remove_dir_all(&data).expect("rmdir");
+    // SIGTERM with a failing save keeps the server running, every time.
+    for _ in 0..2 {
+        let status = Command::new("kill").args(["-TERM", &ours.pid().to_string()]).status().expect("kill");
+        assert!(status.success());
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(ours.is_running(), "{}", ours.log());
+        assert_eq!(c.cmd(&["GET", "k"]), Reply::bulk("w"));
+    }
+    assert!(ours.log().contains("Errors trying to shut down the server"), "{}", ours.log());
+    // A shutdown that cannot save is refused; FORCE goes ahead.
+    assert_eq!(c.cmd(&["SHUTDOWN"]).error_text(), Some("ERR Errors trying to SHUTDOWN. Check logs."));
+    c.send(&["SHUTDOWN", "FORCE"]);
+    assert!(ours.wait_exit(Duration::from_secs(10)).is_some());
+}
+
+/// Fills `n` keys whose values carry `generation`, returning the digest.
+fn fill_generation(c: &mut Client, n: usize, generation: &str) -> String {
+    let sets: Vec<Vec<Vec<u8>>> = (0..n).map(|i| redoubt_tests::command(&["SET", &format!("key:{i}"), &format!("{generation}-{i}")])).collect();
+    for chunk in sets.chunks(10000) {
+        c.pipeline(chunk);
+    }
+    digest(c)
+}
+
+fn kill9(server: &mut ServerProcess) {
+    let status = Command::new("kill").args(["-KILL", &server.pid().to_string()]).status().expect("kill");
+    assert!(status.success());
+    assert!(server.wait_exit(Duration::from_secs(10)).is_some());
+}
+
+#[test]
+fn a_crash_during_a_save_leaves_the_old_or_the_new_dump() {
+    let dir = tempdir();
+    let n = 20_000;
+    for (round, delay_ms) in [0u64, 2, 8, 30].into_iter().enumerate() {
+        for background in [false, true] {
+            let mut ours = start(false, dir.path(), &[]);
+            let mut c = ours.client();
+            // Each round starts from the dump the previous one left: it must be complete.
+            let loaded = digest(&mut c);
+            let old = fill_generation(&mut c, n, &format!("old{round}{background}"));
+            ok(&mut c, &["SAVE"]);
+            let new = fill_generation(&mut c, n, &format!("new{round}{background}"));
+            c.send(&[if background { "BGSAVE" } else { "SAVE" }]);
+            std::thread::sleep(Duration::from_millis(delay_ms));
+            kill9(&mut ours);
+            let again = start(false, dir.path(), &[]);
+            let got = digest(&mut again.client());
+            assert!(got == old || got == new, "round {round} (background {background}): the dump is neither the old nor the new one");
+            assert!(round == 0 && !background || loaded != "0".repeat(40));
+        }
+    }
+}
+
+#[test]
+fn bgsave_under_concurrent_transactions_is_a_consistent_cut() {
+    let dir = tempdir();
+    let ours = start(false, dir.path(), &[]);
+    let mut c = ours.client();
+    // Some bulk so the save is not instantaneous.
+    fill_generation(&mut c, 20_000, "bulk");
+    let port = ours.port();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = stop.clone();
+    let writer = std::thread::spawn(move || {
+        let mut w = Client::connect(port);
+        let mut seq = 0u64;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !flag.load(std::sync::atomic::Ordering::Relaxed) && Instant::now() < deadline {
+            seq += 1;
+            let s = seq.to_string();
+            let replies = w.pipeline(&[
+                redoubt_tests::command(&["MULTI"]),
+                redoubt_tests::command(&["RPUSH", "log", &s]),
+                redoubt_tests::command(&["SET", "last", &s]),
+                redoubt_tests::command(&["EXEC"]),
+            ]);
+            assert!(!replies[3].is_error());
+        }
+        seq
+    });
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(c.cmd(&["BGSAVE"]), Reply::Simple("Background saving started".into()));
+    wait_for(&mut c, "rdb_bgsave_in_progress", "0");
+    std::thread::sleep(Duration::from_millis(100));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let written = writer.join().expect("writer");
+    assert_eq!(info(&mut c, "rdb_last_bgsave_status"), "ok");
+    drop(ours);
+    let again = start(false, dir.path(), &[]);
+    let mut c = again.client();
+    let log: Vec<u64> = array(c.cmd(&["LRANGE", "log", "0", "-1"])).iter().filter_map(|r| r.as_text()?.parse().ok()).collect();
+    let n = log.len() as u64;
+    assert!(n > 0 && n < written, "the dump holds {n} of {written} transactions");
+    assert_eq!(log, (1..=n).collect::<Vec<u64>>(), "not a prefix");
+    assert_eq!(c.cmd(&["GET", "last"]), Reply::bulk(n.to_string()));
+}
+
+#[test]
+fn bgsave_with_lru_and_lfu_metadata_loads_into_redis() {
+    for policy in ["allkeys-lru", "allkeys-lfu"] {
+        let dir = tempdir();
+        let ours = start(false, dir.path(), &["--maxmemory-policy", policy]);
+        let mut c = ours.client();
+        fill(&mut c);
+        // Through BGSAVE: the image carries TTLs, idle times and LFU counters of every type.
+        ok(&mut c, &["BGSAVE"]);
+        wait_for(&mut c, "rdb_bgsave_in_progress", "0");
+        assert_eq!(info(&mut c, "rdb_last_bgsave_status"), "ok");
+        let want = digest(&mut c);
+        drop(ours);
+        let redis = start(true, dir.path(), &["--maxmemory-policy", policy]);
+        let mut rc = redis.client();
+        assert_eq!(digest(&mut rc), want, "{policy}: {}", redis.log());
+        let back = start(false, dir.path(), &["--maxmemory-policy", policy]);
+        assert_eq!(digest(&mut back.client()), want, "{policy}");
+    }
+}
+
+#[test]
+fn debug_reload_options_behave_like_redis() {
+    let mut results = Vec::new();
+    for redis in [true, false] {
+        let dir = tempdir();
+        let server = start(redis, dir.path(), &[]);
+        let mut c = server.client();
+        let mut seen = Vec::new();
+        for cmd in [
+            vec!["SET", "a", "1"],
+            vec!["SAVE"],
+            vec!["SET", "a", "2"],
+            vec!["SET", "b", "3"],
+            vec!["DEBUG", "RELOAD", "NOSAVE"],
+            vec!["MGET", "a", "b"],
+            vec!["SET", "a", "5"],
+            vec!["SET", "c", "4"],
+            vec!["DEBUG", "RELOAD", "NOSAVE", "NOFLUSH", "MERGE"],
+            vec!["MGET", "a", "b", "c"],
+            vec!["DEBUG", "RELOAD", "BOGUS"],
+            vec!["DBSIZE"],
+        ] {
+            seen.push(c.cmd(&cmd));
+        }
+        std::fs::remove_file(dir.path().join("dump.rdb")).expect("remove dump");
+        seen.push(c.cmd(&["DEBUG", "RELOAD", "NOSAVE"]));
+        results.push(seen);
+    }
+    assert_eq!(results[1], results[0]);
+}
+
+/// Writes a dump with the RDB library: `keys` as (db, key, value) strings, in order.
+fn write_dump(path: &Path, keys: &[(u64, &str, &str)]) {
+    use redoubt_rdb::value::{KeyMeta, Value};
+    use redoubt_rdb::writer::{Writer, WriterOptions};
+    let file = std::fs::File::create(path).expect("create dump");
+    let mut w = Writer::new(file, WriterOptions::default()).expect("writer");
+    let mut db = None;
+    for (d, k, v) in keys {
+        if db != Some(*d) {
+            w.select_db(*d).expect("selectdb");
+            db = Some(*d);
+        }
+        w.key(k.as_bytes(), &Value::String(v.as_bytes().to_vec()), &KeyMeta::default()).expect("key");
+    }
+    w.finish().expect("finish");
+}
+
+#[test]
+fn dumps_the_server_cannot_hold_are_refused() {
+    let dir = tempdir();
+    let path = dir.path().join("dump.rdb");
+    write_dump(&path, &[(0, "a", "1"), (2, "b", "2")]);
+    let ours = start(false, dir.path(), &[]);
+    assert_eq!(ours.client().cmd(&["DBSIZE"]), Reply::Integer(1));
+    drop(ours);
+    write_dump(&path, &[(0, "a", "1"), (0, "b", "2"), (0, "a", "3")]);
+    let (success, log) = run_expecting_exit(dir.path());
+    assert!(!success && log.contains("Duplicate key 'a' found in RDB file"), "{log}");
+    write_dump(&path, &[(0, "a", "1"), (16, "b", "2")]);
+    let (success, log) = run_expecting_exit(dir.path());
+    assert!(!success && log.contains("configured to handle more than 16 databases"), "{log}");
+}
+
+#[test]
+fn debug_object_serializedlength_matches_redis() {
+    // Non-empty streams are left out: the RDB library re-encodes stream nodes from their entries,
+    // so a stream Redis has trimmed or deleted from (tombstones kept in its nodes) is smaller here.
+    let mut lengths = Vec::new();
+    for redis in [true, false] {
+        let dir = tempdir();
+        let server = start(redis, dir.path(), &[]);
+        let mut c = server.client();
+        fill(&mut c);
+        let mut seen = Vec::new();
+        for key in ["str:int", "str:embstr", "str:long", "str:empty", "str:raw", "list:small", "list:big", "set:intset", "set:bigint", "set:table", "hash:small", "hash:big", "hash:longvalue", "zset:small", "zset:big", "hll:sparse", "hll:dense", "stream:empty"] {
+            let text = c.cmd(&["DEBUG", "OBJECT", key]).as_text().unwrap_or_default();
+            let len = text.split_whitespace().find_map(|w| w.strip_prefix("serializedlength:")).unwrap_or("?").to_string();
+            seen.push((key, len));
+        }
+        lengths.push(seen);
+    }
+    assert_eq!(lengths[1], lengths[0]);
+}
