@@ -51,6 +51,9 @@ const POLICIES: &[&str] = &[
     "noeviction",
 ];
 
+/// Options CONFIG SET refuses unless `enable-protected-configs` allows it (as Redis 7.0).
+const PROTECTED: &[&str] = &["dir", "dbfilename"];
+
 /// Every option the server knows, in Redis's spelling.
 pub static OPTIONS: &[OptionSpec] = &[
     opt("port", Kind::Int(0, 65535), "6379"),
@@ -361,6 +364,10 @@ impl Config {
         let o = find(name).ok_or_else(|| ConfigError("Unknown option or number of arguments for CONFIG SET".into()))?;
         if !o.mutable {
             return Err(ConfigError("can't set immutable config".into()));
+        }
+        // Redis 7.0's protected configs: changeable at run time only with enable-protected-configs.
+        if PROTECTED.contains(&o.name) && self.get("enable-protected-configs") == Some("no") {
+            return Err(ConfigError("can't set protected config".into()));
         }
         canonical(o, value).map(|_| ())
     }
