@@ -70,16 +70,29 @@ pub fn active_expire_cycle(st: &mut State, now_ms: i64, budget_us: u64) -> u64 {
     for db in 0..st.dbs.len() {
         loop {
             if st.dbs[db].expires.is_empty() {
+                st.dbs[db].avg_ttl = 0;
                 break;
             }
             let mut sampled = 0;
+            let (mut ttl_sum, mut ttl_samples) = (0i64, 0i64);
             let mut expired_keys: Vec<Bytes> = Vec::new();
             for _ in 0..per_loop.min(st.dbs[db].expires.len()) {
                 let Some((k, &t)) = st.dbs[db].expires.random_entry(&mut st.rng) else { break };
                 sampled += 1;
-                if t <= now_ms && !expired_keys.iter().any(|e| &e[..] == k) {
-                    expired_keys.push(Bytes::copy_from_slice(k));
+                if t <= now_ms {
+                    if !expired_keys.iter().any(|e| &e[..] == k) {
+                        expired_keys.push(Bytes::copy_from_slice(k));
+                    }
+                } else {
+                    ttl_sum = ttl_sum.saturating_add(t - now_ms);
+                    ttl_samples += 1;
                 }
+            }
+            // INFO keyspace's avg_ttl: a running estimate from the samples, weighted like Redis's.
+            if ttl_samples > 0 {
+                let sample_avg = ttl_sum / ttl_samples;
+                let d = &mut st.dbs[db];
+                d.avg_ttl = if d.avg_ttl == 0 { sample_avg } else { d.avg_ttl / 50 * 49 + sample_avg / 50 };
             }
             let n = expired_keys.len();
             for k in expired_keys {
