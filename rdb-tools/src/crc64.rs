@@ -26,7 +26,9 @@ impl Default for Crc64 {
 impl Crc64 {
     /// A digest of the empty string (value 0).
     pub fn new() -> Self {
-        Crc64 { digest: CRC64_REDIS.digest() }
+        Crc64 {
+            digest: CRC64_REDIS.digest(),
+        }
     }
 
     /// Feeds `data`.
@@ -68,8 +70,13 @@ mod tests {
     #[test]
     fn corpus_file_trailer_verifies() {
         // redis-rdb-tools' rdb_version_5_with_checksum.rdb: trailer 0x792e9530c6807218 (see EXPECTED.md).
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/rdb-corpus/rdbtools/rdb_version_5_with_checksum.rdb");
-        let Ok(bytes) = std::fs::read(path) else { return };
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/rdb-corpus/rdbtools/rdb_version_5_with_checksum.rdb"
+        );
+        let Ok(bytes) = std::fs::read(path) else {
+            return;
+        };
         let (body, trailer) = bytes.split_at(bytes.len() - 8);
         let stored = u64::from_le_bytes(trailer.try_into().unwrap());
         assert_eq!(stored, 0x792e9530c6807218);

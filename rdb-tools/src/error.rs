@@ -25,7 +25,11 @@ impl CodecError {
 
 impl fmt::Display for CodecError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "at blob position {}: expected {}", self.pos, self.expected)
+        write!(
+            f,
+            "at blob position {}: expected {}",
+            self.pos, self.expected
+        )
     }
 }
 
@@ -42,7 +46,11 @@ pub enum Error {
     Corrupt { offset: u64, expected: String },
     /// The CRC64 trailer does not match the content.
     #[error("checksum mismatch at byte {offset}: stored {stored:016x}, computed {computed:016x}")]
-    Checksum { offset: u64, stored: u64, computed: u64 },
+    Checksum {
+        offset: u64,
+        stored: u64,
+        computed: u64,
+    },
     /// The underlying reader or writer failed.
     #[error("I/O error at byte {offset}: {source}")]
     Io {
@@ -68,11 +76,17 @@ impl Error {
     }
 
     pub(crate) fn corrupt(offset: u64, expected: impl Into<String>) -> Self {
-        Error::Corrupt { offset, expected: expected.into() }
+        Error::Corrupt {
+            offset,
+            expected: expected.into(),
+        }
     }
 
     pub(crate) fn truncated(offset: u64, expected: impl Into<String>) -> Self {
-        Error::Truncated { offset, expected: expected.into() }
+        Error::Truncated {
+            offset,
+            expected: expected.into(),
+        }
     }
 
     /// Wraps a blob codec error: `blob_offset` is where the blob starts in the file (for a compressed
@@ -80,7 +94,10 @@ impl Error {
     pub(crate) fn in_blob(blob_offset: u64, what: &str, e: CodecError) -> Self {
         Error::Corrupt {
             offset: blob_offset,
-            expected: format!("a valid {what} (at position {} inside it: {})", e.pos, e.expected),
+            expected: format!(
+                "a valid {what} (at position {} inside it: {})",
+                e.pos, e.expected
+            ),
         }
     }
 }

@@ -37,7 +37,9 @@ impl Default for Intset {
 impl Intset {
     /// An empty intset (16-bit encoding, like `intsetNew`).
     pub fn new() -> Self {
-        Intset { buf: vec![2, 0, 0, 0, 0, 0, 0, 0] }
+        Intset {
+            buf: vec![2, 0, 0, 0, 0, 0, 0, 0],
+        }
     }
 
     /// Checks `bytes` like `intsetValidateIntegrity(deep=1)` (valid width, size, strictly ascending).
@@ -51,13 +53,19 @@ impl Intset {
         }
         let count = u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]) as usize;
         if count.checked_mul(width).map(|n| n + 8) != Some(bytes.len()) {
-            return Err(CodecError::new(4, "an intset length matching the blob size"));
+            return Err(CodecError::new(
+                4,
+                "an intset length matching the blob size",
+            ));
         }
         let set = Intset { buf: bytes };
         let mut prev: Option<i64> = None;
         for (i, v) in set.iter().enumerate() {
             if prev.is_some_and(|p| p >= v) {
-                return Err(CodecError::new(8 + i * width, "strictly ascending intset elements"));
+                return Err(CodecError::new(
+                    8 + i * width,
+                    "strictly ascending intset elements",
+                ));
             }
             prev = Some(v);
         }
@@ -137,7 +145,8 @@ impl Intset {
                 } else {
                     let w = self.width();
                     let n = self.len() + 1;
-                    self.buf.splice(8 + at * w..8 + at * w, v.to_le_bytes()[..w].iter().copied());
+                    self.buf
+                        .splice(8 + at * w..8 + at * w, v.to_le_bytes()[..w].iter().copied());
                     self.buf[4..8].copy_from_slice(&(n as u32).to_le_bytes());
                 }
                 true
@@ -173,7 +182,10 @@ mod tests {
     fn matches_corpus_layouts() {
         // rdbtools intset_16.rdb: {32764, 32765, 32766} with encoding 2 (EXPECTED.md).
         let s = Intset::from_values([32766, 32764, 32765]);
-        assert_eq!(s.as_bytes(), &[2, 0, 0, 0, 3, 0, 0, 0, 0xfc, 0x7f, 0xfd, 0x7f, 0xfe, 0x7f]);
+        assert_eq!(
+            s.as_bytes(),
+            &[2, 0, 0, 0, 3, 0, 0, 0, 0xfc, 0x7f, 0xfd, 0x7f, 0xfe, 0x7f]
+        );
         let s = Intset::from_values([0x7ffefffc, 0x7ffefffd]);
         assert_eq!(&s.as_bytes()[..4], &[4, 0, 0, 0]);
         let s = Intset::from_values([0x7ffefffefffefffc]);
@@ -190,7 +202,10 @@ mod tests {
         assert_eq!(s.iter().collect::<Vec<_>>(), vec![-3, 5, 1 << 40]);
         assert!(s.remove(5));
         assert!(!s.contains(5));
-        assert_eq!(s.clone(), Intset::from_bytes_validated(s.into_bytes()).unwrap());
+        assert_eq!(
+            s.clone(),
+            Intset::from_bytes_validated(s.into_bytes()).unwrap()
+        );
     }
 
     #[test]

@@ -47,12 +47,17 @@ pub fn read_len_or_enc<R: RdbRead + ?Sized>(r: &mut R, what: &str) -> Result<Len
         0 => Ok(LenOrEnc::Len((first & 0x3f) as u64)),
         1 => {
             let second = r.read_u8(what)?;
-            Ok(LenOrEnc::Len((((first & 0x3f) as u64) << 8) | second as u64))
+            Ok(LenOrEnc::Len(
+                (((first & 0x3f) as u64) << 8) | second as u64,
+            ))
         }
         2 => match first {
             0x80 => Ok(LenOrEnc::Len(u32::from_be_bytes(r.read_array(what)?) as u64)),
             0x81 => Ok(LenOrEnc::Len(u64::from_be_bytes(r.read_array(what)?))),
-            _ => Err(Error::corrupt(r.offset() - 1, format!("{what}: a length (0x80 or 0x81 after the 10 prefix), found 0x{first:02x}"))),
+            _ => Err(Error::corrupt(
+                r.offset() - 1,
+                format!("{what}: a length (0x80 or 0x81 after the 10 prefix), found 0x{first:02x}"),
+            )),
         },
         _ => Ok(LenOrEnc::Encoded(first & 0x3f)),
     }
@@ -63,7 +68,10 @@ pub fn read_len<R: RdbRead + ?Sized>(r: &mut R, what: &str) -> Result<u64> {
     let at = r.offset();
     match read_len_or_enc(r, what)? {
         LenOrEnc::Len(n) => Ok(n),
-        LenOrEnc::Encoded(e) => Err(Error::corrupt(at, format!("{what}: a length, found string encoding {e}"))),
+        LenOrEnc::Encoded(e) => Err(Error::corrupt(
+            at,
+            format!("{what}: a length, found string encoding {e}"),
+        )),
     }
 }
 
@@ -73,19 +81,32 @@ pub fn read_string<R: RdbRead + ?Sized>(r: &mut R, what: &str) -> Result<Vec<u8>
     match read_len_or_enc(r, what)? {
         LenOrEnc::Len(n) => r.read_vec(n, what),
         LenOrEnc::Encoded(ENC_INT8) => Ok((r.read_u8(what)? as i8).to_string().into_bytes()),
-        LenOrEnc::Encoded(ENC_INT16) => Ok(i16::from_le_bytes(r.read_array(what)?).to_string().into_bytes()),
-        LenOrEnc::Encoded(ENC_INT32) => Ok(i32::from_le_bytes(r.read_array(what)?).to_string().into_bytes()),
+        LenOrEnc::Encoded(ENC_INT16) => Ok(i16::from_le_bytes(r.read_array(what)?)
+            .to_string()
+            .into_bytes()),
+        LenOrEnc::Encoded(ENC_INT32) => Ok(i32::from_le_bytes(r.read_array(what)?)
+            .to_string()
+            .into_bytes()),
         LenOrEnc::Encoded(ENC_LZF) => {
             let clen = read_len(r, what)?;
             let ulen = read_len(r, what)?;
             let data_at = r.offset();
             let compressed = r.read_vec(clen, what)?;
             if ulen / 88 > clen || ulen > usize::MAX as u64 {
-                return Err(Error::corrupt(at, format!("{what}: an LZF uncompressed length {ulen} reachable from {clen} bytes")));
+                return Err(Error::corrupt(
+                    at,
+                    format!(
+                        "{what}: an LZF uncompressed length {ulen} reachable from {clen} bytes"
+                    ),
+                ));
             }
-            lzf::decompress(&compressed, ulen as usize).map_err(|e| Error::in_blob(data_at, "LZF stream", e))
+            lzf::decompress(&compressed, ulen as usize)
+                .map_err(|e| Error::in_blob(data_at, "LZF stream", e))
         }
-        LenOrEnc::Encoded(e) => Err(Error::corrupt(at, format!("{what}: a string encoding 0..3, found {e}"))),
+        LenOrEnc::Encoded(e) => Err(Error::corrupt(
+            at,
+            format!("{what}: a string encoding 0..3, found {e}"),
+        )),
     }
 }
 
@@ -140,7 +161,9 @@ fn try_write_int_encoded(out: &mut Vec<u8>, s: &[u8]) -> bool {
     if s.len() > 11 {
         return false;
     }
-    let Some(v) = parse_canonical_i64(s) else { return false };
+    let Some(v) = parse_canonical_i64(s) else {
+        return false;
+    };
     write_int_encoded(out, v)
 }
 
@@ -270,12 +293,20 @@ mod tests {
         for x in [f64::INFINITY, f64::NEG_INFINITY, 0.5, -3.25e-300] {
             let mut v = Vec::new();
             write_double_string(&mut v, x);
-            assert_eq!(read_double_string(&mut SliceInput::new(&v, 0), "d").unwrap(), x);
+            assert_eq!(
+                read_double_string(&mut SliceInput::new(&v, 0), "d").unwrap(),
+                x
+            );
         }
-        assert!(read_double_string(&mut SliceInput::new(&[253], 0), "d").unwrap().is_nan());
+        assert!(read_double_string(&mut SliceInput::new(&[253], 0), "d")
+            .unwrap()
+            .is_nan());
         let mut v = Vec::new();
         write_double_binary(&mut v, 1.618);
-        assert_eq!(read_double_binary(&mut SliceInput::new(&v, 0), "d").unwrap(), 1.618);
+        assert_eq!(
+            read_double_binary(&mut SliceInput::new(&v, 0), "d").unwrap(),
+            1.618
+        );
     }
 
     #[test]
@@ -284,6 +315,10 @@ mod tests {
         assert!(read_len(&mut SliceInput::new(&[0xc0, 1], 0), "len").is_err());
         assert!(read_string(&mut SliceInput::new(&[0xc5], 0), "s").is_err());
         // LZF claiming 1 GB from 2 bytes.
-        assert!(read_string(&mut SliceInput::new(&[0xc3, 0x02, 0x80, 0x40, 0, 0, 0, 0, 0], 0), "s").is_err());
+        assert!(read_string(
+            &mut SliceInput::new(&[0xc3, 0x02, 0x80, 0x40, 0, 0, 0, 0, 0], 0),
+            "s"
+        )
+        .is_err());
     }
 }

@@ -148,7 +148,10 @@ pub fn encode_integer(v: i64) -> Vec<u8> {
 fn decode_at(buf: &[u8], pos: usize) -> Result<(Entry<'_>, usize), CodecError> {
     let err = |what| CodecError::new(pos, what);
     let b = *buf.get(pos).ok_or_else(|| err("an entry"))?;
-    let get = |from: usize, n: usize| buf.get(pos + from..pos + from + n).ok_or_else(|| err("entry bytes within the listpack"));
+    let get = |from: usize, n: usize| {
+        buf.get(pos + from..pos + from + n)
+            .ok_or_else(|| err("entry bytes within the listpack"))
+    };
     if b & 0x80 == 0 {
         return Ok((Entry::Int(b as i64), 1));
     }
@@ -184,7 +187,10 @@ fn decode_at(buf: &[u8], pos: usize) -> Result<(Entry<'_>, usize), CodecError> {
         }
         0xf3 => {
             let d = get(1, 4)?;
-            Ok((Entry::Int(i32::from_le_bytes([d[0], d[1], d[2], d[3]]) as i64), 5))
+            Ok((
+                Entry::Int(i32::from_le_bytes([d[0], d[1], d[2], d[3]]) as i64),
+                5,
+            ))
         }
         0xf4 => {
             let d = get(1, 8)?;
@@ -204,10 +210,16 @@ pub fn validate(buf: &[u8]) -> Result<usize, CodecError> {
     }
     let total = u32::from_le_bytes([buf[0], buf[1], buf[2], buf[3]]) as usize;
     if total != buf.len() {
-        return Err(CodecError::new(0, "a total-bytes header equal to the blob size"));
+        return Err(CodecError::new(
+            0,
+            "a total-bytes header equal to the blob size",
+        ));
     }
     if buf[buf.len() - 1] != EOF {
-        return Err(CodecError::new(buf.len() - 1, "the 0xFF end marker as last byte"));
+        return Err(CodecError::new(
+            buf.len() - 1,
+            "the 0xFF end marker as last byte",
+        ));
     }
     let numele = u16::from_le_bytes([buf[4], buf[5]]);
     let body_end = buf.len() - 1;
@@ -218,11 +230,19 @@ pub fn validate(buf: &[u8]) -> Result<usize, CodecError> {
         let bl = backlen_size(size);
         let end = pos + size + bl;
         if end > body_end {
-            return Err(CodecError::new(pos, "an entry (with its backlen) inside the listpack"));
+            return Err(CodecError::new(
+                pos,
+                "an entry (with its backlen) inside the listpack",
+            ));
         }
         match decode_backlen(buf, end - 1) {
             Some((v, _)) if v == size => {}
-            _ => return Err(CodecError::new(pos + size, "a backlen equal to the entry size")),
+            _ => {
+                return Err(CodecError::new(
+                    pos + size,
+                    "a backlen equal to the entry size",
+                ))
+            }
         }
         pos = end;
         count += 1;
@@ -254,14 +274,21 @@ impl Default for Listpack {
 
 impl std::fmt::Debug for Listpack {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list().entries(self.iter().map(|e| String::from_utf8_lossy(&e.to_bytes()).into_owned())).finish()
+        f.debug_list()
+            .entries(
+                self.iter()
+                    .map(|e| String::from_utf8_lossy(&e.to_bytes()).into_owned()),
+            )
+            .finish()
     }
 }
 
 impl Listpack {
     /// An empty listpack (7 bytes, like `lpNew`).
     pub fn new() -> Self {
-        Listpack { buf: vec![7, 0, 0, 0, 0, 0, EOF] }
+        Listpack {
+            buf: vec![7, 0, 0, 0, 0, 0, EOF],
+        }
     }
 
     /// Adopts `bytes` after a full integrity check.
@@ -380,7 +407,11 @@ impl Listpack {
 
     /// Iterates the elements, from either end.
     pub fn iter(&self) -> Iter<'_> {
-        Iter { buf: &self.buf, front: HDR_SIZE, back: self.buf.len() - 1 }
+        Iter {
+            buf: &self.buf,
+            front: HDR_SIZE,
+            back: self.buf.len() - 1,
+        }
     }
 
     fn splice_entry(&mut self, at: usize, remove: usize, entry: &[u8]) {
@@ -492,7 +523,9 @@ impl Listpack {
 
     /// Deletes up to `count` elements starting at `index`; returns how many were deleted.
     pub fn delete_range(&mut self, index: usize, count: usize) -> usize {
-        let Some(start) = self.seek(index as i64) else { return 0 };
+        let Some(start) = self.seek(index as i64) else {
+            return 0;
+        };
         let mut end = start;
         let mut n = 0;
         while n < count && end < self.buf.len() - 1 {
@@ -561,7 +594,11 @@ pub struct Iter<'a> {
 impl<'a> Iter<'a> {
     /// Iterates over a listpack that is known to be valid (e.g. checked with [`validate`]).
     pub fn over_validated(buf: &'a [u8]) -> Self {
-        Iter { buf, front: HDR_SIZE.min(buf.len()), back: buf.len().saturating_sub(1) }
+        Iter {
+            buf,
+            front: HDR_SIZE.min(buf.len()),
+            back: buf.len().saturating_sub(1),
+        }
     }
 }
 
@@ -583,7 +620,10 @@ impl<'a> DoubleEndedIterator for Iter<'a> {
             return None;
         }
         let (size, used) = decode_backlen(self.buf, self.back - 1)?;
-        let start = self.back.checked_sub(size + used).filter(|&s| s >= self.front)?;
+        let start = self
+            .back
+            .checked_sub(size + used)
+            .filter(|&s| s >= self.front)?;
         let (e, _) = decode_at(&self.buf[..self.back], start).ok()?;
         self.back = start;
         Some(e)
@@ -611,8 +651,8 @@ mod tests {
         // -5000 does not fit 13 bits -> f1 78 ec (int16 LE) + backlen 03.
         let l = lp(&[b"a", b"1", b"b", b"hello", b"c", b"-5000"]);
         let want: Vec<u8> = vec![
-            0x22, 0, 0, 0, 6, 0, 0x81, b'a', 2, 1, 1, 0x81, b'b', 2, 0x85, b'h', b'e', b'l', b'l', b'o', 6, 0x81, b'c', 2, 0xf1, 0x78,
-            0xec, 3, 0xff,
+            0x22, 0, 0, 0, 6, 0, 0x81, b'a', 2, 1, 1, 0x81, b'b', 2, 0x85, b'h', b'e', b'l', b'l',
+            b'o', 6, 0x81, b'c', 2, 0xf1, 0x78, 0xec, 3, 0xff,
         ];
         let mut want = want;
         let n = want.len() as u32;
@@ -622,18 +662,44 @@ mod tests {
 
     #[test]
     fn integer_encodings_and_round_trip() {
-        let vals: Vec<i64> = vec![0, 127, 128, -1, -4096, 4095, 4096, -4097, 32767, -32768, 32768, 8388607, -8388608, 8388608, i32::MAX as i64, i32::MIN as i64, i64::MAX, i64::MIN];
+        let vals: Vec<i64> = vec![
+            0,
+            127,
+            128,
+            -1,
+            -4096,
+            4095,
+            4096,
+            -4097,
+            32767,
+            -32768,
+            32768,
+            8388607,
+            -8388608,
+            8388608,
+            i32::MAX as i64,
+            i32::MIN as i64,
+            i64::MAX,
+            i64::MIN,
+        ];
         let sizes = [1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 5, 5, 5, 9, 9];
         let mut l = Listpack::new();
         for v in &vals {
             let before = l.bytes_len();
             l.push_back(v.to_string().as_bytes());
-            assert_eq!(l.bytes_len() - before, sizes[vals.iter().position(|x| x == v).unwrap()] + 1, "{v}");
+            assert_eq!(
+                l.bytes_len() - before,
+                sizes[vals.iter().position(|x| x == v).unwrap()] + 1,
+                "{v}"
+            );
         }
-        let got: Vec<i64> = l.iter().map(|e| match e {
-            Entry::Int(i) => i,
-            Entry::Str(_) => panic!("not int"),
-        }).collect();
+        let got: Vec<i64> = l
+            .iter()
+            .map(|e| match e {
+                Entry::Int(i) => i,
+                Entry::Str(_) => panic!("not int"),
+            })
+            .collect();
         assert_eq!(got, vals);
         let back: Vec<i64> = l.iter().rev().map(|e| e.as_i64().unwrap()).collect();
         assert_eq!(back, vals.iter().rev().copied().collect::<Vec<_>>());
@@ -664,7 +730,16 @@ mod tests {
         assert!(l.insert(1, b"ab"));
         assert!(!l.insert(9, b"z"));
         let all = |l: &Listpack| l.iter().map(|e| e.to_vec()).collect::<Vec<_>>();
-        assert_eq!(all(&l), vec![b"a".to_vec(), b"ab".to_vec(), b"b".to_vec(), b"c".to_vec(), b"d".to_vec()]);
+        assert_eq!(
+            all(&l),
+            vec![
+                b"a".to_vec(),
+                b"ab".to_vec(),
+                b"b".to_vec(),
+                b"c".to_vec(),
+                b"d".to_vec()
+            ]
+        );
         assert!(l.replace(1, b"12345"));
         assert_eq!(l.get(1), Some(Entry::Int(12345)));
         assert!(l.delete(0));

@@ -44,7 +44,10 @@ fn idx(h: u32) -> usize {
 
 impl Compressor {
     pub fn new() -> Self {
-        Compressor { table: vec![0; HSIZE], generation: 0 }
+        Compressor {
+            table: vec![0; HSIZE],
+            generation: 0,
+        }
     }
 
     fn next_generation(&mut self) {
@@ -161,7 +164,14 @@ impl Compressor {
         Self::finish(input, &mut out, out_end, ip, op, lit)
     }
 
-    fn finish(input: &[u8], out: &mut Vec<u8>, out_end: usize, mut ip: usize, mut op: usize, mut lit: usize) -> Option<Vec<u8>> {
+    fn finish(
+        input: &[u8],
+        out: &mut Vec<u8>,
+        out_end: usize,
+        mut ip: usize,
+        mut op: usize,
+        mut lit: usize,
+    ) -> Option<Vec<u8>> {
         if op + 3 > out_end {
             return None;
         }
@@ -198,7 +208,10 @@ pub fn compress_for_rdb(c: &mut Compressor, input: &[u8]) -> Option<Vec<u8>> {
 /// bytes, so at most 88 bytes per input byte).
 pub fn decompress(input: &[u8], expected_len: usize) -> Result<Vec<u8>, CodecError> {
     if expected_len / 88 > input.len() {
-        return Err(CodecError::new(0, "an uncompressed length that the compressed bytes can produce"));
+        return Err(CodecError::new(
+            0,
+            "an uncompressed length that the compressed bytes can produce",
+        ));
     }
     // Bounded by 88 x the compressed bytes, which exist.
     let mut out = vec![0u8; expected_len];
@@ -210,7 +223,10 @@ pub fn decompress(input: &[u8], expected_len: usize) -> Result<Vec<u8>, CodecErr
         if ctrl < (1 << 5) {
             let run = ctrl + 1;
             if op + run > expected_len {
-                return Err(CodecError::new(ip - 1, "a literal run within the uncompressed length"));
+                return Err(CodecError::new(
+                    ip - 1,
+                    "a literal run within the uncompressed length",
+                ));
             }
             let Some(lits) = input.get(ip..ip + run) else {
                 return Err(CodecError::new(ip, "literal bytes"));
@@ -222,19 +238,29 @@ pub fn decompress(input: &[u8], expected_len: usize) -> Result<Vec<u8>, CodecErr
             let start = ip - 1;
             let mut len = ctrl >> 5;
             if len == 7 {
-                let Some(&l) = input.get(ip) else { return Err(CodecError::new(ip, "a back-reference length byte")) };
+                let Some(&l) = input.get(ip) else {
+                    return Err(CodecError::new(ip, "a back-reference length byte"));
+                };
                 len += l as usize;
                 ip += 1;
             }
-            let Some(&lo) = input.get(ip) else { return Err(CodecError::new(ip, "a back-reference offset byte")) };
+            let Some(&lo) = input.get(ip) else {
+                return Err(CodecError::new(ip, "a back-reference offset byte"));
+            };
             ip += 1;
             let dist = ((ctrl & 0x1f) << 8) + lo as usize + 1;
             let len = len + 2;
             if dist > op {
-                return Err(CodecError::new(start, "a back reference inside the output produced so far"));
+                return Err(CodecError::new(
+                    start,
+                    "a back reference inside the output produced so far",
+                ));
             }
             if op + len > expected_len {
-                return Err(CodecError::new(start, "a back reference within the uncompressed length"));
+                return Err(CodecError::new(
+                    start,
+                    "a back reference within the uncompressed length",
+                ));
             }
             let from = op - dist;
             if dist >= len {
@@ -252,7 +278,10 @@ pub fn decompress(input: &[u8], expected_len: usize) -> Result<Vec<u8>, CodecErr
         }
     }
     if op != expected_len {
-        return Err(CodecError::new(input.len(), "compressed data that expands to the declared length"));
+        return Err(CodecError::new(
+            input.len(),
+            "compressed data that expands to the declared length",
+        ));
     }
     Ok(out)
 }
@@ -275,7 +304,12 @@ mod tests {
             let ours = c.compress(s, s.len()).expect("compressible");
             assert_eq!(decompress(&ours, s.len()).unwrap(), *s);
             if let Ok(reference) = ::lzf::compress(s) {
-                assert_eq!(ours, reference, "differs from liblzf port for {:?}", &s[..10]);
+                assert_eq!(
+                    ours,
+                    reference,
+                    "differs from liblzf port for {:?}",
+                    &s[..10]
+                );
             }
         }
     }

@@ -82,7 +82,10 @@ pub fn push_g17(out: &mut String, v: f64) {
         return;
     }
     const P: i32 = 17;
-    let mut t = StackText { buf: [0; 48], len: 0 };
+    let mut t = StackText {
+        buf: [0; 48],
+        len: 0,
+    };
     if write!(t, "{:.*e}", (P - 1) as usize, v).is_err() {
         // Not reachable (the longest rendering is 24 bytes); fall back to the allocating path.
         let _ = write!(out, "{:.*e}", (P - 1) as usize, v);
@@ -106,10 +109,16 @@ pub fn push_g17(out: &mut String, v: f64) {
     }
     // 17 significant digits d0 d1 ... d16 (mantissa is "d0.d1...d16"), value = 0.d0d1... * 10^(exp+1).
     let mut digits = [b'0'; P as usize];
-    for (d, c) in digits.iter_mut().zip(mantissa.bytes().filter(u8::is_ascii_digit)) {
+    for (d, c) in digits
+        .iter_mut()
+        .zip(mantissa.bytes().filter(u8::is_ascii_digit))
+    {
         *d = c;
     }
-    let mut fixed = StackText { buf: [0; 48], len: 0 };
+    let mut fixed = StackText {
+        buf: [0; 48],
+        len: 0,
+    };
     let text: &[u8] = if exp >= 0 {
         let int_len = exp as usize + 1;
         let _ = fixed.write_str(std::str::from_utf8(&digits[..int_len]).unwrap_or("0"));
@@ -124,7 +133,9 @@ pub fn push_g17(out: &mut String, v: f64) {
         let _ = fixed.write_str(std::str::from_utf8(&digits).unwrap_or(""));
         &fixed.buf[..fixed.len]
     };
-    out.push_str(strip_fraction_zeros(std::str::from_utf8(text).unwrap_or("0")));
+    out.push_str(strip_fraction_zeros(
+        std::str::from_utf8(text).unwrap_or("0"),
+    ));
 }
 
 fn strip_fraction_zeros(s: &str) -> &str {
@@ -158,7 +169,9 @@ pub fn d2string(v: f64) -> String {
 /// Parses a score the way `strtod` would for the strings Redis writes (`inf`, `-inf`, `nan`,
 /// decimal and exponent forms). Leading/trailing ASCII spaces are ignored.
 pub fn parse_f64(s: &[u8]) -> Option<f64> {
-    let t = std::str::from_utf8(s).ok()?.trim_matches(|c: char| c.is_ascii_whitespace());
+    let t = std::str::from_utf8(s)
+        .ok()?
+        .trim_matches(|c: char| c.is_ascii_whitespace());
     // Rust's parser already takes every form below (case-insensitively); the match is kept for
     // clarity and costs nothing on the common numeric path.
     if let Ok(v) = t.parse::<f64>() {
@@ -183,8 +196,24 @@ mod tests {
         assert_eq!(parse_canonical_i64(b"-1"), Some(-1));
         assert_eq!(parse_canonical_i64(b"9223372036854775807"), Some(i64::MAX));
         assert_eq!(parse_canonical_i64(b"-9223372036854775808"), Some(i64::MIN));
-        for bad in [&b"9223372036854775808"[..], b"-0", b"01", b"+1", b" 1", b"1 ", b"", b"-", b"1a", b"00"] {
-            assert_eq!(parse_canonical_i64(bad), None, "{:?}", String::from_utf8_lossy(bad));
+        for bad in [
+            &b"9223372036854775808"[..],
+            b"-0",
+            b"01",
+            b"+1",
+            b" 1",
+            b"1 ",
+            b"",
+            b"-",
+            b"1a",
+            b"00",
+        ] {
+            assert_eq!(
+                parse_canonical_i64(bad),
+                None,
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
         }
     }
 

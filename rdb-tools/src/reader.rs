@@ -30,7 +30,9 @@ use crate::length::{read_double_binary, read_double_string, read_len, read_ms_ti
 use crate::listpack;
 use crate::number::parse_f64;
 use crate::source::{RdbRead, StreamInput};
-use crate::stream::{self, Consumer, ConsumerGroup, PendingEntry, StreamEntry, StreamId, StreamMeta};
+use crate::stream::{
+    self, Consumer, ConsumerGroup, PendingEntry, StreamEntry, StreamId, StreamMeta,
+};
 use crate::value::{KeyMeta, ModuleAux, ModuleId, ModuleValue, Record, Value, ValueType};
 use crate::ziplist;
 use crate::zipmap;
@@ -96,12 +98,22 @@ pub enum Item {
 /// One step of the file.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
-    Aux { key: Vec<u8>, value: Vec<u8> },
-    SelectDb { db: u64 },
-    ResizeDb { db_size: u64, expires_size: u64 },
+    Aux {
+        key: Vec<u8>,
+        value: Vec<u8>,
+    },
+    SelectDb {
+        db: u64,
+    },
+    ResizeDb {
+        db_size: u64,
+        expires_size: u64,
+    },
     ModuleAux(ModuleAux),
     /// A function library (`FUNCTION2`): its source code, starting with the `#!engine` shebang.
-    Function { code: Vec<u8> },
+    Function {
+        code: Vec<u8>,
+    },
     Key(KeyHeader),
     Item(Item),
     EndKey,
@@ -137,7 +149,9 @@ pub struct ReaderOptions {
 
 impl Default for ReaderOptions {
     fn default() -> Self {
-        ReaderOptions { verify_checksum: true }
+        ReaderOptions {
+            verify_checksum: true,
+        }
     }
 }
 
@@ -172,9 +186,21 @@ impl<R: Read> Reader<R> {
             .and_then(|s| s.parse::<u32>().ok())
             .ok_or_else(|| Error::corrupt(5, "a 4-digit RDB version"))?;
         if version == 0 || version > f::MAX_VERSION {
-            return Err(Error::corrupt(5, format!("an RDB version 1..={}, found {version}", f::MAX_VERSION)));
+            return Err(Error::corrupt(
+                5,
+                format!("an RDB version 1..={}, found {version}", f::MAX_VERSION),
+            ));
         }
-        Ok(Reader { input, version, db: 0, pending: KeyMeta::default(), state: State::Top, queue: VecDeque::new(), opts, emit: true })
+        Ok(Reader {
+            input,
+            version,
+            db: 0,
+            pending: KeyMeta::default(),
+            state: State::Top,
+            queue: VecDeque::new(),
+            opts,
+            emit: true,
+        })
     }
 
     /// A reader positioned on a bare value (DUMP payloads): no header, no opcodes.
@@ -250,31 +276,52 @@ impl<R: Read> Reader<R> {
                         return Ok(Some(Event::EndKey));
                     }
                     let item = self.read_plain_element(kind)?;
-                    self.state = State::Plain { kind, remaining: remaining - 1 };
+                    self.state = State::Plain {
+                        kind,
+                        remaining: remaining - 1,
+                    };
                     return Ok(Some(Event::Item(item)));
                 }
                 State::Quicklist { remaining, v2 } => {
                     if remaining == 0 {
                         return Ok(Some(Event::EndKey));
                     }
-                    self.state = State::Quicklist { remaining: remaining - 1, v2 };
+                    self.state = State::Quicklist {
+                        remaining: remaining - 1,
+                        v2,
+                    };
                     self.read_quicklist_node(v2)?;
                 }
-                State::StreamNodes { remaining, rdb_type } => {
+                State::StreamNodes {
+                    remaining,
+                    rdb_type,
+                } => {
                     if remaining == 0 {
                         let meta = self.read_stream_meta(rdb_type)?;
                         let groups = read_len(&mut self.input, "the stream consumer group count")?;
-                        self.state = State::StreamGroups { remaining: groups, rdb_type };
+                        self.state = State::StreamGroups {
+                            remaining: groups,
+                            rdb_type,
+                        };
                         return Ok(Some(Event::Item(Item::StreamMeta(meta))));
                     }
-                    self.state = State::StreamNodes { remaining: remaining - 1, rdb_type };
+                    self.state = State::StreamNodes {
+                        remaining: remaining - 1,
+                        rdb_type,
+                    };
                     self.read_stream_node()?;
                 }
-                State::StreamGroups { remaining, rdb_type } => {
+                State::StreamGroups {
+                    remaining,
+                    rdb_type,
+                } => {
                     if remaining == 0 {
                         return Ok(Some(Event::EndKey));
                     }
-                    self.state = State::StreamGroups { remaining: remaining - 1, rdb_type };
+                    self.state = State::StreamGroups {
+                        remaining: remaining - 1,
+                        rdb_type,
+                    };
                     let g = self.read_group(rdb_type)?;
                     return Ok(Some(Event::Item(Item::StreamGroup(g))));
                 }
@@ -292,7 +339,9 @@ impl<R: Read> Reader<R> {
                     let secs = i32::from_le_bytes(inp.read_array("an EXPIRETIME value")?);
                     self.pending.expire_ms = Some(secs as i64 * 1000);
                 }
-                f::OPCODE_EXPIRETIME_MS => self.pending.expire_ms = Some(read_ms_time(inp, "an EXPIRETIME_MS value")?),
+                f::OPCODE_EXPIRETIME_MS => {
+                    self.pending.expire_ms = Some(read_ms_time(inp, "an EXPIRETIME_MS value")?)
+                }
                 f::OPCODE_FREQ => self.pending.freq = Some(inp.read_u8("a FREQ value")?),
                 f::OPCODE_IDLE => self.pending.idle = Some(read_len(inp, "an IDLE value")?),
                 f::OPCODE_EOF => {
@@ -300,19 +349,27 @@ impl<R: Read> Reader<R> {
                     let checksum = if self.version < 5 {
                         Checksum::Absent
                     } else {
-                        let stored = u64::from_le_bytes(inp.read_array("the 8-byte CRC64 trailer")?);
+                        let stored =
+                            u64::from_le_bytes(inp.read_array("the 8-byte CRC64 trailer")?);
                         if stored == 0 {
                             Checksum::NotComputed
                         } else if stored == computed {
                             Checksum::Verified(stored)
                         } else if self.opts.verify_checksum {
-                            return Err(Error::Checksum { offset: at + 1, stored, computed });
+                            return Err(Error::Checksum {
+                                offset: at + 1,
+                                stored,
+                                computed,
+                            });
                         } else {
                             Checksum::Mismatch { stored, computed }
                         }
                     };
                     self.state = State::Done;
-                    return Ok(Some(Event::Eof(Trailer { checksum, end_offset: inp.offset() })));
+                    return Ok(Some(Event::Eof(Trailer {
+                        checksum,
+                        end_offset: inp.offset(),
+                    })));
                 }
                 f::OPCODE_SELECTDB => {
                     self.db = read_len(inp, "a SELECTDB database number")?;
@@ -321,7 +378,10 @@ impl<R: Read> Reader<R> {
                 f::OPCODE_RESIZEDB => {
                     let db_size = read_len(inp, "a RESIZEDB db size")?;
                     let expires_size = read_len(inp, "a RESIZEDB expires size")?;
-                    return Ok(Some(Event::ResizeDb { db_size, expires_size }));
+                    return Ok(Some(Event::ResizeDb {
+                        db_size,
+                        expires_size,
+                    }));
                 }
                 f::OPCODE_AUX => {
                     let key = read_string(inp, "an AUX field name")?;
@@ -337,10 +397,18 @@ impl<R: Read> Reader<R> {
                         return Err(Error::corrupt(when_at, "module aux when-opcode 2 (UINT)"));
                     }
                     let payload = read_module_body(inp)?;
-                    return Ok(Some(Event::ModuleAux(ModuleAux { id, when_opcode, when, payload })));
+                    return Ok(Some(Event::ModuleAux(ModuleAux {
+                        id,
+                        when_opcode,
+                        when,
+                        payload,
+                    })));
                 }
                 f::OPCODE_FUNCTION_PRE_GA => {
-                    return Err(Error::corrupt(at, "a supported opcode (the 7.0-rc FUNCTION format is not)"));
+                    return Err(Error::corrupt(
+                        at,
+                        "a supported opcode (the 7.0-rc FUNCTION format is not)",
+                    ));
                 }
                 f::OPCODE_FUNCTION2 => {
                     let code = read_string(inp, "a function library")?;
@@ -348,12 +416,22 @@ impl<R: Read> Reader<R> {
                 }
                 t => {
                     if f::value_type(t).is_none() {
-                        return Err(Error::corrupt(at, format!("an opcode or a known value type, found {t}")));
+                        return Err(Error::corrupt(
+                            at,
+                            format!("an opcode or a known value type, found {t}"),
+                        ));
                     }
                     let key = read_string(inp, "a key")?;
                     let meta = std::mem::take(&mut self.pending);
                     let len_hint = self.begin_value(t)?;
-                    return Ok(Some(Event::Key(KeyHeader { db: self.db, key, rdb_type: t, meta, offset: at, len_hint })));
+                    return Ok(Some(Event::Key(KeyHeader {
+                        db: self.db,
+                        key,
+                        rdb_type: t,
+                        meta,
+                        offset: at,
+                        len_hint,
+                    })));
                 }
             }
         }
@@ -382,47 +460,88 @@ impl<R: Read> Reader<R> {
             }
             f::LIST_QUICKLIST | f::LIST_QUICKLIST_2 => {
                 let n = read_len(inp, "a quicklist node count")?;
-                (State::Quicklist { remaining: n, v2: t == f::LIST_QUICKLIST_2 }, None)
+                (
+                    State::Quicklist {
+                        remaining: n,
+                        v2: t == f::LIST_QUICKLIST_2,
+                    },
+                    None,
+                )
             }
             f::STREAM_LISTPACKS | f::STREAM_LISTPACKS_2 | f::STREAM_LISTPACKS_3 => {
                 let n = read_len(inp, "a stream node count")?;
-                (State::StreamNodes { remaining: n, rdb_type: t }, None)
+                (
+                    State::StreamNodes {
+                        remaining: n,
+                        rdb_type: t,
+                    },
+                    None,
+                )
             }
             f::MODULE_2 => {
                 let id = ModuleId(read_len(inp, "a module id")?);
                 let payload = read_module_body(inp)?;
-                self.queue.push_back(Item::Module(ModuleValue { id, payload }));
+                self.queue
+                    .push_back(Item::Module(ModuleValue { id, payload }));
                 (State::EndKey, Some(1))
             }
             f::HASH_ZIPMAP => {
                 let blob = read_string(inp, "a zipmap")?;
-                let pairs = zipmap::decode(&blob).map_err(|e| Error::in_blob(blob_at, "zipmap", e))?;
+                let pairs =
+                    zipmap::decode(&blob).map_err(|e| Error::in_blob(blob_at, "zipmap", e))?;
                 for (k, v) in pairs {
-                    self.queue.push_back(Item::HashField { field: k.to_vec(), value: v.to_vec() });
+                    self.queue.push_back(Item::HashField {
+                        field: k.to_vec(),
+                        value: v.to_vec(),
+                    });
                 }
                 (State::EndKey, Some(self.queue.len() as u64))
             }
             f::LIST_ZIPLIST | f::ZSET_ZIPLIST | f::HASH_ZIPLIST => {
                 let blob = read_string(inp, "a ziplist")?;
-                let elems = ziplist::decode(&blob).map_err(|e| Error::in_blob(blob_at, "ziplist", e))?;
-                let n = push_packed(&mut self.queue, self.emit, t, elems.into_iter(), blob_at, "ziplist")?;
+                let elems =
+                    ziplist::decode(&blob).map_err(|e| Error::in_blob(blob_at, "ziplist", e))?;
+                let n = push_packed(
+                    &mut self.queue,
+                    self.emit,
+                    t,
+                    elems.into_iter(),
+                    blob_at,
+                    "ziplist",
+                )?;
                 (State::EndKey, Some(n))
             }
             f::SET_INTSET => {
                 let blob = read_string(inp, "an intset")?;
-                let set = Intset::from_bytes_validated(blob).map_err(|e| Error::in_blob(blob_at, "intset", e))?;
+                let set = Intset::from_bytes_validated(blob)
+                    .map_err(|e| Error::in_blob(blob_at, "intset", e))?;
                 if self.emit {
-                    self.queue.extend(set.iter().map(|v| Item::SetMember(v.to_string().into_bytes())));
+                    self.queue.extend(
+                        set.iter()
+                            .map(|v| Item::SetMember(v.to_string().into_bytes())),
+                    );
                 }
                 (State::EndKey, Some(set.len() as u64))
             }
             f::HASH_LISTPACK | f::ZSET_LISTPACK | f::SET_LISTPACK => {
                 let blob = read_string(inp, "a listpack")?;
                 listpack::validate(&blob).map_err(|e| Error::in_blob(blob_at, "listpack", e))?;
-                let n = push_packed(&mut self.queue, self.emit, t, listpack::Iter::over_validated(&blob), blob_at, "listpack")?;
+                let n = push_packed(
+                    &mut self.queue,
+                    self.emit,
+                    t,
+                    listpack::Iter::over_validated(&blob),
+                    blob_at,
+                    "listpack",
+                )?;
                 (State::EndKey, Some(n))
             }
-            other => return Err(Error::corrupt(blob_at, format!("a supported value type, found {other}"))),
+            other => {
+                return Err(Error::corrupt(
+                    blob_at,
+                    format!("a supported value type, found {other}"),
+                ))
+            }
         };
         self.state = state;
         Ok(hint)
@@ -459,7 +578,10 @@ impl<R: Read> Reader<R> {
             let at = inp.offset();
             let c = read_len(inp, "a quicklist node container")?;
             if c != f::QUICKLIST_NODE_PLAIN && c != f::QUICKLIST_NODE_PACKED {
-                return Err(Error::corrupt(at, "a quicklist container of 1 (plain) or 2 (packed)"));
+                return Err(Error::corrupt(
+                    at,
+                    "a quicklist container of 1 (plain) or 2 (packed)",
+                ));
             }
             c
         } else {
@@ -475,12 +597,16 @@ impl<R: Read> Reader<R> {
         } else if v2 {
             listpack::validate(&blob).map_err(|e| Error::in_blob(blob_at, "listpack", e))?;
             if self.emit {
-                self.queue.extend(listpack::Iter::over_validated(&blob).map(|e| Item::ListElement(e.to_vec())));
+                self.queue.extend(
+                    listpack::Iter::over_validated(&blob).map(|e| Item::ListElement(e.to_vec())),
+                );
             }
         } else {
-            let elems = ziplist::decode(&blob).map_err(|e| Error::in_blob(blob_at, "ziplist", e))?;
+            let elems =
+                ziplist::decode(&blob).map_err(|e| Error::in_blob(blob_at, "ziplist", e))?;
             if self.emit {
-                self.queue.extend(elems.into_iter().map(|e| Item::ListElement(e.to_vec())));
+                self.queue
+                    .extend(elems.into_iter().map(|e| Item::ListElement(e.to_vec())));
             }
         }
         Ok(())
@@ -490,7 +616,10 @@ impl<R: Read> Reader<R> {
         let inp = &mut self.input;
         let key_at = inp.offset();
         let key = read_string(inp, "a stream node master ID")?;
-        let raw: [u8; 16] = key.as_slice().try_into().map_err(|_| Error::corrupt(key_at, "a 16-byte stream node master ID"))?;
+        let raw: [u8; 16] = key
+            .as_slice()
+            .try_into()
+            .map_err(|_| Error::corrupt(key_at, "a 16-byte stream node master ID"))?;
         let blob_at = inp.offset();
         let blob = read_string(inp, "a stream node listpack")?;
         let master = StreamId::from_raw(&raw);
@@ -498,7 +627,10 @@ impl<R: Read> Reader<R> {
         if self.emit {
             let queue = &mut self.queue;
             stream::walk_node(master, &blob, |id, fields| {
-                let fields = fields.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect();
+                let fields = fields
+                    .iter()
+                    .map(|(f, v)| (f.to_vec(), v.to_vec()))
+                    .collect();
                 queue.push_back(Item::StreamEntry(StreamEntry { id, fields }));
             })
             .map_err(in_blob)?;
@@ -512,7 +644,11 @@ impl<R: Read> Reader<R> {
         let inp = &mut self.input;
         let length = read_len(inp, "the stream length")?;
         let last_id = read_id_lens(inp, "the stream last ID")?;
-        let mut meta = StreamMeta { length, last_id, ..Default::default() };
+        let mut meta = StreamMeta {
+            length,
+            last_id,
+            ..Default::default()
+        };
         if t >= f::STREAM_LISTPACKS_2 {
             meta.first_id = Some(read_id_lens(inp, "the stream first ID")?);
             meta.max_deleted_id = Some(read_id_lens(inp, "the stream max deleted ID")?);
@@ -525,34 +661,62 @@ impl<R: Read> Reader<R> {
         let inp = &mut self.input;
         let name = read_string(inp, "a consumer group name")?;
         let last_id = read_id_lens(inp, "a consumer group last ID")?;
-        let entries_read = if t >= f::STREAM_LISTPACKS_2 { Some(read_len(inp, "a consumer group entries-read")? as i64) } else { None };
+        let entries_read = if t >= f::STREAM_LISTPACKS_2 {
+            Some(read_len(inp, "a consumer group entries-read")? as i64)
+        } else {
+            None
+        };
         let pel_len = read_len(inp, "a consumer group PEL size")?;
         let mut pending = Vec::new();
         for _ in 0..pel_len {
             let id = StreamId::from_raw(&inp.read_array("a PEL entry ID")?);
             let delivery_time_ms = read_ms_time(inp, "a PEL delivery time")?;
             let delivery_count = read_len(inp, "a PEL delivery count")?;
-            pending.push(PendingEntry { id, delivery_time_ms, delivery_count });
+            pending.push(PendingEntry {
+                id,
+                delivery_time_ms,
+                delivery_count,
+            });
         }
         let n_consumers = read_len(inp, "a consumer count")?;
         let mut consumers = Vec::new();
         for _ in 0..n_consumers {
             let name = read_string(inp, "a consumer name")?;
             let seen_time_ms = read_ms_time(inp, "a consumer seen time")?;
-            let active_time_ms = if t >= f::STREAM_LISTPACKS_3 { Some(read_ms_time(inp, "a consumer active time")?) } else { None };
+            let active_time_ms = if t >= f::STREAM_LISTPACKS_3 {
+                Some(read_ms_time(inp, "a consumer active time")?)
+            } else {
+                None
+            };
             let n = read_len(inp, "a consumer PEL size")?;
             let mut ids = Vec::new();
             for _ in 0..n {
                 let at = inp.offset();
                 let id = StreamId::from_raw(&inp.read_array("a consumer PEL entry ID")?);
-                if pending.binary_search_by(|p| p.id.cmp(&id)).is_err() && !pending.iter().any(|p| p.id == id) {
-                    return Err(Error::corrupt(at, "a consumer PEL ID present in the group PEL"));
+                if pending.binary_search_by(|p| p.id.cmp(&id)).is_err()
+                    && !pending.iter().any(|p| p.id == id)
+                {
+                    return Err(Error::corrupt(
+                        at,
+                        "a consumer PEL ID present in the group PEL",
+                    ));
                 }
                 ids.push(id);
             }
-            consumers.push(Consumer { name, seen_time_ms, active_time_ms, pending: ids });
+            consumers.push(Consumer {
+                name,
+                seen_time_ms,
+                active_time_ms,
+                pending: ids,
+            });
         }
-        Ok(ConsumerGroup { name, last_id, entries_read, pending, consumers })
+        Ok(ConsumerGroup {
+            name,
+            last_id,
+            entries_read,
+            pending,
+            consumers,
+        })
     }
 
     /// After an [`Event::Key`], collects the value's items up to [`Event::EndKey`].
@@ -604,7 +768,12 @@ fn read_module_body<R: Read>(inp: &mut StreamInput<R>) -> Result<Vec<u8>> {
             f::MODULE_OPCODE_STRING => {
                 read_string(inp, "a module string")?;
             }
-            other => return Err(Error::corrupt(at, format!("a module opcode 0..5, found {other}"))),
+            other => {
+                return Err(Error::corrupt(
+                    at,
+                    format!("a module opcode 0..5, found {other}"),
+                ))
+            }
         }
     })();
     let payload = inp.take_capture();
@@ -620,7 +789,14 @@ fn score_of(e: &Entry<'_>) -> Option<f64> {
 
 /// Turns the elements of a ziplist/listpack-encoded value into items (only validates them when
 /// `emit` is false). Returns the number of items.
-fn push_packed<'a>(queue: &mut VecDeque<Item>, emit: bool, t: u8, mut elems: impl Iterator<Item = Entry<'a>>, blob_at: u64, what: &str) -> Result<u64> {
+fn push_packed<'a>(
+    queue: &mut VecDeque<Item>,
+    emit: bool,
+    t: u8,
+    mut elems: impl Iterator<Item = Entry<'a>>,
+    blob_at: u64,
+    what: &str,
+) -> Result<u64> {
     let mut n = 0u64;
     match t {
         f::LIST_ZIPLIST | f::SET_LISTPACK => {
@@ -628,7 +804,11 @@ fn push_packed<'a>(queue: &mut VecDeque<Item>, emit: bool, t: u8, mut elems: imp
                 n += 1;
                 if emit {
                     let v = e.to_vec();
-                    queue.push_back(if t == f::LIST_ZIPLIST { Item::ListElement(v) } else { Item::SetMember(v) });
+                    queue.push_back(if t == f::LIST_ZIPLIST {
+                        Item::ListElement(v)
+                    } else {
+                        Item::SetMember(v)
+                    });
                 }
             }
         }
@@ -637,17 +817,28 @@ fn push_packed<'a>(queue: &mut VecDeque<Item>, emit: bool, t: u8, mut elems: imp
             // Bounded by the (finite, validated) blob's elements.
             while let Some(first) = elems.next() {
                 let Some(second) = elems.next() else {
-                    return Err(Error::corrupt(blob_at, format!("a {what} with an even number of elements")));
+                    return Err(Error::corrupt(
+                        blob_at,
+                        format!("a {what} with an even number of elements"),
+                    ));
                 };
                 n += 1;
                 if hash {
                     if emit {
-                        queue.push_back(Item::HashField { field: first.to_vec(), value: second.to_vec() });
+                        queue.push_back(Item::HashField {
+                            field: first.to_vec(),
+                            value: second.to_vec(),
+                        });
                     }
                 } else {
-                    let score = score_of(&second).ok_or_else(|| Error::corrupt(blob_at, format!("a {what} of members and numeric scores")))?;
+                    let score = score_of(&second).ok_or_else(|| {
+                        Error::corrupt(blob_at, format!("a {what} of members and numeric scores"))
+                    })?;
                     if emit {
-                        queue.push_back(Item::ZSetMember { member: first.to_vec(), score });
+                        queue.push_back(Item::ZSetMember {
+                            member: first.to_vec(),
+                            score,
+                        });
                     }
                 }
             }
@@ -671,7 +862,10 @@ impl Accumulator {
             ValueType::SortedSet => Value::SortedSet(Vec::new()),
             ValueType::Hash => Value::Hash(Vec::new()),
             ValueType::Stream => Value::Stream(Box::default()),
-            ValueType::Module => Value::Module(ModuleValue { id: ModuleId(0), payload: Vec::new() }),
+            ValueType::Module => Value::Module(ModuleValue {
+                id: ModuleId(0),
+                payload: Vec::new(),
+            }),
         };
         Accumulator { value }
     }
@@ -716,7 +910,10 @@ pub fn read_all<R: Read>(r: R) -> Result<RdbFile> {
         module_aux: Vec::new(),
         functions: Vec::new(),
         records: Vec::new(),
-        trailer: Trailer { checksum: Checksum::Absent, end_offset: 0 },
+        trailer: Trailer {
+            checksum: Checksum::Absent,
+            end_offset: 0,
+        },
     };
     loop {
         let at = rd.offset();
@@ -727,13 +924,21 @@ pub fn read_all<R: Read>(r: R) -> Result<RdbFile> {
             Some(Event::SelectDb { .. }) | Some(Event::ResizeDb { .. }) => {}
             Some(Event::Key(h)) => {
                 let value = rd.read_value(&h)?;
-                file.records.push(Record { db: h.db, key: h.key, meta: h.meta, rdb_type: h.rdb_type, value });
+                file.records.push(Record {
+                    db: h.db,
+                    key: h.key,
+                    meta: h.meta,
+                    rdb_type: h.rdb_type,
+                    value,
+                });
             }
             Some(Event::Eof(t)) => {
                 file.trailer = t;
                 return Ok(file);
             }
-            Some(Event::Item(_)) | Some(Event::EndKey) | None => return Err(Error::corrupt(at, "an opcode")),
+            Some(Event::Item(_)) | Some(Event::EndKey) | None => {
+                return Err(Error::corrupt(at, "an opcode"))
+            }
         }
     }
 }
@@ -745,7 +950,10 @@ pub fn parse(bytes: &[u8]) -> Result<RdbFile> {
 
 /// Reads an RDB file from disk (streamed, but the result holds every key).
 pub fn read_path(path: impl AsRef<Path>) -> Result<RdbFile> {
-    let f = std::fs::File::open(path).map_err(|e| Error::Io { offset: 0, source: e })?;
+    let f = std::fs::File::open(path).map_err(|e| Error::Io {
+        offset: 0,
+        source: e,
+    })?;
     read_all(f)
 }
 
@@ -753,7 +961,10 @@ pub fn read_path(path: impl AsRef<Path>) -> Result<RdbFile> {
 /// Returns the RDB type byte and the value.
 pub fn decode_dump_payload(payload: &[u8]) -> Result<(u8, Value)> {
     if payload.len() < 11 {
-        return Err(Error::truncated(payload.len() as u64, "a DUMP payload of at least 11 bytes"));
+        return Err(Error::truncated(
+            payload.len() as u64,
+            "a DUMP payload of at least 11 bytes",
+        ));
     }
     let n = payload.len();
     let version = u16::from_le_bytes([payload[n - 10], payload[n - 9]]) as u32;
@@ -762,10 +973,17 @@ pub fn decode_dump_payload(payload: &[u8]) -> Result<(u8, Value)> {
     let stored = u64::from_le_bytes(crc);
     let computed = crc64::crc64(&payload[..n - 8]);
     if stored != 0 && stored != computed {
-        return Err(Error::Checksum { offset: (n - 8) as u64, stored, computed });
+        return Err(Error::Checksum {
+            offset: (n - 8) as u64,
+            stored,
+            computed,
+        });
     }
     if version > f::MAX_VERSION {
-        return Err(Error::corrupt((n - 10) as u64, format!("a DUMP RDB version up to {}", f::MAX_VERSION)));
+        return Err(Error::corrupt(
+            (n - 10) as u64,
+            format!("a DUMP RDB version up to {}", f::MAX_VERSION),
+        ));
     }
     let body = &payload[..n - 10];
     let mut rd = Reader::for_value(body, version);
@@ -774,7 +992,14 @@ pub fn decode_dump_payload(payload: &[u8]) -> Result<(u8, Value)> {
         return Err(Error::corrupt(0, format!("a known value type, found {t}")));
     }
     let len_hint = rd.begin_value(t)?;
-    let header = KeyHeader { db: 0, key: Vec::new(), rdb_type: t, meta: KeyMeta::default(), offset: 0, len_hint };
+    let header = KeyHeader {
+        db: 0,
+        key: Vec::new(),
+        rdb_type: t,
+        meta: KeyMeta::default(),
+        offset: 0,
+        len_hint,
+    };
     let value = rd.read_value(&header)?;
     if rd.offset() != body.len() as u64 {
         return Err(Error::corrupt(rd.offset(), "the end of the DUMP value"));

@@ -57,7 +57,10 @@ impl RdbRead for SliceInput<'_> {
         self.base + self.pos as u64
     }
     fn read_exact_into(&mut self, buf: &mut [u8], what: &str) -> Result<()> {
-        let end = self.pos.checked_add(buf.len()).filter(|&e| e <= self.data.len());
+        let end = self
+            .pos
+            .checked_add(buf.len())
+            .filter(|&e| e <= self.data.len());
         match end {
             Some(end) => {
                 buf.copy_from_slice(&self.data[self.pos..end]);
@@ -70,7 +73,10 @@ impl RdbRead for SliceInput<'_> {
     fn read_vec(&mut self, len: u64, what: &str) -> Result<Vec<u8>> {
         let avail = (self.data.len() - self.pos) as u64;
         if len > avail {
-            return Err(Error::truncated(self.offset(), format!("{what} ({len} bytes, {avail} left)")));
+            return Err(Error::truncated(
+                self.offset(),
+                format!("{what} ({len} bytes, {avail} left)"),
+            ));
         }
         let end = self.pos + len as usize;
         let v = self.data[self.pos..end].to_vec();
@@ -137,7 +143,12 @@ impl<R: Read> StreamInput<R> {
                     return Ok(n > 0);
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(Error::Io { offset: self.buf_offset, source: e }),
+                Err(e) => {
+                    return Err(Error::Io {
+                        offset: self.buf_offset,
+                        source: e,
+                    })
+                }
             }
         }
     }
@@ -201,7 +212,10 @@ impl<R: Read> RdbRead for StreamInput<R> {
         let mut left = len;
         while left > 0 {
             if self.pos >= self.filled && !self.fill()? {
-                return Err(Error::truncated(start, format!("{what} ({len} bytes, {} present)", len - left)));
+                return Err(Error::truncated(
+                    start,
+                    format!("{what} ({len} bytes, {} present)", len - left),
+                ));
             }
             let take = ((self.filled - self.pos) as u64).min(left) as usize;
             v.extend_from_slice(&self.buf[self.pos..self.pos + take]);
@@ -225,7 +239,10 @@ mod tests {
         let e = s.read_vec(1 << 60, "string").unwrap_err();
         assert!(matches!(e, Error::Truncated { offset: 0, .. }), "{e}");
         let mut s = SliceInput::new(b"abc", 10);
-        assert!(matches!(s.read_vec(u64::MAX, "x"), Err(Error::Truncated { offset: 10, .. })));
+        assert!(matches!(
+            s.read_vec(u64::MAX, "x"),
+            Err(Error::Truncated { offset: 10, .. })
+        ));
     }
 
     #[test]

@@ -47,7 +47,10 @@ impl StreamId {
         let mut seq = [0u8; 8];
         ms.copy_from_slice(&b[..8]);
         seq.copy_from_slice(&b[8..]);
-        StreamId { ms: u64::from_be_bytes(ms), seq: u64::from_be_bytes(seq) }
+        StreamId {
+            ms: u64::from_be_bytes(ms),
+            seq: u64::from_be_bytes(seq),
+        }
     }
 }
 
@@ -112,7 +115,13 @@ pub struct ConsumerGroup {
 pub fn decode_node(master: StreamId, lp: &[u8]) -> Result<Vec<StreamEntry>, CodecError> {
     let mut out = Vec::new();
     walk_node(master, lp, |id, fields| {
-        out.push(StreamEntry { id, fields: fields.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect() });
+        out.push(StreamEntry {
+            id,
+            fields: fields
+                .iter()
+                .map(|(f, v)| (f.to_vec(), v.to_vec()))
+                .collect(),
+        });
     })?;
     Ok(out)
 }
@@ -121,7 +130,11 @@ pub fn decode_node(master: StreamId, lp: &[u8]) -> Result<Vec<StreamEntry>, Code
 /// entry, in order, borrowing from `lp` (nothing is allocated per entry). The node is validated
 /// completely, including the master counts, which are only known to match at the end: on error,
 /// some entries may already have been reported.
-pub fn walk_node<'a>(master: StreamId, lp: &'a [u8], mut on_entry: impl FnMut(StreamId, &[(Entry<'a>, Entry<'a>)])) -> Result<(), CodecError> {
+pub fn walk_node<'a>(
+    master: StreamId,
+    lp: &'a [u8],
+    mut on_entry: impl FnMut(StreamId, &[(Entry<'a>, Entry<'a>)]),
+) -> Result<(), CodecError> {
     let elems_len = listpack::validate(lp)?;
     let mut it = listpack::Iter::over_validated(lp);
     let mut i = 0usize;
@@ -131,9 +144,18 @@ pub fn walk_node<'a>(master: StreamId, lp: &'a [u8], mut on_entry: impl FnMut(St
         e
     };
     let int = |e: Entry<'_>, at: &'static str| e.as_i64().ok_or(CodecError::new(0, at));
-    let count = int(take("the master entry count")?, "an integer master entry count")?;
-    let deleted = int(take("the master deleted count")?, "an integer deleted count")?;
-    let nfields = int(take("the master field count")?, "an integer master field count")?;
+    let count = int(
+        take("the master entry count")?,
+        "an integer master entry count",
+    )?;
+    let deleted = int(
+        take("the master deleted count")?,
+        "an integer deleted count",
+    )?;
+    let nfields = int(
+        take("the master field count")?,
+        "an integer master field count",
+    )?;
     if count < 0 || deleted < 0 || nfields < 0 || nfields as usize > elems_len {
         return Err(CodecError::new(0, "plausible master entry counts"));
     }
@@ -142,7 +164,10 @@ pub fn walk_node<'a>(master: StreamId, lp: &'a [u8], mut on_entry: impl FnMut(St
         master_fields.push(take("a master field name")?);
     }
     if take("the master entry terminator")?.as_i64() != Some(0) {
-        return Err(CodecError::new(3 + nfields as usize, "the master entry terminator 0"));
+        return Err(CodecError::new(
+            3 + nfields as usize,
+            "the master entry terminator 0",
+        ));
     }
     let mut fields: Vec<(Entry<'a>, Entry<'a>)> = Vec::with_capacity(nfields as usize);
     let mut seen = 0i64;
@@ -152,7 +177,10 @@ pub fn walk_node<'a>(master: StreamId, lp: &'a [u8], mut on_entry: impl FnMut(St
         let flags = int(flags, "integer entry flags")?;
         let ms_diff = int(take("an entry ms delta")?, "an integer ms delta")?;
         let seq_diff = int(take("an entry seq delta")?, "an integer seq delta")?;
-        let id = StreamId { ms: master.ms.wrapping_add(ms_diff as u64), seq: master.seq.wrapping_add(seq_diff as u64) };
+        let id = StreamId {
+            ms: master.ms.wrapping_add(ms_diff as u64),
+            seq: master.seq.wrapping_add(seq_diff as u64),
+        };
         fields.clear();
         if flags & FLAG_SAMEFIELDS != 0 {
             for f in &master_fields {
@@ -177,7 +205,10 @@ pub fn walk_node<'a>(master: StreamId, lp: &'a [u8], mut on_entry: impl FnMut(St
         }
     }
     if seen != count + deleted || live != count {
-        return Err(CodecError::new(0, "master entry counts matching the node's entries"));
+        return Err(CodecError::new(
+            0,
+            "master entry counts matching the node's entries",
+        ));
     }
     Ok(())
 }
@@ -203,7 +234,12 @@ impl NodeBuilder {
         }
         lp.push_back_int(0);
         let master_fields = first.fields.iter().map(|(f, _)| f.clone()).collect();
-        let mut b = NodeBuilder { master: first.id, master_fields, lp, count: 0 };
+        let mut b = NodeBuilder {
+            master: first.id,
+            master_fields,
+            lp,
+            count: 0,
+        };
         b.append(first);
         b
     }
@@ -222,11 +258,17 @@ impl NodeBuilder {
 
     /// Appends `e` (whose ID must not be below the master ID).
     pub fn append(&mut self, e: &StreamEntry) {
-        let same = e.fields.len() == self.master_fields.len() && e.fields.iter().zip(&self.master_fields).all(|((f, _), m)| f == m);
+        let same = e.fields.len() == self.master_fields.len()
+            && e.fields
+                .iter()
+                .zip(&self.master_fields)
+                .all(|((f, _), m)| f == m);
         let flags = if same { FLAG_SAMEFIELDS } else { 0 };
         self.lp.push_back_int(flags);
-        self.lp.push_back_int(e.id.ms.wrapping_sub(self.master.ms) as i64);
-        self.lp.push_back_int(e.id.seq.wrapping_sub(self.master.seq) as i64);
+        self.lp
+            .push_back_int(e.id.ms.wrapping_sub(self.master.ms) as i64);
+        self.lp
+            .push_back_int(e.id.seq.wrapping_sub(self.master.seq) as i64);
         if !same {
             self.lp.push_back_int(e.fields.len() as i64);
         }
@@ -254,12 +296,22 @@ mod tests {
     use super::*;
 
     fn entry(ms: u64, seq: u64, kv: &[(&str, &str)]) -> StreamEntry {
-        StreamEntry { id: StreamId { ms, seq }, fields: kv.iter().map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec())).collect() }
+        StreamEntry {
+            id: StreamId { ms, seq },
+            fields: kv
+                .iter()
+                .map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec()))
+                .collect(),
+        }
     }
 
     #[test]
     fn node_round_trip_with_samefields_and_different_fields() {
-        let es = vec![entry(1000, 0, &[("a", "1"), ("b", "x")]), entry(1000, 1, &[("a", "2"), ("b", "y")]), entry(1005, 0, &[("c", "3")])];
+        let es = vec![
+            entry(1000, 0, &[("a", "1"), ("b", "x")]),
+            entry(1000, 1, &[("a", "2"), ("b", "y")]),
+            entry(1005, 0, &[("c", "3")]),
+        ];
         let mut b = NodeBuilder::new(&es[0]);
         b.append(&es[1]);
         b.append(&es[2]);
@@ -268,13 +320,21 @@ mod tests {
         assert_eq!(decode_node(master, lp.as_bytes()).unwrap(), es);
         let all: Vec<Vec<u8>> = lp.iter().map(|e| e.to_vec()).collect();
         // master: count 3, deleted 0, 2 fields a b, 0; entry 1: flags 2 (SAMEFIELDS), 0, 0, 1, x, lp-count 5
-        let want: Vec<&[u8]> = vec![b"3", b"0", b"2", b"a", b"b", b"0", b"2", b"0", b"0", b"1", b"x", b"5"];
-        assert_eq!(&all[..12], &want.iter().map(|s| s.to_vec()).collect::<Vec<_>>()[..]);
+        let want: Vec<&[u8]> = vec![
+            b"3", b"0", b"2", b"a", b"b", b"0", b"2", b"0", b"0", b"1", b"x", b"5",
+        ];
+        assert_eq!(
+            &all[..12],
+            &want.iter().map(|s| s.to_vec()).collect::<Vec<_>>()[..]
+        );
     }
 
     #[test]
     fn raw_id_round_trip() {
-        let id = StreamId { ms: 1528199178069, seq: 7 };
+        let id = StreamId {
+            ms: 1528199178069,
+            seq: 7,
+        };
         assert_eq!(StreamId::from_raw(&id.to_raw()), id);
     }
 }

@@ -4,7 +4,8 @@
 
 use crate::stream::{ConsumerGroup, StreamEntry, StreamMeta};
 
-const MODULE_CHARSET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+const MODULE_CHARSET: &[u8; 64] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /// A module type identifier: 9 characters of name (6 bits each) and a 10-bit encoding version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

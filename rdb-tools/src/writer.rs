@@ -79,13 +79,21 @@ pub struct WriterOptions {
 
 impl Default for WriterOptions {
     fn default() -> Self {
-        WriterOptions { version: 10, compress: true, checksum: true, limits: EncodingLimits::default() }
+        WriterOptions {
+            version: 10,
+            compress: true,
+            checksum: true,
+            limits: EncodingLimits::default(),
+        }
     }
 }
 
 impl WriterOptions {
     pub fn version(version: u32) -> Self {
-        WriterOptions { version, ..Default::default() }
+        WriterOptions {
+            version,
+            ..Default::default()
+        }
     }
 }
 
@@ -98,13 +106,23 @@ pub struct ValueEncoder {
 impl ValueEncoder {
     pub fn new(opts: WriterOptions) -> Result<Self> {
         if !(9..=11).contains(&opts.version) {
-            return Err(Error::Unsupported(format!("writing RDB version {} (9, 10 and 11 are supported)", opts.version)));
+            return Err(Error::Unsupported(format!(
+                "writing RDB version {} (9, 10 and 11 are supported)",
+                opts.version
+            )));
         }
-        Ok(ValueEncoder { opts, lzf: Compressor::new() })
+        Ok(ValueEncoder {
+            opts,
+            lzf: Compressor::new(),
+        })
     }
 
     fn string(&mut self, out: &mut Vec<u8>, s: &[u8]) {
-        let c = if self.opts.compress { Some(&mut self.lzf) } else { None };
+        let c = if self.opts.compress {
+            Some(&mut self.lzf)
+        } else {
+            None
+        };
         write_string(out, s, c);
     }
 
@@ -119,12 +137,21 @@ impl ValueEncoder {
             }
             Value::List(items) => self.list(items, out),
             Value::Set(members) => {
-                let ints: Option<Vec<i64>> = if members.len() <= lim.set_max_intset_entries { members.iter().map(|m| parse_canonical_i64(m)).collect() } else { None };
+                let ints: Option<Vec<i64>> = if members.len() <= lim.set_max_intset_entries {
+                    members.iter().map(|m| parse_canonical_i64(m)).collect()
+                } else {
+                    None
+                };
                 if let Some(ints) = ints {
                     let set = Intset::from_values(ints);
                     self.string(out, set.as_bytes());
                     f::SET_INTSET
-                } else if v >= 11 && members.len() <= lim.set_max_listpack_entries && members.iter().all(|m| m.len() <= lim.set_max_listpack_value) {
+                } else if v >= 11
+                    && members.len() <= lim.set_max_listpack_entries
+                    && members
+                        .iter()
+                        .all(|m| m.len() <= lim.set_max_listpack_value)
+                {
                     let mut lp = Listpack::new();
                     for m in members {
                         lp.push_back(m);
@@ -144,9 +171,19 @@ impl ValueEncoder {
                     return Err(Error::Unsupported("a sorted set score of NaN".into()));
                 }
                 let mut sorted: Vec<&(Vec<u8>, f64)> = members.iter().collect();
-                sorted.sort_by(|a, b| a.1.partial_cmp(&b.1).unwrap_or(std::cmp::Ordering::Equal).then_with(|| a.0.cmp(&b.0)));
-                if members.len() <= lim.zset_max_listpack_entries && members.iter().all(|(m, _)| m.len() <= lim.zset_max_listpack_value) {
-                    let pairs = sorted.iter().flat_map(|(m, s)| [m.clone(), d2string(*s).into_bytes()]);
+                sorted.sort_by(|a, b| {
+                    a.1.partial_cmp(&b.1)
+                        .unwrap_or(std::cmp::Ordering::Equal)
+                        .then_with(|| a.0.cmp(&b.0))
+                });
+                if members.len() <= lim.zset_max_listpack_entries
+                    && members
+                        .iter()
+                        .all(|(m, _)| m.len() <= lim.zset_max_listpack_value)
+                {
+                    let pairs = sorted
+                        .iter()
+                        .flat_map(|(m, s)| [m.clone(), d2string(*s).into_bytes()]);
                     if v >= 10 {
                         let mut lp = Listpack::new();
                         pairs.for_each(|e| lp.push_back(&e));
@@ -168,7 +205,12 @@ impl ValueEncoder {
                 }
             }
             Value::Hash(fields) => {
-                if fields.len() <= lim.hash_max_listpack_entries && fields.iter().all(|(k, v)| k.len() <= lim.hash_max_listpack_value && v.len() <= lim.hash_max_listpack_value) {
+                if fields.len() <= lim.hash_max_listpack_entries
+                    && fields.iter().all(|(k, v)| {
+                        k.len() <= lim.hash_max_listpack_value
+                            && v.len() <= lim.hash_max_listpack_value
+                    })
+                {
                     if v >= 10 {
                         let mut lp = Listpack::new();
                         for (k, val) in fields {
@@ -298,7 +340,9 @@ impl ValueEncoder {
         for e in entries.iter().copied() {
             let payload: usize = e.fields.iter().map(|(k, v)| k.len() + v.len()).sum();
             if let Some(b) = cur.as_mut() {
-                if b.bytes_len() + payload < lim.stream_node_max_bytes && (b.entries() as usize) < lim.stream_node_max_entries {
+                if b.bytes_len() + payload < lim.stream_node_max_bytes
+                    && (b.entries() as usize) < lim.stream_node_max_entries
+                {
                     b.append(e);
                     continue;
                 }
@@ -318,7 +362,11 @@ impl ValueEncoder {
         }
         let meta = &s.meta;
         let length = entries.len() as u64;
-        let last_id = entries.last().map(|e| e.id).unwrap_or_default().max(meta.last_id);
+        let last_id = entries
+            .last()
+            .map(|e| e.id)
+            .unwrap_or_default()
+            .max(meta.last_id);
         write_len(out, length);
         write_len(out, last_id.ms);
         write_len(out, last_id.seq);
@@ -351,7 +399,9 @@ impl ValueEncoder {
                 self.string(out, &c.name);
                 out.extend_from_slice(&c.seen_time_ms.to_le_bytes());
                 if v >= 11 {
-                    out.extend_from_slice(&c.active_time_ms.unwrap_or(c.seen_time_ms).to_le_bytes());
+                    out.extend_from_slice(
+                        &c.active_time_ms.unwrap_or(c.seen_time_ms).to_le_bytes(),
+                    );
                 }
                 write_len(out, c.pending.len() as u64);
                 for id in &c.pending {
@@ -397,8 +447,16 @@ impl<W: Write> Writer<W> {
     /// Starts a file: writes the `REDISnnnn` header.
     pub fn new(out: W, opts: WriterOptions) -> Result<Self> {
         let enc = ValueEncoder::new(opts)?;
-        let mut w = Writer { out, buf: Vec::with_capacity(FLUSH_AT + 1024), crc: Crc64::new(), offset: 0, enc, scratch: Vec::new() };
-        w.buf.extend_from_slice(format!("REDIS{:04}", opts.version).as_bytes());
+        let mut w = Writer {
+            out,
+            buf: Vec::with_capacity(FLUSH_AT + 1024),
+            crc: Crc64::new(),
+            offset: 0,
+            enc,
+            scratch: Vec::new(),
+        };
+        w.buf
+            .extend_from_slice(format!("REDIS{:04}", opts.version).as_bytes());
         Ok(w)
     }
 
@@ -417,7 +475,10 @@ impl<W: Write> Writer<W> {
         if self.enc.opts.checksum {
             self.crc.update(&self.buf);
         }
-        self.out.write_all(&self.buf).map_err(|e| Error::Io { offset: self.offset, source: e })?;
+        self.out.write_all(&self.buf).map_err(|e| Error::Io {
+            offset: self.offset,
+            source: e,
+        })?;
         self.offset += self.buf.len() as u64;
         self.buf.clear();
         Ok(())
@@ -454,7 +515,9 @@ impl<W: Write> Writer<W> {
     /// Writes a function library (`FUNCTION2`, RDB 10+).
     pub fn function(&mut self, code: &[u8]) -> Result<()> {
         if self.enc.opts.version < 10 {
-            return Err(Error::Unsupported("functions in RDB versions below 10".into()));
+            return Err(Error::Unsupported(
+                "functions in RDB versions below 10".into(),
+            ));
         }
         self.buf.push(f::OPCODE_FUNCTION2);
         self.enc.string(&mut self.buf, code);
@@ -514,10 +577,20 @@ impl<W: Write> Writer<W> {
     /// Writes a key whose value is an already-encoded listpack (a server keeping small values in
     /// listpacks saves them without re-encoding). `rdb_type` must be 16 (hash), 17 (sorted set) or
     /// 20 (set, RDB 11); lists go through [`key_list_listpacks`](Self::key_list_listpacks).
-    pub fn key_listpack(&mut self, key: &[u8], rdb_type: u8, lp: &Listpack, meta: &KeyMeta) -> Result<()> {
-        let ok = matches!(rdb_type, f::HASH_LISTPACK | f::ZSET_LISTPACK) || (rdb_type == f::SET_LISTPACK && self.enc.opts.version >= 11);
+    pub fn key_listpack(
+        &mut self,
+        key: &[u8],
+        rdb_type: u8,
+        lp: &Listpack,
+        meta: &KeyMeta,
+    ) -> Result<()> {
+        let ok = matches!(rdb_type, f::HASH_LISTPACK | f::ZSET_LISTPACK)
+            || (rdb_type == f::SET_LISTPACK && self.enc.opts.version >= 11);
         if !ok || self.enc.opts.version < 10 {
-            return Err(Error::Unsupported(format!("a listpack value of RDB type {rdb_type} in RDB {}", self.enc.opts.version)));
+            return Err(Error::Unsupported(format!(
+                "a listpack value of RDB type {rdb_type} in RDB {}",
+                self.enc.opts.version
+            )));
         }
         self.key_meta(meta);
         self.buf.push(rdb_type);
@@ -527,9 +600,16 @@ impl<W: Write> Writer<W> {
     }
 
     /// Writes a list kept as quicklist nodes of listpacks (RDB 10+, type 18), node by node.
-    pub fn key_list_listpacks(&mut self, key: &[u8], nodes: &[Listpack], meta: &KeyMeta) -> Result<()> {
+    pub fn key_list_listpacks(
+        &mut self,
+        key: &[u8],
+        nodes: &[Listpack],
+        meta: &KeyMeta,
+    ) -> Result<()> {
         if self.enc.opts.version < 10 {
-            return Err(Error::Unsupported("listpack quicklist nodes in RDB 9".into()));
+            return Err(Error::Unsupported(
+                "listpack quicklist nodes in RDB 9".into(),
+            ));
         }
         self.key_meta(meta);
         self.buf.push(f::LIST_QUICKLIST_2);
@@ -547,10 +627,17 @@ impl<W: Write> Writer<W> {
     pub fn finish(mut self) -> Result<W> {
         self.buf.push(f::OPCODE_EOF);
         self.flush_buf()?;
-        let crc = if self.enc.opts.checksum { self.crc.value() } else { 0 };
+        let crc = if self.enc.opts.checksum {
+            self.crc.value()
+        } else {
+            0
+        };
         self.buf.extend_from_slice(&crc.to_le_bytes());
         self.flush_buf()?;
-        self.out.flush().map_err(|e| Error::Io { offset: self.offset, source: e })?;
+        self.out.flush().map_err(|e| Error::Io {
+            offset: self.offset,
+            source: e,
+        })?;
         Ok(self.out)
     }
 }

@@ -34,7 +34,10 @@ const END: u8 = 0xff;
 /// Decodes the entry at `pos`: (element, total entry size, prevlen field value).
 fn decode_at(buf: &[u8], pos: usize) -> Result<(Entry<'_>, usize, usize), CodecError> {
     let err = |p: usize, w| CodecError::new(p, w);
-    let get = |from: usize, n: usize| buf.get(from..from + n).ok_or_else(|| err(from, "entry bytes within the ziplist"));
+    let get = |from: usize, n: usize| {
+        buf.get(from..from + n)
+            .ok_or_else(|| err(from, "entry bytes within the ziplist"))
+    };
     let first = *buf.get(pos).ok_or_else(|| err(pos, "an entry"))?;
     let (prevlen, plen) = if first < 254 {
         (first as usize, 1)
@@ -71,7 +74,10 @@ fn decode_at(buf: &[u8], pos: usize) -> Result<(Entry<'_>, usize, usize), CodecE
             }
             0xd0 => {
                 let d = get(e + 1, 4)?;
-                (Entry::Int(i32::from_le_bytes([d[0], d[1], d[2], d[3]]) as i64), 5)
+                (
+                    Entry::Int(i32::from_le_bytes([d[0], d[1], d[2], d[3]]) as i64),
+                    5,
+                )
             }
             0xe0 => {
                 let d = get(e + 1, 8)?;
@@ -81,7 +87,10 @@ fn decode_at(buf: &[u8], pos: usize) -> Result<(Entry<'_>, usize, usize), CodecE
             }
             0xf0 => {
                 let d = get(e + 1, 3)?;
-                (Entry::Int((i32::from_le_bytes([0, d[0], d[1], d[2]]) >> 8) as i64), 4)
+                (
+                    Entry::Int((i32::from_le_bytes([0, d[0], d[1], d[2]]) >> 8) as i64),
+                    4,
+                )
             }
             0xfe => (Entry::Int(get(e + 1, 1)?[0] as i8 as i64), 2),
             0xf1..=0xfd => (Entry::Int((enc & 0x0f) as i64 - 1), 1),
@@ -98,12 +107,18 @@ pub fn decode(buf: &[u8]) -> Result<Vec<Entry<'_>>, CodecError> {
     }
     let zlbytes = u32::from_le_bytes([buf[0], buf[1], buf[2], buf[3]]) as usize;
     if zlbytes != buf.len() {
-        return Err(CodecError::new(0, "a zlbytes header equal to the blob size"));
+        return Err(CodecError::new(
+            0,
+            "a zlbytes header equal to the blob size",
+        ));
     }
     let zltail = u32::from_le_bytes([buf[4], buf[5], buf[6], buf[7]]) as usize;
     let zllen = u16::from_le_bytes([buf[8], buf[9]]);
     if buf[buf.len() - 1] != END {
-        return Err(CodecError::new(buf.len() - 1, "the 0xFF end marker as last byte"));
+        return Err(CodecError::new(
+            buf.len() - 1,
+            "the 0xFF end marker as last byte",
+        ));
     }
     let body_end = buf.len() - 1;
     let mut out = Vec::new();
@@ -113,7 +128,10 @@ pub fn decode(buf: &[u8]) -> Result<Vec<Entry<'_>>, CodecError> {
     while pos < body_end {
         let (entry, size, prevlen) = decode_at(&buf[..body_end], pos)?;
         if prevlen != prev_size {
-            return Err(CodecError::new(pos, "a prevlen equal to the previous entry's size"));
+            return Err(CodecError::new(
+                pos,
+                "a prevlen equal to the previous entry's size",
+            ));
         }
         out.push(entry);
         last = pos;
@@ -121,7 +139,10 @@ pub fn decode(buf: &[u8]) -> Result<Vec<Entry<'_>>, CodecError> {
         pos += size;
     }
     if zltail != last {
-        return Err(CodecError::new(4, "a zltail header pointing at the last entry"));
+        return Err(CodecError::new(
+            4,
+            "a zltail header pointing at the last entry",
+        ));
     }
     if zllen != u16::MAX && zllen as usize != out.len() {
         return Err(CodecError::new(8, "a zllen header matching the entries"));
@@ -145,7 +166,12 @@ impl Default for ZiplistBuilder {
 
 impl ZiplistBuilder {
     pub fn new() -> Self {
-        ZiplistBuilder { buf: vec![0; HDR], count: 0, last: HDR, last_size: 0 }
+        ZiplistBuilder {
+            buf: vec![0; HDR],
+            count: 0,
+            last: HDR,
+            last_size: 0,
+        }
     }
 
     /// Appends `ele`, stored as an integer when Redis would (`zipTryEncoding`).
@@ -155,7 +181,8 @@ impl ZiplistBuilder {
             self.buf.push(self.last_size as u8);
         } else {
             self.buf.push(254);
-            self.buf.extend_from_slice(&(self.last_size as u32).to_le_bytes());
+            self.buf
+                .extend_from_slice(&(self.last_size as u32).to_le_bytes());
         }
         match (ele.len() < 32).then(|| parse_canonical_i64(ele)).flatten() {
             Some(v) => self.push_int_encoding(v),
@@ -237,10 +264,21 @@ mod tests {
         //   02 fe fe             prevlen 2, int8 -2                  (size 3)
         //   03 c0 2c 01          prevlen 3, int16 300                (size 4)
         //   ff
-        let zl = [24, 0, 0, 0, 19, 0, 0, 0, 4, 0, 0, 2, b'a', b'b', 4, 0xf8, 2, 0xfe, 0xfe, 3, 0xc0, 0x2c, 0x01, 0xff];
+        let zl = [
+            24, 0, 0, 0, 19, 0, 0, 0, 4, 0, 0, 2, b'a', b'b', 4, 0xf8, 2, 0xfe, 0xfe, 3, 0xc0,
+            0x2c, 0x01, 0xff,
+        ];
         let zl = zl.to_vec();
         let got = decode(&zl).unwrap();
-        assert_eq!(got, vec![Entry::Str(b"ab"), Entry::Int(7), Entry::Int(-2), Entry::Int(300)]);
+        assert_eq!(
+            got,
+            vec![
+                Entry::Str(b"ab"),
+                Entry::Int(7),
+                Entry::Int(-2),
+                Entry::Int(300)
+            ]
+        );
         let mut b = ZiplistBuilder::new();
         for e in [&b"ab"[..], b"7", b"-2", b"300"] {
             b.push(e);
@@ -251,12 +289,32 @@ mod tests {
     #[test]
     fn builder_round_trip_all_encodings() {
         let items: Vec<Vec<u8>> = [
-            "0", "12", "13", "-1", "127", "-128", "200", "32767", "-32769", "8388607", "8388608", "2147483648", "9223372036854775807",
-            "x", "0123", "12345678901234567890123456789012",
+            "0",
+            "12",
+            "13",
+            "-1",
+            "127",
+            "-128",
+            "200",
+            "32767",
+            "-32769",
+            "8388607",
+            "8388608",
+            "2147483648",
+            "9223372036854775807",
+            "x",
+            "0123",
+            "12345678901234567890123456789012",
         ]
         .iter()
         .map(|s| s.as_bytes().to_vec())
-        .chain([vec![b'y'; 63], vec![b'y'; 64], vec![b'z'; 16383], vec![b'z'; 16384], vec![b'q'; 300]])
+        .chain([
+            vec![b'y'; 63],
+            vec![b'y'; 64],
+            vec![b'z'; 16383],
+            vec![b'z'; 16384],
+            vec![b'q'; 300],
+        ])
         .collect();
         let mut b = ZiplistBuilder::new();
         for i in &items {

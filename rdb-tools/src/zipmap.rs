@@ -18,9 +18,14 @@ const END: u8 = 255;
 fn read_len(buf: &[u8], pos: usize) -> Result<(usize, usize), CodecError> {
     match buf.get(pos) {
         None => Err(CodecError::new(pos, "a zipmap length")),
-        Some(&END) => Err(CodecError::new(pos, "a zipmap length, found the end marker")),
+        Some(&END) => Err(CodecError::new(
+            pos,
+            "a zipmap length, found the end marker",
+        )),
         Some(&BIGLEN) => {
-            let d = buf.get(pos + 1..pos + 5).ok_or_else(|| CodecError::new(pos, "a 4-byte zipmap length"))?;
+            let d = buf
+                .get(pos + 1..pos + 5)
+                .ok_or_else(|| CodecError::new(pos, "a 4-byte zipmap length"))?;
             Ok((u32::from_le_bytes([d[0], d[1], d[2], d[3]]) as usize, 5))
         }
         Some(&n) => Ok((n as usize, 1)),
@@ -32,7 +37,9 @@ pub type Pair<'a> = (&'a [u8], &'a [u8]);
 
 /// Decodes and validates a zipmap into its (field, value) pairs.
 pub fn decode(buf: &[u8]) -> Result<Vec<Pair<'_>>, CodecError> {
-    let zmlen = *buf.first().ok_or_else(|| CodecError::new(0, "a zipmap header"))?;
+    let zmlen = *buf
+        .first()
+        .ok_or_else(|| CodecError::new(0, "a zipmap header"))?;
     let mut pos = 1;
     let mut out = Vec::new();
     loop {
@@ -43,13 +50,19 @@ pub fn decode(buf: &[u8]) -> Result<Vec<Pair<'_>>, CodecError> {
         }
         let (flen, n) = read_len(buf, pos)?;
         pos += n;
-        let field = buf.get(pos..pos.saturating_add(flen)).ok_or_else(|| CodecError::new(pos, "zipmap field bytes"))?;
+        let field = buf
+            .get(pos..pos.saturating_add(flen))
+            .ok_or_else(|| CodecError::new(pos, "zipmap field bytes"))?;
         pos += flen;
         let (vlen, n) = read_len(buf, pos)?;
         pos += n;
-        let free = *buf.get(pos).ok_or_else(|| CodecError::new(pos, "a zipmap free byte"))? as usize;
+        let free = *buf
+            .get(pos)
+            .ok_or_else(|| CodecError::new(pos, "a zipmap free byte"))? as usize;
         pos += 1;
-        let value = buf.get(pos..pos.saturating_add(vlen)).ok_or_else(|| CodecError::new(pos, "zipmap value bytes"))?;
+        let value = buf
+            .get(pos..pos.saturating_add(vlen))
+            .ok_or_else(|| CodecError::new(pos, "zipmap value bytes"))?;
         pos += vlen + free;
         out.push((field, value));
     }
@@ -70,8 +83,14 @@ mod tests {
     fn decodes_spec_fixture() {
         // {"f1": "v1", "foo": "bar"} with 2 free bytes after "bar":
         // 02 | 02 'f' '1' 02 00 'v' '1' | 03 'f' 'o' 'o' 03 02 'b' 'a' 'r' xx xx | ff
-        let zm = [2, 2, b'f', b'1', 2, 0, b'v', b'1', 3, b'f', b'o', b'o', 3, 2, b'b', b'a', b'r', 0, 0, 0xff];
-        assert_eq!(decode(&zm).unwrap(), vec![(&b"f1"[..], &b"v1"[..]), (&b"foo"[..], &b"bar"[..])]);
+        let zm = [
+            2, 2, b'f', b'1', 2, 0, b'v', b'1', 3, b'f', b'o', b'o', 3, 2, b'b', b'a', b'r', 0, 0,
+            0xff,
+        ];
+        assert_eq!(
+            decode(&zm).unwrap(),
+            vec![(&b"f1"[..], &b"v1"[..]), (&b"foo"[..], &b"bar"[..])]
+        );
         assert!(decode(&zm[..zm.len() - 1]).is_err());
         let mut bad = zm;
         bad[0] = 3;

@@ -39,16 +39,42 @@ struct Server {
 }
 
 fn redis_available() -> bool {
-    Command::new("redis-server").arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().map(|s| s.success()).unwrap_or(false)
+    Command::new("redis-server")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
 }
 
 impl Server {
     /// Starts redis-server on a free loopback port, loading `dir/dump.rdb` if present.
     fn start(dir: &Path) -> Server {
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-            .args(["--dir", dir.to_str().unwrap(), "--dbfilename", "dump.rdb", "--enable-debug-command", "yes"])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .args([
+                "--dir",
+                dir.to_str().unwrap(),
+                "--dbfilename",
+                "dump.rdb",
+                "--enable-debug-command",
+                "yes",
+            ])
             .args(["--logfile", dir.join("redis.log").to_str().unwrap()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -59,11 +85,22 @@ impl Server {
             if let Ok(s) = TcpStream::connect(("127.0.0.1", port)) {
                 break s;
             }
-            assert!(Instant::now() < deadline, "redis-server did not start; log: {}", std::fs::read_to_string(dir.join("redis.log")).unwrap_or_default());
+            assert!(
+                Instant::now() < deadline,
+                "redis-server did not start; log: {}",
+                std::fs::read_to_string(dir.join("redis.log")).unwrap_or_default()
+            );
             std::thread::sleep(Duration::from_millis(20));
         };
-        stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-        let mut s = Server { child, port, conn: BufReader::new(stream), dir: dir.to_path_buf() };
+        stream
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        let mut s = Server {
+            child,
+            port,
+            conn: BufReader::new(stream),
+            dir: dir.to_path_buf(),
+        };
         // Wait until the dataset is loaded.
         for _ in 0..500 {
             match s.cmd(&["PING"]) {
@@ -88,14 +125,23 @@ impl Server {
 
     fn ok<A: AsRef<[u8]>>(&mut self, args: &[A]) -> Reply {
         let r = self.cmd(args);
-        assert!(!matches!(r, Reply::Error(_)), "{:?} -> {r:?}", args.iter().map(|a| String::from_utf8_lossy(a.as_ref()).into_owned()).collect::<Vec<_>>());
+        assert!(
+            !matches!(r, Reply::Error(_)),
+            "{:?} -> {r:?}",
+            args.iter()
+                .map(|a| String::from_utf8_lossy(a.as_ref()).into_owned())
+                .collect::<Vec<_>>()
+        );
         r
     }
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.conn.get_mut().write_all(b"*2\r\n$8\r\nSHUTDOWN\r\n$6\r\nNOSAVE\r\n");
+        let _ = self
+            .conn
+            .get_mut()
+            .write_all(b"*2\r\n$8\r\nSHUTDOWN\r\n$6\r\nNOSAVE\r\n");
         let deadline = Instant::now() + Duration::from_secs(5);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {
@@ -153,26 +199,76 @@ fn populate(s: &mut Server) {
     s.ok(&["SET", "str:bin", "\u{0}\u{1}\u{2}\u{ff}"]);
     s.ok(&["SET", "str:ttl", "v", "PX", "100000000"]);
     let mut rpush = vec!["RPUSH".to_string(), "list:small".into()];
-    rpush.extend(["a", "1", "-1", "300", "70000", "5000000000", "x y", "0", "-4096", "4095"].iter().map(|s| s.to_string()));
+    rpush.extend(
+        [
+            "a",
+            "1",
+            "-1",
+            "300",
+            "70000",
+            "5000000000",
+            "x y",
+            "0",
+            "-4096",
+            "4095",
+        ]
+        .iter()
+        .map(|s| s.to_string()),
+    );
     s.ok(&rpush);
     let mut rpush = vec!["RPUSH".to_string(), "list:big".into()];
     rpush.extend((0..3000).map(|i| format!("element-{i}-{}", "p".repeat(i % 50))));
     s.ok(&rpush);
-    s.ok(&["SADD", "set:ints", "1", "2", "3", "-7", "100000", "5000000000"]);
+    s.ok(&[
+        "SADD",
+        "set:ints",
+        "1",
+        "2",
+        "3",
+        "-7",
+        "100000",
+        "5000000000",
+    ]);
     let mut sadd = vec!["SADD".to_string(), "set:strs".into()];
     sadd.extend((0..20).map(|i| format!("m{i}")));
     s.ok(&sadd);
     let mut sadd = vec!["SADD".to_string(), "set:big".into()];
     sadd.extend((0..600).map(|i| format!("{i}")));
     s.ok(&sadd);
-    s.ok(&["ZADD", "zset:small", "1", "a", "2.5", "b", "-3", "c", "1e20", "d", "0.1", "e", "inf", "f"]);
+    s.ok(&[
+        "ZADD",
+        "zset:small",
+        "1",
+        "a",
+        "2.5",
+        "b",
+        "-3",
+        "c",
+        "1e20",
+        "d",
+        "0.1",
+        "e",
+        "inf",
+        "f",
+    ]);
     let mut zadd = vec!["ZADD".to_string(), "zset:big".into()];
     for i in 0..200 {
         zadd.push(format!("{}", i as f64 / 7.0));
         zadd.push(format!("member:{i}"));
     }
     s.ok(&zadd);
-    s.ok(&["HSET", "hash:small", "f1", "v1", "n", "42", "big", "-5000", "e", ""]);
+    s.ok(&[
+        "HSET",
+        "hash:small",
+        "f1",
+        "v1",
+        "n",
+        "42",
+        "big",
+        "-5000",
+        "e",
+        "",
+    ]);
     let mut hset = vec!["HSET".to_string(), "hash:big".into()];
     for i in 0..300 {
         hset.push(format!("field:{i}"));
@@ -182,24 +278,59 @@ fn populate(s: &mut Server) {
     s.ok(&["HSET", "hash:longval", "f", &"z".repeat(100)]);
     s.ok(&["EXPIRE", "hash:small", "100000"]);
     for i in 0..10 {
-        s.ok(&["XADD", "stream", &format!("1700000000000-{i}"), "name", &format!("n{i}"), "count", &i.to_string()]);
+        s.ok(&[
+            "XADD",
+            "stream",
+            &format!("1700000000000-{i}"),
+            "name",
+            &format!("n{i}"),
+            "count",
+            &i.to_string(),
+        ]);
     }
     s.ok(&["XADD", "stream", "1700000000001-0", "other", "field"]);
     s.ok(&["XDEL", "stream", "1700000000000-3"]);
     s.ok(&["XGROUP", "CREATE", "stream", "g1", "0"]);
     s.ok(&["XGROUP", "CREATE", "stream", "g2", "$"]);
-    s.ok(&["XREADGROUP", "GROUP", "g1", "alice", "COUNT", "2", "STREAMS", "stream", ">"]);
-    s.ok(&["XREADGROUP", "GROUP", "g1", "bob", "COUNT", "1", "STREAMS", "stream", ">"]);
+    s.ok(&[
+        "XREADGROUP",
+        "GROUP",
+        "g1",
+        "alice",
+        "COUNT",
+        "2",
+        "STREAMS",
+        "stream",
+        ">",
+    ]);
+    s.ok(&[
+        "XREADGROUP",
+        "GROUP",
+        "g1",
+        "bob",
+        "COUNT",
+        "1",
+        "STREAMS",
+        "stream",
+        ">",
+    ]);
     s.ok(&["XACK", "stream", "g1", "1700000000000-0"]);
     s.ok(&["SELECT", "3"]);
     s.ok(&["SET", "db3key", "in db 3"]);
     s.ok(&["RPUSH", "db3list", "x"]);
     s.ok(&["SELECT", "0"]);
-    s.ok(&["FUNCTION", "LOAD", "#!lua name=mylib\nredis.register_function('myfunc', function(keys, args) return 1 end)"]);
+    s.ok(&[
+        "FUNCTION",
+        "LOAD",
+        "#!lua name=mylib\nredis.register_function('myfunc', function(keys, args) return 1 end)",
+    ]);
 }
 
 fn tempdir() -> tempfile::TempDir {
-    tempfile::Builder::new().prefix("rdb-interop").tempdir().unwrap()
+    tempfile::Builder::new()
+        .prefix("rdb-interop")
+        .tempdir()
+        .unwrap()
 }
 
 #[test]
@@ -211,14 +342,35 @@ fn dump_payloads_are_byte_identical_to_redis() {
     let dir = tempdir();
     let mut s = Server::start(dir.path());
     populate(&mut s);
-    let keys = ["str:short", "str:int", "str:neg", "str:bigint", "str:lzf", "str:bin", "list:small", "list:big", "set:ints", "set:strs", "set:big", "zset:small", "zset:big", "hash:small", "hash:big", "hash:longval"];
+    let keys = [
+        "str:short",
+        "str:int",
+        "str:neg",
+        "str:bigint",
+        "str:lzf",
+        "str:bin",
+        "list:small",
+        "list:big",
+        "set:ints",
+        "set:strs",
+        "set:big",
+        "zset:small",
+        "zset:big",
+        "hash:small",
+        "hash:big",
+        "hash:longval",
+    ];
     for k in keys {
         let payload = s.ok(&["DUMP", k]).bytes();
         let (t, value) = decode_dump_payload(&payload).unwrap_or_else(|e| panic!("{k}: {e}"));
         let ours = encode_dump_payload(&value, WriterOptions::version(10)).unwrap();
         assert_eq!(ours[0], t, "{k}: type");
         if ours != payload {
-            let at = ours.iter().zip(&payload).position(|(a, b)| a != b).unwrap_or(ours.len().min(payload.len()));
+            let at = ours
+                .iter()
+                .zip(&payload)
+                .position(|(a, b)| a != b)
+                .unwrap_or(ours.len().min(payload.len()));
             let lo = at.saturating_sub(40);
             panic!("{k}: payload differs at byte {at} (lengths {} vs {})\n ours  {:02x?}\n redis {:02x?}", ours.len(), payload.len(), &ours[lo..(at + 40).min(ours.len())], &payload[lo..(at + 40).min(payload.len())]);
         }
@@ -227,7 +379,12 @@ fn dump_payloads_are_byte_identical_to_redis() {
             Reply::Int(ms) if ms > 0 => ms,
             _ => 0,
         };
-        s.ok(&[&b"RESTORE"[..], format!("{k}:copy").as_bytes(), ttl.to_string().as_bytes(), &ours]);
+        s.ok(&[
+            &b"RESTORE"[..],
+            format!("{k}:copy").as_bytes(),
+            ttl.to_string().as_bytes(),
+            &ours,
+        ]);
         let d1 = s.ok(&["DEBUG", "DIGEST-VALUE", k]);
         let d2 = s.ok(&["DEBUG", "DIGEST-VALUE", &format!("{k}:copy")]);
         assert_eq!(d1, d2, "{k}");
@@ -240,9 +397,18 @@ fn dump_payloads_are_byte_identical_to_redis() {
     assert_eq!(st.groups.len(), 2);
     let ours = encode_dump_payload(&value, WriterOptions::version(10)).unwrap();
     s.ok(&[&b"RESTORE"[..], b"stream:copy", b"0", &ours]);
-    assert_eq!(s.ok(&["DEBUG", "DIGEST-VALUE", "stream"]), s.ok(&["DEBUG", "DIGEST-VALUE", "stream:copy"]));
-    assert_eq!(s.ok(&["XINFO", "GROUPS", "stream"]), s.ok(&["XINFO", "GROUPS", "stream:copy"]));
-    assert_eq!(s.ok(&["XPENDING", "stream", "g1", "-", "+", "10"]), s.ok(&["XPENDING", "stream:copy", "g1", "-", "+", "10"]));
+    assert_eq!(
+        s.ok(&["DEBUG", "DIGEST-VALUE", "stream"]),
+        s.ok(&["DEBUG", "DIGEST-VALUE", "stream:copy"])
+    );
+    assert_eq!(
+        s.ok(&["XINFO", "GROUPS", "stream"]),
+        s.ok(&["XINFO", "GROUPS", "stream:copy"])
+    );
+    assert_eq!(
+        s.ok(&["XPENDING", "stream", "g1", "-", "+", "10"]),
+        s.ok(&["XPENDING", "stream:copy", "g1", "-", "+", "10"])
+    );
 }
 
 fn digest(s: &mut Server) -> Reply {
@@ -267,7 +433,11 @@ fn rewritten_dump_loads_with_identical_digest() {
     for version in [10u32, 9] {
         let dst = tempdir();
         let out = std::fs::File::create(dst.path().join("dump.rdb")).unwrap();
-        let mut w = Writer::new(std::io::BufWriter::new(out), WriterOptions::version(version)).unwrap();
+        let mut w = Writer::new(
+            std::io::BufWriter::new(out),
+            WriterOptions::version(version),
+        )
+        .unwrap();
         w.standard_aux("7.0.15", 1700000000, 0).unwrap();
         if version >= 10 {
             for f in &file.functions {
@@ -287,7 +457,11 @@ fn rewritten_dump_loads_with_identical_digest() {
         let back = read_path(dst.path().join("dump.rdb")).unwrap();
         assert_eq!(back.records.len(), file.records.len());
         let mut s = Server::start(dst.path());
-        assert_eq!(digest(&mut s), want, "RDB {version}: digest after loading our file");
+        assert_eq!(
+            digest(&mut s),
+            want,
+            "RDB {version}: digest after loading our file"
+        );
         if version >= 10 {
             assert_eq!(s.ok(&["FUNCTION", "LIST"]), want_funcs);
         }
@@ -306,17 +480,56 @@ fn values_built_in_rust_load_into_redis() {
     let mut w = Writer::new(out, WriterOptions::default()).unwrap();
     w.select_db(0).unwrap();
     let b = |s: &str| s.as_bytes().to_vec();
-    w.key(b"s", &Value::String(b("value")), &KeyMeta::default()).unwrap();
-    w.key(b"l", &Value::List(vec![b("1"), b("two"), b("3")]), &KeyMeta { expire_ms: Some(4102444800000), ..Default::default() }).unwrap();
-    w.key(b"z", &Value::SortedSet(vec![(b("b"), 2.0), (b("a"), 1.5)]), &KeyMeta::default()).unwrap();
-    w.key(b"h", &Value::Hash(vec![(b("f"), b("v"))]), &KeyMeta::default()).unwrap();
-    w.key(b"set", &Value::Set(vec![b("x"), b("10")]), &KeyMeta::default()).unwrap();
+    w.key(b"s", &Value::String(b("value")), &KeyMeta::default())
+        .unwrap();
+    w.key(
+        b"l",
+        &Value::List(vec![b("1"), b("two"), b("3")]),
+        &KeyMeta {
+            expire_ms: Some(4102444800000),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    w.key(
+        b"z",
+        &Value::SortedSet(vec![(b("b"), 2.0), (b("a"), 1.5)]),
+        &KeyMeta::default(),
+    )
+    .unwrap();
+    w.key(
+        b"h",
+        &Value::Hash(vec![(b("f"), b("v"))]),
+        &KeyMeta::default(),
+    )
+    .unwrap();
+    w.key(
+        b"set",
+        &Value::Set(vec![b("x"), b("10")]),
+        &KeyMeta::default(),
+    )
+    .unwrap();
     w.finish().unwrap();
     let mut s = Server::start(dir.path());
     assert_eq!(s.ok(&["GET", "s"]).bytes(), b"value");
-    assert_eq!(s.ok(&["LRANGE", "l", "0", "-1"]), Reply::Array(Some(vec![Reply::Bulk(Some(b("1"))), Reply::Bulk(Some(b("two"))), Reply::Bulk(Some(b("3")))])));
+    assert_eq!(
+        s.ok(&["LRANGE", "l", "0", "-1"]),
+        Reply::Array(Some(vec![
+            Reply::Bulk(Some(b("1"))),
+            Reply::Bulk(Some(b("two"))),
+            Reply::Bulk(Some(b("3")))
+        ]))
+    );
     assert_eq!(s.ok(&["PEXPIRETIME", "l"]), Reply::Int(4102444800000));
-    assert_eq!(s.ok(&["ZRANGE", "z", "0", "-1", "WITHSCORES"]), Reply::Array(Some(["a", "1.5", "b", "2"].iter().map(|x| Reply::Bulk(Some(b(x)))).collect())));
+    assert_eq!(
+        s.ok(&["ZRANGE", "z", "0", "-1", "WITHSCORES"]),
+        Reply::Array(Some(
+            ["a", "1.5", "b", "2"]
+                .iter()
+                .map(|x| Reply::Bulk(Some(b(x))))
+                .collect()
+        ))
+    );
     assert_eq!(s.ok(&["HGET", "h", "f"]).bytes(), b"v");
     assert_eq!(s.ok(&["SISMEMBER", "set", "10"]), Reply::Int(1));
     assert_eq!(s.ok(&["OBJECT", "ENCODING", "z"]).bytes(), b"listpack");
@@ -338,8 +551,15 @@ fn cli_resp_dump_and_convert_rebuild_the_same_dataset() {
     };
     let rdb = src.path().join("dump.rdb");
     // dump --format resp, replayed into an empty server.
-    let out = Command::new(bin).args(["dump", rdb.to_str().unwrap(), "--format", "resp"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(bin)
+        .args(["dump", rdb.to_str().unwrap(), "--format", "resp"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let dst = tempdir();
     let mut s = Server::start(dst.path());
     s.conn.get_mut().write_all(&out.stdout).unwrap();
@@ -351,22 +571,62 @@ fn cli_resp_dump_and_convert_rebuild_the_same_dataset() {
             _ => {}
         }
     }
-    assert_eq!(digest(&mut s), want, "digest after replaying `dump --format resp`");
+    assert_eq!(
+        digest(&mut s),
+        want,
+        "digest after replaying `dump --format resp`"
+    );
     drop(s);
     // convert to RDB 9 and load it.
     let conv = tempdir();
-    let st = Command::new(bin).args(["convert", rdb.to_str().unwrap(), conv.path().join("dump.rdb").to_str().unwrap(), "--version", "9"]).status().unwrap();
+    let st = Command::new(bin)
+        .args([
+            "convert",
+            rdb.to_str().unwrap(),
+            conv.path().join("dump.rdb").to_str().unwrap(),
+            "--version",
+            "9",
+        ])
+        .status()
+        .unwrap();
     assert!(st.success());
     let mut s = Server::start(conv.path());
     assert_eq!(digest(&mut s), want, "digest after `convert --version 9`");
     drop(s);
     // diff of a file with itself, and with a filtered conversion.
-    let st = Command::new(bin).args(["diff", rdb.to_str().unwrap(), conv.path().join("dump.rdb").to_str().unwrap()]).output().unwrap();
-    assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stdout));
+    let st = Command::new(bin)
+        .args([
+            "diff",
+            rdb.to_str().unwrap(),
+            conv.path().join("dump.rdb").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stdout)
+    );
     let filtered = conv.path().join("strings.rdb");
-    assert!(Command::new(bin).args(["convert", rdb.to_str().unwrap(), filtered.to_str().unwrap(), "--type", "string"]).status().unwrap().success());
-    let st = Command::new(bin).args(["diff", rdb.to_str().unwrap(), filtered.to_str().unwrap()]).output().unwrap();
+    assert!(Command::new(bin)
+        .args([
+            "convert",
+            rdb.to_str().unwrap(),
+            filtered.to_str().unwrap(),
+            "--type",
+            "string"
+        ])
+        .status()
+        .unwrap()
+        .success());
+    let st = Command::new(bin)
+        .args(["diff", rdb.to_str().unwrap(), filtered.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert_eq!(st.status.code(), Some(1));
     let text = String::from_utf8_lossy(&st.stdout);
-    assert!(text.contains("only in A: db0 list:small") && !text.contains("str:short"), "{text}");
+    assert!(
+        text.contains("only in A: db0 list:small") && !text.contains("str:short"),
+        "{text}"
+    );
 }

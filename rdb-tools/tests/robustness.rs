@@ -9,10 +9,15 @@ use redoubt_rdb::reader::{self, decode_dump_payload, Event, Reader, ReaderOption
 use redoubt_rdb::{intset::Intset, length, listpack, lzf, ziplist, zipmap, Error, Listpack};
 
 fn small_corpus_files(max_len: usize) -> Vec<(String, Vec<u8>)> {
-    let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/rdb-corpus"));
+    let root = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/rdb-corpus"
+    ));
     let mut out = Vec::new();
     for sub in ["redis", "rdbtools"] {
-        let Ok(rd) = std::fs::read_dir(root.join(sub)) else { continue };
+        let Ok(rd) = std::fs::read_dir(root.join(sub)) else {
+            continue;
+        };
         for e in rd.flatten() {
             let p = e.path();
             let is_dump = p.extension().is_some_and(|x| x == "rdb" || x == "aof");
@@ -29,7 +34,12 @@ fn small_corpus_files(max_len: usize) -> Vec<(String, Vec<u8>)> {
 
 /// Runs the streaming reader to the end, also collecting values, the way every consumer does.
 fn drive(bytes: &[u8], verify: bool) -> Result<u64, Error> {
-    let mut rd = Reader::with_options(bytes, ReaderOptions { verify_checksum: verify })?;
+    let mut rd = Reader::with_options(
+        bytes,
+        ReaderOptions {
+            verify_checksum: verify,
+        },
+    )?;
     let mut end = 0;
     while let Some(ev) = rd.next_event()? {
         match ev {
@@ -45,7 +55,12 @@ fn drive(bytes: &[u8], verify: bool) -> Result<u64, Error> {
 
 /// Runs the reader in validate-only mode (`redoubt-rdb check`); items must never appear.
 fn drive_validate_only(bytes: &[u8], verify: bool) -> Result<u64, Error> {
-    let mut rd = Reader::with_options(bytes, ReaderOptions { verify_checksum: verify })?;
+    let mut rd = Reader::with_options(
+        bytes,
+        ReaderOptions {
+            verify_checksum: verify,
+        },
+    )?;
     rd.set_validate_only(true);
     let mut end = 0;
     while let Some(ev) = rd.next_event()? {
@@ -62,12 +77,20 @@ fn drive_validate_only(bytes: &[u8], verify: bool) -> Result<u64, Error> {
 fn validate_only_mode_accepts_and_rejects_exactly_like_full_decoding() {
     for (name, bytes) in small_corpus_files(1024) {
         let outcome = |r: Result<u64, Error>| r.map_err(|e| e.to_string());
-        assert_eq!(outcome(drive_validate_only(&bytes, true)), outcome(drive(&bytes, true)), "{name}");
+        assert_eq!(
+            outcome(drive_validate_only(&bytes, true)),
+            outcome(drive(&bytes, true)),
+            "{name}"
+        );
         let mut m = bytes.clone();
         for i in 0..m.len() {
             for bit in [0, 3, 7] {
                 m[i] ^= 1 << bit;
-                assert_eq!(outcome(drive_validate_only(&m, false)), outcome(drive(&m, false)), "{name}: byte {i} bit {bit}");
+                assert_eq!(
+                    outcome(drive_validate_only(&m, false)),
+                    outcome(drive(&m, false)),
+                    "{name}: byte {i} bit {bit}"
+                );
                 m[i] ^= 1 << bit;
             }
         }
@@ -77,15 +100,24 @@ fn validate_only_mode_accepts_and_rejects_exactly_like_full_decoding() {
 #[test]
 fn every_truncation_is_an_error_with_an_offset() {
     let files = small_corpus_files(4096);
-    assert!(files.is_empty() || files.len() >= 20, "found {}", files.len());
+    assert!(
+        files.is_empty() || files.len() >= 20,
+        "found {}",
+        files.len()
+    );
     for (name, bytes) in &files {
-        let Ok(end) = drive(bytes, true) else { continue }; // corrupt_ziplist.rdb
+        let Ok(end) = drive(bytes, true) else {
+            continue;
+        }; // corrupt_ziplist.rdb
         for cut in 0..end as usize {
             match drive(&bytes[..cut], true) {
                 Ok(_) => panic!("{name}: prefix of {cut} bytes accepted"),
                 Err(e) => {
                     let off = e.offset().expect("an offset");
-                    assert!(off <= cut as u64, "{name}: cut {cut}: offset {off} beyond input: {e}");
+                    assert!(
+                        off <= cut as u64,
+                        "{name}: cut {cut}: offset {off} beyond input: {e}"
+                    );
                 }
             }
         }
@@ -113,11 +145,14 @@ fn huge_declared_lengths_fail_without_allocating() {
     f.extend_from_slice(&(1u64 << 62).to_be_bytes());
     let e = drive(&f, true).unwrap_err();
     assert!(matches!(e, Error::Truncated { offset: 19, .. }), "{e}"); // where the key bytes should start
-    // A list claiming 2^62 elements, with one present.
+                                                                      // A list claiming 2^62 elements, with one present.
     let mut f = b"REDIS0010\x01\x01k\x81".to_vec();
     f.extend_from_slice(&(1u64 << 62).to_be_bytes());
     f.extend_from_slice(b"\x01a");
-    assert!(matches!(drive(&f, true).unwrap_err(), Error::Truncated { .. }));
+    assert!(matches!(
+        drive(&f, true).unwrap_err(),
+        Error::Truncated { .. }
+    ));
     // LZF claiming a 1 GiB result from 3 bytes.
     let f = b"REDIS0010\x00\x01k\xc3\x03\x80\x40\x00\x00\x00\x00\x00\x00";
     assert!(drive(f, true).is_err());
@@ -125,7 +160,12 @@ fn huge_declared_lengths_fail_without_allocating() {
 
 #[test]
 fn checksum_mismatch_is_reported_with_offset() {
-    let Some((_, bytes)) = small_corpus_files(4096).into_iter().find(|(n, _)| n.ends_with("rdb_version_5_with_checksum.rdb")) else { return };
+    let Some((_, bytes)) = small_corpus_files(4096)
+        .into_iter()
+        .find(|(n, _)| n.ends_with("rdb_version_5_with_checksum.rdb"))
+    else {
+        return;
+    };
     let mut b = bytes.clone();
     let n = b.len();
     b[n - 1] ^= 1;

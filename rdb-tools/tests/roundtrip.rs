@@ -3,7 +3,9 @@
 
 use redoubt_rdb::format as f;
 use redoubt_rdb::reader::{parse, Checksum};
-use redoubt_rdb::stream::{Consumer, ConsumerGroup, PendingEntry, StreamEntry, StreamId, StreamMeta};
+use redoubt_rdb::stream::{
+    Consumer, ConsumerGroup, PendingEntry, StreamEntry, StreamId, StreamMeta,
+};
 use redoubt_rdb::value::{KeyMeta, ModuleAux, ModuleId, ModuleValue, Stream, Value};
 use redoubt_rdb::writer::{Writer, WriterOptions};
 
@@ -13,32 +15,77 @@ fn b(s: &str) -> Vec<u8> {
 
 fn values() -> Vec<(Vec<u8>, Value)> {
     let id = |ms, seq| StreamId { ms, seq };
-    let entries: Vec<StreamEntry> = (0..250u64).map(|i| StreamEntry { id: id(1000 + i / 3, i % 3), fields: vec![(b("f"), i.to_string().into_bytes()), (b("g"), b("x"))] }).collect();
+    let entries: Vec<StreamEntry> = (0..250u64)
+        .map(|i| StreamEntry {
+            id: id(1000 + i / 3, i % 3),
+            fields: vec![(b("f"), i.to_string().into_bytes()), (b("g"), b("x"))],
+        })
+        .collect();
     let stream = Stream {
         entries,
-        meta: StreamMeta { length: 250, last_id: id(1083, 0), first_id: Some(id(1000, 0)), max_deleted_id: Some(id(0, 0)), entries_added: Some(250) },
+        meta: StreamMeta {
+            length: 250,
+            last_id: id(1083, 0),
+            first_id: Some(id(1000, 0)),
+            max_deleted_id: Some(id(0, 0)),
+            entries_added: Some(250),
+        },
         groups: vec![ConsumerGroup {
             name: b("g"),
             last_id: id(1001, 0),
             entries_read: Some(4),
-            pending: vec![PendingEntry { id: id(1000, 1), delivery_time_ms: 5, delivery_count: 2 }],
-            consumers: vec![Consumer { name: b("c"), seen_time_ms: 7, active_time_ms: Some(7), pending: vec![id(1000, 1)] }],
+            pending: vec![PendingEntry {
+                id: id(1000, 1),
+                delivery_time_ms: 5,
+                delivery_count: 2,
+            }],
+            consumers: vec![Consumer {
+                name: b("c"),
+                seen_time_ms: 7,
+                active_time_ms: Some(7),
+                pending: vec![id(1000, 1)],
+            }],
         }],
     };
     vec![
         (b("s"), Value::String(b("hello"))),
         (b("i"), Value::String(b("-123456"))),
         (b("lzf"), Value::String(b("abc").repeat(100))),
-        (b("l"), Value::List((0..5000).map(|i| format!("e{i}").into_bytes()).collect())),
+        (
+            b("l"),
+            Value::List((0..5000).map(|i| format!("e{i}").into_bytes()).collect()),
+        ),
         (b("intset"), Value::Set(vec![b("3"), b("1"), b("2")])),
         (b("set"), Value::Set(vec![b("a"), b("b")])),
-        (b("bigset"), Value::Set((0..1000).map(|i| format!("m{i}").into_bytes()).collect())),
-        (b("z"), Value::SortedSet(vec![(b("a"), 1.5), (b("b"), -2.0)])),
-        (b("bigz"), Value::SortedSet((0..500).map(|i| (format!("m{i}").into_bytes(), i as f64 / 3.0)).collect())),
-        (b("h"), Value::Hash(vec![(b("f"), b("v")), (b("n"), b("7"))])),
+        (
+            b("bigset"),
+            Value::Set((0..1000).map(|i| format!("m{i}").into_bytes()).collect()),
+        ),
+        (
+            b("z"),
+            Value::SortedSet(vec![(b("a"), 1.5), (b("b"), -2.0)]),
+        ),
+        (
+            b("bigz"),
+            Value::SortedSet(
+                (0..500)
+                    .map(|i| (format!("m{i}").into_bytes(), i as f64 / 3.0))
+                    .collect(),
+            ),
+        ),
+        (
+            b("h"),
+            Value::Hash(vec![(b("f"), b("v")), (b("n"), b("7"))]),
+        ),
         (b("bigh"), Value::Hash(vec![(b("f"), b("v").repeat(100))])),
         (b("stream"), Value::Stream(Box::new(stream))),
-        (b("mod"), Value::Module(ModuleValue { id: ModuleId(0x1234_5678_9abc_0001), payload: vec![2, 5, 0] })),
+        (
+            b("mod"),
+            Value::Module(ModuleValue {
+                id: ModuleId(0x1234_5678_9abc_0001),
+                payload: vec![2, 5, 0],
+            }),
+        ),
     ]
 }
 
@@ -47,16 +94,31 @@ fn every_version_reads_back_what_it_wrote() {
     for version in [9u32, 10, 11] {
         let mut w = Writer::new(Vec::new(), WriterOptions::version(version)).unwrap();
         w.standard_aux("7.0.15", 1, 2).unwrap();
-        w.module_aux(&ModuleAux { id: ModuleId(42 << 10 | 3), when_opcode: 2, when: 2, payload: vec![2, 1, 0] }).unwrap();
+        w.module_aux(&ModuleAux {
+            id: ModuleId(42 << 10 | 3),
+            when_opcode: 2,
+            when: 2,
+            payload: vec![2, 1, 0],
+        })
+        .unwrap();
         if version >= 10 {
-            w.function(b"#!lua name=x\nredis.register_function('f', function() return 1 end)").unwrap();
+            w.function(b"#!lua name=x\nredis.register_function('f', function() return 1 end)")
+                .unwrap();
         } else {
             assert!(w.function(b"x").is_err());
         }
         w.select_db(2).unwrap();
         w.resize_db(13, 1).unwrap();
         for (i, (k, v)) in values().iter().enumerate() {
-            let meta = if i == 0 { KeyMeta { expire_ms: Some(1234), idle: Some(5), freq: None } } else { KeyMeta::default() };
+            let meta = if i == 0 {
+                KeyMeta {
+                    expire_ms: Some(1234),
+                    idle: Some(5),
+                    freq: None,
+                }
+            } else {
+                KeyMeta::default()
+            };
             w.key(k, v, &meta).unwrap();
         }
         let bytes = w.finish().unwrap();
@@ -66,7 +128,14 @@ fn every_version_reads_back_what_it_wrote() {
         assert_eq!(file.aux[0], (b("redis-ver"), b("7.0.15")));
         assert_eq!(file.module_aux.len(), 1);
         assert_eq!(file.functions.len(), usize::from(version >= 10));
-        assert_eq!(file.records[0].meta, KeyMeta { expire_ms: Some(1234), idle: Some(5), freq: None });
+        assert_eq!(
+            file.records[0].meta,
+            KeyMeta {
+                expire_ms: Some(1234),
+                idle: Some(5),
+                freq: None
+            }
+        );
         for (r, (k, v)) in file.records.iter().zip(values()) {
             assert_eq!(r.db, 2);
             assert_eq!(r.key, k);
@@ -97,7 +166,12 @@ fn every_version_reads_back_what_it_wrote() {
                 }
                 v => v,
             };
-            assert_eq!(r.value, want, "RDB {version}, key {}", String::from_utf8_lossy(&k));
+            assert_eq!(
+                r.value,
+                want,
+                "RDB {version}, key {}",
+                String::from_utf8_lossy(&k)
+            );
         }
         let types: Vec<u8> = file.records.iter().map(|r| r.rdb_type).collect();
         let want_types = match version {

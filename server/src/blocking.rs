@@ -72,7 +72,10 @@ impl Blocking {
 
     /// The clients waiting on a key, in arrival order.
     pub fn waiters(&self, db: usize, key: &Bytes) -> Vec<u64> {
-        self.by_key.get(&(db, key.clone())).map(|q| q.iter().copied().collect()).unwrap_or_default()
+        self.by_key
+            .get(&(db, key.clone()))
+            .map(|q| q.iter().copied().collect())
+            .unwrap_or_default()
     }
 
     /// Number of keys with at least one waiter (INFO's `total_blocking_keys`).

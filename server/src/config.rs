@@ -29,13 +29,36 @@ pub struct OptionSpec {
 }
 
 const fn opt(name: &'static str, kind: Kind, default: &'static str) -> OptionSpec {
-    OptionSpec { name, alias: None, kind, default, mutable: true }
+    OptionSpec {
+        name,
+        alias: None,
+        kind,
+        default,
+        mutable: true,
+    }
 }
 const fn fixed(name: &'static str, kind: Kind, default: &'static str) -> OptionSpec {
-    OptionSpec { name, alias: None, kind, default, mutable: false }
+    OptionSpec {
+        name,
+        alias: None,
+        kind,
+        default,
+        mutable: false,
+    }
 }
-const fn aliased(name: &'static str, alias: &'static str, kind: Kind, default: &'static str) -> OptionSpec {
-    OptionSpec { name, alias: Some(alias), kind, default, mutable: true }
+const fn aliased(
+    name: &'static str,
+    alias: &'static str,
+    kind: Kind,
+    default: &'static str,
+) -> OptionSpec {
+    OptionSpec {
+        name,
+        alias: Some(alias),
+        kind,
+        default,
+        mutable: true,
+    }
 }
 
 const I32: i64 = i32::MAX as i64;
@@ -78,7 +101,11 @@ pub static OPTIONS: &[OptionSpec] = &[
     opt("shutdown-timeout", Kind::Int(0, I32), "10"),
     opt("shutdown-on-sigint", Kind::Special, "default"),
     opt("shutdown-on-sigterm", Kind::Special, "default"),
-    opt("sanitize-dump-payload", Kind::Enum(&["no", "yes", "clients"]), "no"),
+    opt(
+        "sanitize-dump-payload",
+        Kind::Enum(&["no", "yes", "clients"]),
+        "no",
+    ),
     fixed("cluster-config-file", Kind::Str, "nodes.conf"),
     opt("cluster-node-timeout", Kind::Int(0, LL), "15000"),
     opt("acllog-max-len", Kind::Int(0, LL), "128"),
@@ -86,11 +113,36 @@ pub static OPTIONS: &[OptionSpec] = &[
     opt("rdb-del-sync-files", Kind::Bool, "no"),
     opt("rdb-save-incremental-fsync", Kind::Bool, "yes"),
     opt("aof-rewrite-incremental-fsync", Kind::Bool, "yes"),
-    aliased("hash-max-listpack-entries", "hash-max-ziplist-entries", Kind::Int(0, LL), "512"),
-    aliased("hash-max-listpack-value", "hash-max-ziplist-value", Kind::Memory(0, LL), "64"),
-    aliased("zset-max-listpack-entries", "zset-max-ziplist-entries", Kind::Int(0, LL), "128"),
-    aliased("zset-max-listpack-value", "zset-max-ziplist-value", Kind::Memory(0, LL), "64"),
-    aliased("list-max-listpack-size", "list-max-ziplist-size", Kind::Int(i32::MIN as i64, I32), "-2"),
+    aliased(
+        "hash-max-listpack-entries",
+        "hash-max-ziplist-entries",
+        Kind::Int(0, LL),
+        "512",
+    ),
+    aliased(
+        "hash-max-listpack-value",
+        "hash-max-ziplist-value",
+        Kind::Memory(0, LL),
+        "64",
+    ),
+    aliased(
+        "zset-max-listpack-entries",
+        "zset-max-ziplist-entries",
+        Kind::Int(0, LL),
+        "128",
+    ),
+    aliased(
+        "zset-max-listpack-value",
+        "zset-max-ziplist-value",
+        Kind::Memory(0, LL),
+        "64",
+    ),
+    aliased(
+        "list-max-listpack-size",
+        "list-max-ziplist-size",
+        Kind::Int(i32::MIN as i64, I32),
+        "-2",
+    ),
     opt("list-compress-depth", Kind::Int(0, I32), "0"),
     opt("set-max-intset-entries", Kind::Int(0, LL), "512"),
     opt("hll-sparse-max-bytes", Kind::Memory(0, LL), "3000"),
@@ -98,7 +150,11 @@ pub static OPTIONS: &[OptionSpec] = &[
     opt("stream-node-max-entries", Kind::Int(0, LL), "100"),
     opt("save", Kind::Special, "3600 1 300 100 60 10000"),
     opt("appendonly", Kind::Bool, "no"),
-    opt("appendfsync", Kind::Enum(&["always", "everysec", "no"]), "everysec"),
+    opt(
+        "appendfsync",
+        Kind::Enum(&["always", "everysec", "no"]),
+        "everysec",
+    ),
     fixed("appendfilename", Kind::Str, "appendonly.aof"),
     fixed("appenddirname", Kind::Str, "appendonlydir"),
     opt("aof-use-rdb-preamble", Kind::Bool, "yes"),
@@ -110,10 +166,22 @@ pub static OPTIONS: &[OptionSpec] = &[
     opt("rdbcompression", Kind::Bool, "yes"),
     opt("rdbchecksum", Kind::Bool, "yes"),
     opt("stop-writes-on-bgsave-error", Kind::Bool, "yes"),
-    opt("proto-max-bulk-len", Kind::Memory(1024 * 1024, LL), "536870912"),
-    opt("client-query-buffer-limit", Kind::Memory(1024 * 1024, LL), "1073741824"),
+    opt(
+        "proto-max-bulk-len",
+        Kind::Memory(1024 * 1024, LL),
+        "536870912",
+    ),
+    opt(
+        "client-query-buffer-limit",
+        Kind::Memory(1024 * 1024, LL),
+        "1073741824",
+    ),
     opt("notify-keyspace-events", Kind::Special, ""),
-    opt("loglevel", Kind::Enum(&["debug", "verbose", "notice", "warning", "nothing"]), "notice"),
+    opt(
+        "loglevel",
+        Kind::Enum(&["debug", "verbose", "notice", "warning", "nothing"]),
+        "notice",
+    ),
     fixed("logfile", Kind::Str, ""),
     fixed("daemonize", Kind::Bool, "no"),
     fixed("pidfile", Kind::Str, ""),
@@ -135,16 +203,32 @@ pub static OPTIONS: &[OptionSpec] = &[
     opt("lazyfree-lazy-user-flush", Kind::Bool, "no"),
     opt("activerehashing", Kind::Bool, "yes"),
     opt("protected-mode", Kind::Bool, "yes"),
-    fixed("enable-debug-command", Kind::Enum(&["no", "yes", "local"]), "no"),
-    fixed("enable-protected-configs", Kind::Enum(&["no", "yes", "local"]), "no"),
-    fixed("enable-module-command", Kind::Enum(&["no", "yes", "local"]), "no"),
+    fixed(
+        "enable-debug-command",
+        Kind::Enum(&["no", "yes", "local"]),
+        "no",
+    ),
+    fixed(
+        "enable-protected-configs",
+        Kind::Enum(&["no", "yes", "local"]),
+        "no",
+    ),
+    fixed(
+        "enable-module-command",
+        Kind::Enum(&["no", "yes", "local"]),
+        "no",
+    ),
     opt("replica-read-only", Kind::Bool, "yes"),
     opt("replica-serve-stale-data", Kind::Bool, "yes"),
     opt("repl-backlog-size", Kind::Memory(1, LL), "1048576"),
     opt("repl-backlog-ttl", Kind::Int(0, I32), "3600"),
     opt("repl-diskless-sync", Kind::Bool, "yes"),
     opt("repl-diskless-sync-delay", Kind::Int(0, I32), "5"),
-    opt("repl-diskless-load", Kind::Enum(&["disabled", "on-empty-db", "swapdb"]), "disabled"),
+    opt(
+        "repl-diskless-load",
+        Kind::Enum(&["disabled", "on-empty-db", "swapdb"]),
+        "disabled",
+    ),
     opt("min-replicas-to-write", Kind::Int(0, I32), "0"),
     opt("min-replicas-max-lag", Kind::Int(0, I32), "10"),
     opt("replica-priority", Kind::Int(0, I32), "100"),
@@ -152,11 +236,19 @@ pub static OPTIONS: &[OptionSpec] = &[
     fixed("cluster-enabled", Kind::Bool, "no"),
     opt("lua-time-limit", Kind::Int(0, LL), "5000"),
     opt("busy-reply-threshold", Kind::Int(0, LL), "5000"),
-    opt("client-output-buffer-limit", Kind::Special, "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"),
+    opt(
+        "client-output-buffer-limit",
+        Kind::Special,
+        "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
+    ),
     fixed("io-threads", Kind::Int(1, 128), "1"),
     opt("unixsocket", Kind::Str, ""),
     opt("unixsocketperm", Kind::Int(0, 777), "0"),
-    fixed("supervised", Kind::Enum(&["no", "upstart", "systemd", "auto"]), "no"),
+    fixed(
+        "supervised",
+        Kind::Enum(&["no", "upstart", "systemd", "auto"]),
+        "no",
+    ),
 ];
 
 /// Typed copies of the options the command handlers read on hot paths.
@@ -204,16 +296,26 @@ pub struct ConfigError(pub String);
 
 fn find(name: &str) -> Option<&'static OptionSpec> {
     let lower = name.to_ascii_lowercase();
-    OPTIONS.iter().find(|o| o.name == lower || o.alias == Some(lower.as_str()))
+    OPTIONS
+        .iter()
+        .find(|o| o.name == lower || o.alias == Some(lower.as_str()))
 }
 
 /// Parses Redis memory units: `1gb`, `100mb`, `1k` (1000), `1kb` (1024), plain bytes.
 pub fn parse_memory(s: &str) -> Option<i64> {
     let l = s.to_ascii_lowercase();
-    let (num, mul) = [("gb", 1i64 << 30), ("mb", 1 << 20), ("kb", 1 << 10), ("g", 1_000_000_000), ("m", 1_000_000), ("k", 1000), ("b", 1)]
-        .iter()
-        .find_map(|(suf, mul)| l.strip_suffix(suf).map(|n| (n.to_string(), *mul)))
-        .unwrap_or((l.clone(), 1));
+    let (num, mul) = [
+        ("gb", 1i64 << 30),
+        ("mb", 1 << 20),
+        ("kb", 1 << 10),
+        ("g", 1_000_000_000),
+        ("m", 1_000_000),
+        ("k", 1000),
+        ("b", 1),
+    ]
+    .iter()
+    .find_map(|(suf, mul)| l.strip_suffix(suf).map(|n| (n.to_string(), *mul)))
+    .unwrap_or((l.clone(), 1));
     if num.starts_with('-') || num.starts_with('+') {
         return None;
     }
@@ -233,9 +335,16 @@ impl Config {
         for o in OPTIONS {
             values.insert(o.name, o.default.to_string());
         }
-        let dir = std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_else(|_| ".".into());
+        let dir = std::env::current_dir()
+            .map(|d| d.display().to_string())
+            .unwrap_or_else(|_| ".".into());
         values.insert("dir", dir);
-        let mut c = Config { values, file: None, tunables: dummy_tunables(), notify_flags: 0 };
+        let mut c = Config {
+            values,
+            file: None,
+            tunables: dummy_tunables(),
+            notify_flags: 0,
+        };
         c.refresh();
         c
     }
@@ -247,9 +356,13 @@ impl Config {
         let mut rest = args;
         if let Some(first) = args.first() {
             if !first.starts_with("--") {
-                let body = std::fs::read_to_string(first)
-                    .map_err(|e| ConfigError(format!("Fatal error, can't open config file '{first}': {e}")))?;
-                config.file = Some(std::fs::canonicalize(first).unwrap_or_else(|_| PathBuf::from(first)));
+                let body = std::fs::read_to_string(first).map_err(|e| {
+                    ConfigError(format!(
+                        "Fatal error, can't open config file '{first}': {e}"
+                    ))
+                })?;
+                config.file =
+                    Some(std::fs::canonicalize(first).unwrap_or_else(|_| PathBuf::from(first)));
                 text.push_str(&body);
                 text.push('\n');
                 rest = &args[1..];
@@ -285,14 +398,24 @@ impl Config {
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let words = split_args(line.as_bytes())
-                .ok_or_else(|| ConfigError(format!("*** FATAL CONFIG FILE ERROR *** line {}: Unbalanced quotes", n + 1)))?;
-            let words: Vec<String> = words.into_iter().map(|w| String::from_utf8_lossy(&w).into_owned()).collect();
-            let Some((name, vals)) = words.split_first() else { continue };
+            let words = split_args(line.as_bytes()).ok_or_else(|| {
+                ConfigError(format!(
+                    "*** FATAL CONFIG FILE ERROR *** line {}: Unbalanced quotes",
+                    n + 1
+                ))
+            })?;
+            let words: Vec<String> = words
+                .into_iter()
+                .map(|w| String::from_utf8_lossy(&w).into_owned())
+                .collect();
+            let Some((name, vals)) = words.split_first() else {
+                continue;
+            };
             if name.eq_ignore_ascii_case("include") {
                 for path in vals {
-                    let body = std::fs::read_to_string(path)
-                        .map_err(|e| ConfigError(format!("can't open include file '{path}': {e}")))?;
+                    let body = std::fs::read_to_string(path).map_err(|e| {
+                        ConfigError(format!("can't open include file '{path}': {e}"))
+                    })?;
                     self.load_text(&body)?;
                 }
                 continue;
@@ -311,7 +434,12 @@ impl Config {
                 saw_save = true;
             }
             self.set_internal(name, &value, true).map_err(|e| {
-                ConfigError(format!("*** FATAL CONFIG FILE ERROR *** line {}: '{}': {}", n + 1, line, e.0))
+                ConfigError(format!(
+                    "*** FATAL CONFIG FILE ERROR *** line {}: '{}': {}",
+                    n + 1,
+                    line,
+                    e.0
+                ))
             })?;
         }
         self.refresh();
@@ -319,7 +447,9 @@ impl Config {
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
-        find(name).and_then(|o| self.values.get(o.name)).map(|s| s.as_str())
+        find(name)
+            .and_then(|o| self.values.get(o.name))
+            .map(|s| s.as_str())
     }
 
     /// CONFIG GET: all options whose name (or alias) matches any of the glob patterns.
@@ -336,11 +466,17 @@ impl Config {
         }
         let plain: Vec<String> = out.iter().map(|(n, _)| n.to_ascii_lowercase()).collect();
         for o in OPTIONS {
-            if plain.iter().any(|n| n == o.name || Some(n.as_str()) == o.alias) {
+            if plain
+                .iter()
+                .any(|n| n == o.name || Some(n.as_str()) == o.alias)
+            {
                 continue;
             }
             for name in std::iter::once(o.name).chain(o.alias) {
-                if patterns.iter().any(|p| crate::glob::matches(p, name.as_bytes(), true)) {
+                if patterns
+                    .iter()
+                    .any(|p| crate::glob::matches(p, name.as_bytes(), true))
+                {
                     if let Some(v) = self.values.get(o.name) {
                         out.push((name.to_string(), v.clone()));
                     }
@@ -361,7 +497,9 @@ impl Config {
 
     /// Checks a CONFIG SET without applying it.
     pub fn validate(&self, name: &str, value: &str) -> Result<(), ConfigError> {
-        let o = find(name).ok_or_else(|| ConfigError("Unknown option or number of arguments for CONFIG SET".into()))?;
+        let o = find(name).ok_or_else(|| {
+            ConfigError("Unknown option or number of arguments for CONFIG SET".into())
+        })?;
         if !o.mutable {
             return Err(ConfigError("can't set immutable config".into()));
         }
@@ -373,7 +511,8 @@ impl Config {
     }
 
     fn set_internal(&mut self, name: &str, value: &str, startup: bool) -> Result<(), ConfigError> {
-        let o = find(name).ok_or_else(|| ConfigError("Bad directive or wrong number of arguments".into()))?;
+        let o = find(name)
+            .ok_or_else(|| ConfigError("Bad directive or wrong number of arguments".into()))?;
         if !startup && !o.mutable {
             return Err(ConfigError("can't set immutable config".into()));
         }
@@ -386,9 +525,13 @@ impl Config {
             if !startup || path.exists() {
                 std::env::set_current_dir(path).map_err(|e| ConfigError(e.to_string()))?;
             } else {
-                std::fs::create_dir_all(path).and_then(|_| std::env::set_current_dir(path)).map_err(|e| ConfigError(e.to_string()))?;
+                std::fs::create_dir_all(path)
+                    .and_then(|_| std::env::set_current_dir(path))
+                    .map_err(|e| ConfigError(e.to_string()))?;
             }
-            let abs = std::env::current_dir().map(|d| d.display().to_string()).unwrap_or(v);
+            let abs = std::env::current_dir()
+                .map(|d| d.display().to_string())
+                .unwrap_or(v);
             self.values.insert("dir", abs);
             return Ok(());
         }
@@ -415,7 +558,10 @@ impl Config {
             proto_max_bulk_len: self.num("proto-max-bulk-len") as usize,
             query_buffer_limit: self.num("client-query-buffer-limit") as usize,
             maxmemory: self.num("maxmemory") as u64,
-            maxmemory_policy: self.get("maxmemory-policy").unwrap_or("noeviction").to_string(),
+            maxmemory_policy: self
+                .get("maxmemory-policy")
+                .unwrap_or("noeviction")
+                .to_string(),
             maxmemory_samples: self.num("maxmemory-samples").max(1) as usize,
             lfu_log_factor: self.num("lfu-log-factor"),
             lfu_decay_time: self.num("lfu-decay-time"),
@@ -436,7 +582,9 @@ impl Config {
     /// lines of options that differ from their defaults and appending the rest.
     pub fn rewrite(&self) -> Result<(), ConfigError> {
         let Some(path) = &self.file else {
-            return Err(ConfigError("The server is running without a config file".into()));
+            return Err(ConfigError(
+                "The server is running without a config file".into(),
+            ));
         };
         let old = std::fs::read_to_string(path).unwrap_or_default();
         let mut done = std::collections::HashSet::new();
@@ -506,18 +654,25 @@ fn canonical(o: &OptionSpec, value: &str) -> Result<String, ConfigError> {
             _ => Err(ConfigError("argument must be 'yes' or 'no'".into())),
         },
         Kind::Int(min, max) => {
-            let n: i64 = value.parse().map_err(|_| ConfigError("argument couldn't be parsed into an integer".into()))?;
+            let n: i64 = value
+                .parse()
+                .map_err(|_| ConfigError("argument couldn't be parsed into an integer".into()))?;
             if n < min || n > max {
-                return Err(ConfigError(format!("argument must be between {min} and {max} inclusive")));
+                return Err(ConfigError(format!(
+                    "argument must be between {min} and {max} inclusive"
+                )));
             }
             // Redis clamps hz to 1..=500 instead of refusing it.
             let n = if o.name == "hz" { n.clamp(1, 500) } else { n };
             Ok(n.to_string())
         }
         Kind::Memory(min, max) => {
-            let n = parse_memory(value).ok_or_else(|| ConfigError("argument must be a memory value".into()))?;
+            let n = parse_memory(value)
+                .ok_or_else(|| ConfigError("argument must be a memory value".into()))?;
             if n < min || n > max {
-                return Err(ConfigError(format!("argument must be between {min} and {max} inclusive")));
+                return Err(ConfigError(format!(
+                    "argument must be between {min} and {max} inclusive"
+                )));
             }
             Ok(n.to_string())
         }
@@ -526,21 +681,26 @@ fn canonical(o: &OptionSpec, value: &str) -> Result<String, ConfigError> {
             if choices.contains(&l.as_str()) {
                 Ok(l)
             } else {
-                Err(ConfigError(format!("argument(s) must be one of the following: {}", choices.join(", "))))
+                Err(ConfigError(format!(
+                    "argument(s) must be one of the following: {}",
+                    choices.join(", ")
+                )))
             }
         }
         Kind::Str => Ok(value.to_string()),
         Kind::Special => match o.name {
             "save" => {
                 let parts: Vec<&str> = value.split_whitespace().collect();
-                if !parts.len().is_multiple_of(2) || parts.iter().any(|p| p.parse::<u64>().is_err()) {
+                if !parts.len().is_multiple_of(2) || parts.iter().any(|p| p.parse::<u64>().is_err())
+                {
                     return Err(ConfigError("Invalid save parameters".into()));
                 }
                 Ok(parts.join(" "))
             }
             "notify-keyspace-events" => {
-                let flags = crate::notify::parse_flags(value)
-                    .ok_or_else(|| ConfigError("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.".into()))?;
+                let flags = crate::notify::parse_flags(value).ok_or_else(|| {
+                    ConfigError("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.".into())
+                })?;
                 Ok(crate::notify::flags_to_string(flags))
             }
             _ => Ok(value.split_whitespace().collect::<Vec<_>>().join(" ")),
@@ -584,10 +744,19 @@ mod tests {
 
     #[test]
     fn args_and_aliases() {
-        let args: Vec<String> = ["--port", "7000", "--save", "", "--hash-max-ziplist-entries", "4", "--maxmemory", "1mb"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let args: Vec<String> = [
+            "--port",
+            "7000",
+            "--save",
+            "",
+            "--hash-max-ziplist-entries",
+            "4",
+            "--maxmemory",
+            "1mb",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         let c = Config::from_args(&args).unwrap();
         assert_eq!(c.get("port"), Some("7000"));
         assert_eq!(c.get("save"), Some(""));
@@ -598,9 +767,18 @@ mod tests {
     #[test]
     fn set_errors_match_redis() {
         let mut c = Config::new();
-        assert_eq!(c.set("appendonly", "maybe").unwrap_err().0, "argument must be 'yes' or 'no'");
-        assert_eq!(c.set("maxmemory", "lots").unwrap_err().0, "argument must be a memory value");
-        assert_eq!(c.set("databases", "3").unwrap_err().0, "can't set immutable config");
+        assert_eq!(
+            c.set("appendonly", "maybe").unwrap_err().0,
+            "argument must be 'yes' or 'no'"
+        );
+        assert_eq!(
+            c.set("maxmemory", "lots").unwrap_err().0,
+            "argument must be a memory value"
+        );
+        assert_eq!(
+            c.set("databases", "3").unwrap_err().0,
+            "can't set immutable config"
+        );
         assert!(c.set("maxmemory-policy", "ALLKEYS-LRU").is_ok());
         assert_eq!(c.get("maxmemory-policy"), Some("allkeys-lru"));
     }

@@ -43,35 +43,40 @@ pub async fn serve(shared: Arc<Shared>, socket: TcpStream, addr: SocketAddr) {
             st.stats.rejected_connections += 1;
             None
         } else {
-        let id = st.next_client_id;
-        st.next_client_id += 1;
-        st.clients.insert(
-            id,
-            ClientHandle {
-                addr,
-                laddr,
-                name: None,
-                db: 0,
-                resp: 2,
-                created_ms: now,
-                last_interaction_ms: now,
-                last_cmd: None,
-                tx,
-                queued: queued.clone(),
-                kill: kill.clone(),
-                dirty_cas: false,
-                flags: "N".into(),
-                subscriptions: 0,
-                psubscriptions: 0,
-                multi_len: -1,
-                blocked: false,
-                monitor: false,
-                lib_name: None,
-                lib_ver: None,
-                no_evict: false,
-            },
-        );
-        Some((id, st.config.tunables.requirepass.is_none(), st.config.tunables.proto_max_bulk_len, st.config.tunables.query_buffer_limit))
+            let id = st.next_client_id;
+            st.next_client_id += 1;
+            st.clients.insert(
+                id,
+                ClientHandle {
+                    addr,
+                    laddr,
+                    name: None,
+                    db: 0,
+                    resp: 2,
+                    created_ms: now,
+                    last_interaction_ms: now,
+                    last_cmd: None,
+                    tx,
+                    queued: queued.clone(),
+                    kill: kill.clone(),
+                    dirty_cas: false,
+                    flags: "N".into(),
+                    subscriptions: 0,
+                    psubscriptions: 0,
+                    multi_len: -1,
+                    blocked: false,
+                    monitor: false,
+                    lib_name: None,
+                    lib_ver: None,
+                    no_evict: false,
+                },
+            );
+            Some((
+                id,
+                st.config.tunables.requirepass.is_none(),
+                st.config.tunables.proto_max_bulk_len,
+                st.config.tunables.query_buffer_limit,
+            ))
         }
     };
     let Some((id, authenticated, max_bulk, query_buffer_limit)) = registered else {
@@ -175,7 +180,10 @@ impl Connection {
             }
         }
         if self.inbuf.len() > self.query_buffer_limit {
-            tracing::warn!(client = self.client.id, "closing client that reached max query buffer length");
+            tracing::warn!(
+                client = self.client.id,
+                "closing client that reached max query buffer length"
+            );
             return Err(Closed::ByServer);
         }
         Ok(())
@@ -200,7 +208,14 @@ impl Connection {
                             break;
                         }
                         Pending::Command(args) => {
-                            match dispatch(&shared, &mut st, &mut self.client, args, &mut self.out, now) {
+                            match dispatch(
+                                &shared,
+                                &mut st,
+                                &mut self.client,
+                                args,
+                                &mut self.out,
+                                now,
+                            ) {
                                 Flow::Continue => {}
                                 Flow::Close => {
                                     close = true;

@@ -28,8 +28,16 @@ pub fn lfu_decayed_counter(access: u32, now_ms: i64, decay_time: i64) -> u32 {
     let ldt = access >> 8;
     let counter = access & 0xff;
     let now = lfu_minutes(now_ms);
-    let elapsed = if now >= ldt { now - ldt } else { 65535 - ldt + now };
-    let periods = if decay_time > 0 { elapsed as i64 / decay_time } else { 0 };
+    let elapsed = if now >= ldt {
+        now - ldt
+    } else {
+        65535 - ldt + now
+    };
+    let periods = if decay_time > 0 {
+        elapsed as i64 / decay_time
+    } else {
+        0
+    };
     if periods > 0 {
         (counter as i64 - periods).max(0) as u32
     } else {
@@ -38,7 +46,13 @@ pub fn lfu_decayed_counter(access: u32, now_ms: i64, decay_time: i64) -> u32 {
 }
 
 /// Redis's `updateLFU`: decay, then a logarithmic increment.
-pub fn lfu_touch(access: u32, now_ms: i64, log_factor: i64, decay_time: i64, rng: &mut impl Rng) -> u32 {
+pub fn lfu_touch(
+    access: u32,
+    now_ms: i64,
+    log_factor: i64,
+    decay_time: i64,
+    rng: &mut impl Rng,
+) -> u32 {
     let mut counter = lfu_decayed_counter(access, now_ms, decay_time);
     if counter < 255 {
         let r: f64 = rng.gen();
@@ -77,7 +91,9 @@ pub fn active_expire_cycle(st: &mut State, now_ms: i64, budget_us: u64) -> u64 {
             let (mut ttl_sum, mut ttl_samples) = (0i64, 0i64);
             let mut expired_keys: Vec<Bytes> = Vec::new();
             for _ in 0..per_loop.min(st.dbs[db].expires.len()) {
-                let Some((k, &t)) = st.dbs[db].expires.random_entry(&mut st.rng) else { break };
+                let Some((k, &t)) = st.dbs[db].expires.random_entry(&mut st.rng) else {
+                    break;
+                };
                 sampled += 1;
                 if t <= now_ms {
                     if !expired_keys.iter().any(|e| &e[..] == k) {
@@ -92,7 +108,11 @@ pub fn active_expire_cycle(st: &mut State, now_ms: i64, budget_us: u64) -> u64 {
             if ttl_samples > 0 {
                 let sample_avg = ttl_sum / ttl_samples;
                 let d = &mut st.dbs[db];
-                d.avg_ttl = if d.avg_ttl == 0 { sample_avg } else { d.avg_ttl / 50 * 49 + sample_avg / 50 };
+                d.avg_ttl = if d.avg_ttl == 0 {
+                    sample_avg
+                } else {
+                    d.avg_ttl / 50 * 49 + sample_avg / 50
+                };
             }
             let n = expired_keys.len();
             for k in expired_keys {
@@ -131,22 +151,38 @@ pub fn perform_evictions(st: &mut State, now_ms: i64) -> bool {
         let mut best: Option<(u64, usize, Bytes)> = None;
         for db in 0..st.dbs.len() {
             let d = &st.dbs[db];
-            let pool = if volatile { d.expires.len() } else { d.keys.len() };
+            let pool = if volatile {
+                d.expires.len()
+            } else {
+                d.keys.len()
+            };
             if pool == 0 {
                 continue;
             }
             for _ in 0..samples {
                 let (key, score) = if volatile {
-                    let Some((k, &t)) = d.expires.random_entry(&mut st.rng) else { break };
+                    let Some((k, &t)) = d.expires.random_entry(&mut st.rng) else {
+                        break;
+                    };
                     let score = match policy.as_str() {
                         "volatile-ttl" => u64::MAX - t.max(0) as u64,
                         "volatile-random" => st.rng.gen(),
-                        _ => d.keys.get(k).map(|e| access_score(e.access, &policy, now_ms, &st.config.tunables)).unwrap_or(0),
+                        _ => d
+                            .keys
+                            .get(k)
+                            .map(|e| access_score(e.access, &policy, now_ms, &st.config.tunables))
+                            .unwrap_or(0),
                     };
                     (k, score)
                 } else {
-                    let Some((k, e)) = d.keys.random_entry(&mut st.rng) else { break };
-                    let score = if policy == "allkeys-random" { st.rng.gen() } else { access_score(e.access, &policy, now_ms, &st.config.tunables) };
+                    let Some((k, e)) = d.keys.random_entry(&mut st.rng) else {
+                        break;
+                    };
+                    let score = if policy == "allkeys-random" {
+                        st.rng.gen()
+                    } else {
+                        access_score(e.access, &policy, now_ms, &st.config.tunables)
+                    };
                     (k, score)
                 };
                 if best.as_ref().is_none_or(|b| score > b.0) {
@@ -154,7 +190,9 @@ pub fn perform_evictions(st: &mut State, now_ms: i64) -> bool {
                 }
             }
         }
-        let Some((_, db, key)) = best else { return false };
+        let Some((_, db, key)) = best else {
+            return false;
+        };
         st.dbs[db].remove(&key);
         st.stats.evicted_keys += 1;
         st.touch_watched(db, &key);

@@ -33,14 +33,23 @@ use tokio::net::TcpListener;
 /// Builds the shared server from a configuration.
 pub fn build(config: config::Config) -> Arc<Shared> {
     let table = command::CommandTable::build(&commands::handlers());
-    let port = config.get("port").and_then(|p| p.parse().ok()).unwrap_or(6379);
-    let config_file = config.file.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+    let port = config
+        .get("port")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(6379);
+    let config_file = config
+        .file
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
     let mut state = State::new(config);
     state.command_stats = vec![Default::default(); table.stat_names.len()];
     let run_id: String = {
         use rand::Rng;
         let mut rng = rand::thread_rng();
-        (0..40).map(|_| format!("{:x}", rng.gen_range(0..16))).collect()
+        (0..40)
+            .map(|_| format!("{:x}", rng.gen_range(0..16)))
+            .collect()
     };
     Arc::new(Shared {
         state: parking_lot::Mutex::new(state),
@@ -49,7 +58,9 @@ pub fn build(config: config::Config) -> Arc<Shared> {
         start_unix: server::now_ms() / 1000,
         run_id,
         port,
-        executable: std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default(),
+        executable: std::env::current_exe()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
         config_file,
         shutdown: tokio::sync::Notify::new(),
     })
@@ -59,12 +70,21 @@ pub fn build(config: config::Config) -> Arc<Shared> {
 pub async fn run(shared: Arc<Shared>) -> std::io::Result<()> {
     let binds: Vec<String> = {
         let st = shared.state.lock();
-        st.config.get("bind").unwrap_or("127.0.0.1").split_whitespace().map(|s| s.trim_start_matches('-').to_string()).collect()
+        st.config
+            .get("bind")
+            .unwrap_or("127.0.0.1")
+            .split_whitespace()
+            .map(|s| s.trim_start_matches('-').to_string())
+            .collect()
     };
     let mut listeners = Vec::new();
     for b in &binds {
         let host = if b == "*" { "0.0.0.0" } else { b.as_str() };
-        let addr = if host.contains(':') { format!("[{host}]:{}", shared.port) } else { format!("{host}:{}", shared.port) };
+        let addr = if host.contains(':') {
+            format!("[{host}]:{}", shared.port)
+        } else {
+            format!("{host}:{}", shared.port)
+        };
         match TcpListener::bind(&addr).await {
             Ok(l) => listeners.push(l),
             Err(e) if binds.len() > 1 => tracing::warn!("could not bind {addr}: {e}"),
@@ -99,10 +119,18 @@ pub async fn run(shared: Arc<Shared>) -> std::io::Result<()> {
             _ = terminate.recv() => tracing::info!("Received SIGTERM scheduling shutdown..."),
         }
         let mut st = shared.state.lock();
-        if persistence::prepare_shutdown(&mut st, persistence::ShutdownFlags::default(), server::now_ms()).is_ok() {
+        if persistence::prepare_shutdown(
+            &mut st,
+            persistence::ShutdownFlags::default(),
+            server::now_ms(),
+        )
+        .is_ok()
+        {
             break;
         }
-        tracing::warn!("Errors trying to shut down the server. Check the logs for more information.");
+        tracing::warn!(
+            "Errors trying to shut down the server. Check the logs for more information."
+        );
     }
     tracing::info!("Redoubt is now ready to exit, bye bye...");
     Ok(())
@@ -144,7 +172,11 @@ async fn cron(shared: Arc<Shared>) {
         let budget_us = 1_000_000 / hz as u64 * (25 + 2 * (effort - 1)) / 100;
         let t = Instant::now();
         eviction::active_expire_cycle(&mut st, now, budget_us);
-        let (ops, input, output) = (st.stats.total_commands, st.stats.net_input_bytes, st.stats.net_output_bytes);
+        let (ops, input, output) = (
+            st.stats.total_commands,
+            st.stats.net_input_bytes,
+            st.stats.net_output_bytes,
+        );
         st.rates.ops.track(ops, now);
         st.rates.net_input.track(input, now);
         st.rates.net_output.track(output, now);
@@ -157,7 +189,11 @@ async fn cron(shared: Arc<Shared>) {
         if timeout > 0 {
             for c in st.clients.values() {
                 let idle = (now - c.last_interaction_ms) / 1000;
-                if idle as u64 > timeout && !c.blocked && c.subscriptions + c.psubscriptions == 0 && !c.monitor {
+                if idle as u64 > timeout
+                    && !c.blocked
+                    && c.subscriptions + c.psubscriptions == 0
+                    && !c.monitor
+                {
                     c.send(client::Outbound::Kill);
                 }
             }

@@ -9,7 +9,10 @@ static GLOBAL: CountingAllocator = CountingAllocator;
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "-v" || a == "--version") {
-        println!("Redoubt server v={} (Redis 7.0 compatible)", env!("CARGO_PKG_VERSION"));
+        println!(
+            "Redoubt server v={} (Redis 7.0 compatible)",
+            env!("CARGO_PKG_VERSION")
+        );
         return;
     }
     if args.iter().any(|a| a == "-h" || a == "--help") {
@@ -32,17 +35,28 @@ fn main() {
         _ => "info",
     };
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level)))
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level)),
+        )
         .with_writer(std::io::stderr)
         .init();
     // `io-threads` (Redis's option, default 1) sets how many threads serve connections. With 1, the
     // server runs on one thread like Redis: on small machines that is fastest, since the state lock
     // is never contended and no task migrates between cores.
-    let threads: usize = config.get("io-threads").and_then(|v| v.parse().ok()).unwrap_or(1).max(1);
+    let threads: usize = config
+        .get("io-threads")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1)
+        .max(1);
     let runtime = if threads == 1 {
-        tokio::runtime::Builder::new_current_thread().enable_all().build()
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
     } else {
-        tokio::runtime::Builder::new_multi_thread().worker_threads(threads).enable_all().build()
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .enable_all()
+            .build()
     };
     let shared = build(config);
     // The dataset is loaded before any connection is accepted; a file that cannot be loaded stops

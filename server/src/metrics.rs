@@ -16,7 +16,8 @@ impl RateMeter {
     /// Records the rate (per second) of `value` since the previous call.
     pub fn track(&mut self, value: u64, now_ms: i64) {
         if self.last_ms > 0 && now_ms > self.last_ms {
-            let per_sec = value.saturating_sub(self.last_value) as f64 * 1000.0 / (now_ms - self.last_ms) as f64;
+            let per_sec = value.saturating_sub(self.last_value) as f64 * 1000.0
+                / (now_ms - self.last_ms) as f64;
             self.samples[self.next] = per_sec;
             self.next = (self.next + 1) % SAMPLES;
         }

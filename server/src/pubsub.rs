@@ -61,11 +61,17 @@ impl PubSub {
         let mut to_self = Vec::new();
         let mut encoded: [Option<Bytes>; 2] = [None, None];
         if let Some(subs) = self.channels.get(channel) {
-            let msg = Reply::Push(vec![Reply::bulk("message"), Reply::bulk(channel), Reply::bulk(message)]);
+            let msg = Reply::Push(vec![
+                Reply::bulk("message"),
+                Reply::bulk(channel),
+                Reply::bulk(message),
+            ]);
             for id in subs {
                 if let Some(c) = clients.get(id) {
                     let i = usize::from(c.resp >= 3);
-                    let bytes = encoded[i].get_or_insert_with(|| msg.to_bytes(c.resp)).clone();
+                    let bytes = encoded[i]
+                        .get_or_insert_with(|| msg.to_bytes(c.resp))
+                        .clone();
                     if Some(*id) == self_id {
                         to_self.push(bytes);
                     } else {
@@ -79,7 +85,12 @@ impl PubSub {
             if !crate::glob::matches(pattern, channel, false) {
                 continue;
             }
-            let msg = Reply::Push(vec![Reply::bulk("pmessage"), Reply::Bulk(pattern.clone()), Reply::bulk(channel), Reply::bulk(message)]);
+            let msg = Reply::Push(vec![
+                Reply::bulk("pmessage"),
+                Reply::Bulk(pattern.clone()),
+                Reply::bulk(channel),
+                Reply::bulk(message),
+            ]);
             for id in subs {
                 if let Some(c) = clients.get(id) {
                     let bytes = msg.to_bytes(c.resp);

@@ -4,9 +4,11 @@
 
 use crate::config::Tunables;
 use crate::types::hash::HashLimits;
+use crate::types::stream::{
+    Consumer, ConsumerGroup, Nack, Stream, StreamId, INVALID_ENTRIES_READ, MAX_ID, MIN_ID,
+};
 use crate::types::zset::{ZSet, ZSetLimits};
 use crate::types::{Hash, List, RString, Set, Value};
-use crate::types::stream::{Consumer, ConsumerGroup, Nack, Stream, StreamId, INVALID_ENTRIES_READ, MAX_ID, MIN_ID};
 use redoubt_rdb::stream as rdb;
 use redoubt_rdb::value::{Stream as RdbStream, Value as RdbValue};
 use redoubt_rdb::writer::EncodingLimits;
@@ -43,7 +45,14 @@ fn stream_to_rdb(s: &Stream) -> RdbStream {
     let entries = s
         .range(MIN_ID, MAX_ID, false, 0)
         .into_iter()
-        .map(|e| rdb::StreamEntry { id: e.id, fields: e.fields.into_iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect() })
+        .map(|e| rdb::StreamEntry {
+            id: e.id,
+            fields: e
+                .fields
+                .into_iter()
+                .map(|(f, v)| (f.to_vec(), v.to_vec()))
+                .collect(),
+        })
         .collect();
     let meta = rdb::StreamMeta {
         length: s.len(),
@@ -59,15 +68,32 @@ fn stream_to_rdb(s: &Stream) -> RdbStream {
             name: name.clone(),
             last_id: g.last_id,
             entries_read: Some(g.entries_read),
-            pending: g.pel.iter().map(|(id, n)| rdb::PendingEntry { id: *id, delivery_time_ms: n.delivery_time, delivery_count: n.delivery_count }).collect(),
+            pending: g
+                .pel
+                .iter()
+                .map(|(id, n)| rdb::PendingEntry {
+                    id: *id,
+                    delivery_time_ms: n.delivery_time,
+                    delivery_count: n.delivery_count,
+                })
+                .collect(),
             consumers: g
                 .consumers
                 .iter()
-                .map(|(cname, c)| rdb::Consumer { name: cname.clone(), seen_time_ms: c.seen_time, active_time_ms: None, pending: c.pel.iter().copied().collect() })
+                .map(|(cname, c)| rdb::Consumer {
+                    name: cname.clone(),
+                    seen_time_ms: c.seen_time,
+                    active_time_ms: None,
+                    pending: c.pel.iter().copied().collect(),
+                })
                 .collect(),
         })
         .collect();
-    RdbStream { entries, meta, groups }
+    RdbStream {
+        entries,
+        meta,
+        groups,
+    }
 }
 
 /// An RDB stream as a keyspace stream, its entries appended under the configured node limits;
@@ -79,7 +105,12 @@ fn stream_from_rdb(r: RdbStream, t: &Tunables) -> Option<Stream> {
             return None;
         }
         let fields: Vec<(&[u8], &[u8])> = e.fields.iter().map(|(f, v)| (&f[..], &v[..])).collect();
-        s.append(e.id, &fields, t.stream_node_max_bytes, t.stream_node_max_entries);
+        s.append(
+            e.id,
+            &fields,
+            t.stream_node_max_bytes,
+            t.stream_node_max_entries,
+        );
     }
     let first_live = r.entries.first().map(|e| e.id).unwrap_or(MIN_ID);
     s.last_id = r.meta.last_id.max(s.last_id);
@@ -87,13 +118,27 @@ fn stream_from_rdb(r: RdbStream, t: &Tunables) -> Option<Stream> {
     s.max_deleted_id = r.meta.max_deleted_id.unwrap_or(MIN_ID);
     s.entries_added = r.meta.entries_added.unwrap_or(s.len());
     for g in r.groups {
-        let mut group = ConsumerGroup::new(g.last_id, g.entries_read.unwrap_or(INVALID_ENTRIES_READ));
+        let mut group =
+            ConsumerGroup::new(g.last_id, g.entries_read.unwrap_or(INVALID_ENTRIES_READ));
         for c in g.consumers {
             for id in &c.pending {
                 let p = r_pending(&g.pending, *id)?;
-                group.pel.insert(*id, Nack { delivery_time: p.delivery_time_ms, delivery_count: p.delivery_count, consumer: c.name.clone() });
+                group.pel.insert(
+                    *id,
+                    Nack {
+                        delivery_time: p.delivery_time_ms,
+                        delivery_count: p.delivery_count,
+                        consumer: c.name.clone(),
+                    },
+                );
             }
-            group.consumers.insert(c.name, Consumer { seen_time: c.seen_time_ms, pel: c.pending.into_iter().collect() });
+            group.consumers.insert(
+                c.name,
+                Consumer {
+                    seen_time: c.seen_time_ms,
+                    pel: c.pending.into_iter().collect(),
+                },
+            );
         }
         if group.pel.len() != g.pending.len() {
             return None;
@@ -104,14 +149,22 @@ fn stream_from_rdb(r: RdbStream, t: &Tunables) -> Option<Stream> {
 }
 
 fn r_pending(pel: &[rdb::PendingEntry], id: StreamId) -> Option<&rdb::PendingEntry> {
-    pel.binary_search_by(|p| p.id.cmp(&id)).ok().and_then(|i| pel.get(i)).or_else(|| pel.iter().find(|p| p.id == id))
+    pel.binary_search_by(|p| p.id.cmp(&id))
+        .ok()
+        .and_then(|i| pel.get(i))
+        .or_else(|| pel.iter().find(|p| p.id == id))
 }
 
 /// An RDB value as a keyspace value; `None` for module values and inconsistent streams.
 pub fn from_rdb(v: RdbValue, t: &Tunables) -> Option<Value> {
     Some(match v {
         RdbValue::String(s) => Value::Str(RString::new(&s)),
-        RdbValue::List(items) => Value::List(Box::new(items.into_iter().map(|e| e.into_boxed_slice()).collect::<List>())),
+        RdbValue::List(items) => Value::List(Box::new(
+            items
+                .into_iter()
+                .map(|e| e.into_boxed_slice())
+                .collect::<List>(),
+        )),
         RdbValue::Set(members) => {
             let mut s = match members.first() {
                 Some(m) => Set::for_member(m),
@@ -123,7 +176,10 @@ pub fn from_rdb(v: RdbValue, t: &Tunables) -> Option<Value> {
             Value::Set(Box::new(s))
         }
         RdbValue::Hash(pairs) => {
-            let limits = HashLimits { max_entries: t.hash_max_entries, max_value: t.hash_max_value };
+            let limits = HashLimits {
+                max_entries: t.hash_max_entries,
+                max_value: t.hash_max_value,
+            };
             let mut h = Hash::default();
             if pairs.len() > limits.max_entries {
                 h.convert();
@@ -134,7 +190,10 @@ pub fn from_rdb(v: RdbValue, t: &Tunables) -> Option<Value> {
             Value::Hash(Box::new(h))
         }
         RdbValue::SortedSet(items) => {
-            let limits = ZSetLimits { max_listpack_entries: t.zset_max_entries, max_listpack_value: t.zset_max_value };
+            let limits = ZSetLimits {
+                max_listpack_entries: t.zset_max_entries,
+                max_listpack_value: t.zset_max_value,
+            };
             let mut z = ZSet::for_length(items.len(), limits);
             for (m, s) in &items {
                 z.insert(m, *s, limits);

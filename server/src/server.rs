@@ -132,7 +132,9 @@ pub fn lru_clock(now_ms: i64) -> u32 {
 
 impl State {
     pub fn new(config: Config) -> State {
-        let dbs = (0..config.tunables.databases).map(|_| Db::default()).collect();
+        let dbs = (0..config.tunables.databases)
+            .map(|_| Db::default())
+            .collect();
         let lfu = config.tunables.maxmemory_policy.contains("lfu");
         State {
             config,
@@ -205,7 +207,8 @@ impl State {
         if flags & notify::KEYSPACE != 0 {
             let mut ch = format!("__keyspace@{db}__:").into_bytes();
             ch.extend_from_slice(key);
-            self.pubsub.publish(&self.clients, &ch, event.as_bytes(), None);
+            self.pubsub
+                .publish(&self.clients, &ch, event.as_bytes(), None);
         }
         if flags & notify::KEYEVENT != 0 {
             let ch = format!("__keyevent@{db}__:{event}");
@@ -275,7 +278,13 @@ impl<'a> Ctx<'a> {
 
     fn touch_access(&mut self, e_access: u32) -> u32 {
         if self.st.lfu {
-            crate::eviction::lfu_touch(e_access, self.now_ms, self.st.config.tunables.lfu_log_factor, self.st.config.tunables.lfu_decay_time, &mut self.st.rng)
+            crate::eviction::lfu_touch(
+                e_access,
+                self.now_ms,
+                self.st.config.tunables.lfu_log_factor,
+                self.st.config.tunables.lfu_decay_time,
+                &mut self.st.rng,
+            )
         } else {
             lru_clock(self.now_ms)
         }
@@ -382,7 +391,9 @@ impl<'a> Ctx<'a> {
     pub fn add_key(&mut self, key: &[u8], value: Value) {
         let db = self.client.db;
         let access = self.new_access();
-        self.st.dbs[db].keys.insert_new(key.into(), Entry::new(value, access));
+        self.st.dbs[db]
+            .keys
+            .insert_new(key.into(), Entry::new(value, access));
         self.st.notify(notify::NEW, "new", key, db);
     }
 
@@ -438,21 +449,42 @@ impl<'a> Ctx<'a> {
 
     /// Asks the connection to block with these keys and timeout (ignored inside MULTI: the command
     /// then answers as if it timed out, like Redis).
-    pub fn block_on(&mut self, keys: Vec<Bytes>, deadline_ms: Option<i64>, timeout_reply: Reply) -> Reply {
+    pub fn block_on(
+        &mut self,
+        keys: Vec<Bytes>,
+        deadline_ms: Option<i64>,
+        timeout_reply: Reply,
+    ) -> Reply {
         if self.no_block {
             return timeout_reply;
         }
-        self.block = Some(BlockSpec { keys, deadline_ms, timeout_reply, args: None });
+        self.block = Some(BlockSpec {
+            keys,
+            deadline_ms,
+            timeout_reply,
+            args: None,
+        });
         Reply::None
     }
 
     /// Like [`Ctx::block_on`], but the command re-run when a key becomes ready is `args` instead of
     /// the original one (XREAD stores the IDs it resolved `$` to, so new entries are not skipped).
-    pub fn block_on_with_args(&mut self, keys: Vec<Bytes>, deadline_ms: Option<i64>, timeout_reply: Reply, args: Vec<Bytes>) -> Reply {
+    pub fn block_on_with_args(
+        &mut self,
+        keys: Vec<Bytes>,
+        deadline_ms: Option<i64>,
+        timeout_reply: Reply,
+        args: Vec<Bytes>,
+    ) -> Reply {
         if self.no_block {
             return timeout_reply;
         }
-        self.block = Some(BlockSpec { keys, deadline_ms, timeout_reply, args: Some(args) });
+        self.block = Some(BlockSpec {
+            keys,
+            deadline_ms,
+            timeout_reply,
+            args: Some(args),
+        });
         Reply::None
     }
 }
@@ -473,11 +505,27 @@ pub enum Flow {
     Close,
 }
 
-const PUBSUB_CONTEXT_COMMANDS: &[&str] =
-    &["ping", "subscribe", "ssubscribe", "unsubscribe", "sunsubscribe", "psubscribe", "punsubscribe", "quit", "reset"];
+const PUBSUB_CONTEXT_COMMANDS: &[&str] = &[
+    "ping",
+    "subscribe",
+    "ssubscribe",
+    "unsubscribe",
+    "sunsubscribe",
+    "psubscribe",
+    "punsubscribe",
+    "quit",
+    "reset",
+];
 
 /// Runs one command for `client`, writing its reply to `out`. `now` is the batch's clock (Unix ms).
-pub fn dispatch(shared: &Shared, st: &mut State, client: &mut Client, args: Vec<Bytes>, out: &mut BytesMut, now: i64) -> Flow {
+pub fn dispatch(
+    shared: &Shared,
+    st: &mut State,
+    client: &mut Client,
+    args: Vec<Bytes>,
+    out: &mut BytesMut,
+    now: i64,
+) -> Flow {
     let cmd = match shared.table.lookup(&args) {
         Ok(c) => c,
         Err(e) => {
@@ -497,29 +545,56 @@ pub fn dispatch(shared: &Shared, st: &mut State, client: &mut Client, args: Vec<
         }
         reply_rejected(st, client, &args, e, out)
     };
-    if !client.authenticated && st.config.tunables.requirepass.is_some() && !cmd.flags.contains(Flags::NO_AUTH) {
-        return reject(st, client, out, Reply::err("NOAUTH Authentication required."));
+    if !client.authenticated
+        && st.config.tunables.requirepass.is_some()
+        && !cmd.flags.contains(Flags::NO_AUTH)
+    {
+        return reject(
+            st,
+            client,
+            out,
+            Reply::err("NOAUTH Authentication required."),
+        );
     }
     if client.multi.is_some() && cmd.flags.contains(Flags::NO_MULTI) {
-        return reject(st, client, out, Reply::err("ERR Command not allowed inside a transaction"));
+        return reject(
+            st,
+            client,
+            out,
+            Reply::err("ERR Command not allowed inside a transaction"),
+        );
     }
     let is_exec = name == "exec";
-    let in_multi_queueing = client.multi.is_some() && !matches!(name, "exec" | "discard" | "multi" | "watch" | "quit" | "reset");
+    let in_multi_queueing = client.multi.is_some()
+        && !matches!(
+            name,
+            "exec" | "discard" | "multi" | "watch" | "quit" | "reset"
+        );
     if st.config.tunables.maxmemory > 0 {
         let oom = !crate::eviction::perform_evictions(st, now);
         let exec_denyoom = is_exec && queued_flags(shared, client).contains(Flags::DENYOOM);
-        let reject_on_oom = cmd.flags.contains(Flags::DENYOOM) || exec_denyoom || (client.multi.is_some() && !matches!(name, "exec" | "discard" | "quit" | "reset"));
+        let reject_on_oom = cmd.flags.contains(Flags::DENYOOM)
+            || exec_denyoom
+            || (client.multi.is_some() && !matches!(name, "exec" | "discard" | "quit" | "reset"));
         if oom && reject_on_oom {
-            return reject(st, client, out, Reply::err("OOM command not allowed when used memory > 'maxmemory'."));
+            return reject(
+                st,
+                client,
+                out,
+                Reply::err("OOM command not allowed when used memory > 'maxmemory'."),
+            );
         }
     }
     if crate::persistence::writes_denied(st) {
-        let writes = cmd.flags.contains(Flags::WRITE) || (is_exec && queued_flags(shared, client).contains(Flags::WRITE));
+        let writes = cmd.flags.contains(Flags::WRITE)
+            || (is_exec && queued_flags(shared, client).contains(Flags::WRITE));
         if writes || name == "ping" {
             return reject(st, client, out, Reply::err(crate::persistence::ERR_MISCONF));
         }
     }
-    if client.in_pubsub_context() && !PUBSUB_CONTEXT_COMMANDS.contains(&name.split('|').next().unwrap_or(name)) {
+    if client.in_pubsub_context()
+        && !PUBSUB_CONTEXT_COMMANDS.contains(&name.split('|').next().unwrap_or(name))
+    {
         let e = format!(
             "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
             name
@@ -530,8 +605,10 @@ pub fn dispatch(shared: &Shared, st: &mut State, client: &mut Client, args: Vec<
         if p.until_ms <= now {
             st.pause = None;
         } else if !in_multi_queueing {
-            let writes = cmd.flags.contains(Flags::WRITE) || (is_exec && queued_flags(shared, client).contains(Flags::WRITE));
-            let may_write = writes || matches!(name, "eval" | "evalsha" | "publish" | "pfcount" | "fcall");
+            let writes = cmd.flags.contains(Flags::WRITE)
+                || (is_exec && queued_flags(shared, client).contains(Flags::WRITE));
+            let may_write =
+                writes || matches!(name, "eval" | "evalsha" | "publish" | "pfcount" | "fcall");
             if !p.writes_only || may_write {
                 return Flow::Paused(args);
             }
@@ -547,8 +624,19 @@ pub fn dispatch(shared: &Shared, st: &mut State, client: &mut Client, args: Vec<
         return reply(st, client, Reply::Simple("QUEUED"), out);
     }
     let started = Instant::now();
-    let mut ctx = Ctx { st, shared, client, now_ms: now, block: None, pushes: Vec::new(), no_block: false, ready_key: None };
-    let handler = cmd.handler.expect("lookup returns only commands with handlers");
+    let mut ctx = Ctx {
+        st,
+        shared,
+        client,
+        now_ms: now,
+        block: None,
+        pushes: Vec::new(),
+        no_block: false,
+        ready_key: None,
+    };
+    let handler = cmd
+        .handler
+        .expect("lookup returns only commands with handlers");
     let r = handler(&mut ctx, &args);
     let Ctx { block, pushes, .. } = ctx;
     // Like Redis, monitors see the command after it ran (so SELECT shows the new db).
@@ -565,7 +653,11 @@ pub fn dispatch(shared: &Shared, st: &mut State, client: &mut Client, args: Vec<
     if !cmd.flags.contains(Flags::SKIP_SLOWLOG) && block.is_none() {
         slowlog_push(st, client, &args, elapsed as i64, now);
     }
-    let event = if cmd.flags.contains(Flags::FAST) { "fast-command" } else { "command" };
+    let event = if cmd.flags.contains(Flags::FAST) {
+        "fast-command"
+    } else {
+        "command"
+    };
     latency_sample(st, event, elapsed / 1000, now);
     for p in pushes {
         out.extend_from_slice(&p);
@@ -587,7 +679,13 @@ pub fn dispatch(shared: &Shared, st: &mut State, client: &mut Client, args: Vec<
 
 /// Answers a command refused before it ran. Inside MULTI this dooms the transaction; a refused EXEC
 /// aborts it at once with EXECABORT, as Redis's `rejectCommand` does.
-fn reply_rejected(st: &mut State, client: &mut Client, args: &[Bytes], e: Reply, out: &mut BytesMut) -> Flow {
+fn reply_rejected(
+    st: &mut State,
+    client: &mut Client,
+    args: &[Bytes],
+    e: Reply,
+    out: &mut BytesMut,
+) -> Flow {
     if client.multi.is_some() {
         client.multi_error = true;
     }
@@ -603,7 +701,14 @@ fn reply_rejected(st: &mut State, client: &mut Client, args: &[Bytes], e: Reply,
                 Reply::Error(t) => t.strip_prefix("ERR ").unwrap_or(t).to_string(),
                 _ => String::new(),
             };
-            return reply(st, client, Reply::Error(format!("EXECABORT Transaction discarded because of: {text}")), out);
+            return reply(
+                st,
+                client,
+                Reply::Error(format!(
+                    "EXECABORT Transaction discarded because of: {text}"
+                )),
+                out,
+            );
         }
     }
     reply(st, client, e, out)
@@ -645,11 +750,22 @@ fn reply(st: &mut State, client: &mut Client, r: Reply, out: &mut BytesMut) -> F
 }
 
 fn feed_monitors(st: &mut State, client: &Client, args: &[Bytes], flags: Flags, now: i64) {
-    if st.monitors.is_empty() || flags.contains(Flags::SKIP_MONITOR) || flags.contains(Flags::ADMIN) {
+    if st.monitors.is_empty() || flags.contains(Flags::SKIP_MONITOR) || flags.contains(Flags::ADMIN)
+    {
         return;
     }
-    let addr = st.clients.get(&client.id).map(|c| c.addr.to_string()).unwrap_or_default();
-    let mut line = format!("+{}.{:06} [{} {}]", now / 1000, (now % 1000) * 1000, client.db, addr);
+    let addr = st
+        .clients
+        .get(&client.id)
+        .map(|c| c.addr.to_string())
+        .unwrap_or_default();
+    let mut line = format!(
+        "+{}.{:06} [{} {}]",
+        now / 1000,
+        (now % 1000) * 1000,
+        client.db,
+        addr
+    );
     for a in args {
         line.push_str(" \"");
         for &b in a.iter() {
@@ -706,7 +822,10 @@ fn slowlog_push(st: &mut State, client: &Client, args: &[Bytes], duration_us: i6
     let mut kept: Vec<Bytes> = Vec::new();
     for (i, a) in args.iter().enumerate() {
         if i == 31 && args.len() > 32 {
-            kept.push(Bytes::from(format!("... ({} more arguments)", args.len() - 31)));
+            kept.push(Bytes::from(format!(
+                "... ({} more arguments)",
+                args.len() - 31
+            )));
             break;
         }
         if a.len() > 128 {
@@ -720,11 +839,26 @@ fn slowlog_push(st: &mut State, client: &Client, args: &[Bytes], duration_us: i6
     let (peer, name) = st
         .clients
         .get(&client.id)
-        .map(|c| (c.addr.to_string(), c.name.as_ref().map(|n| String::from_utf8_lossy(n).into_owned()).unwrap_or_default()))
+        .map(|c| {
+            (
+                c.addr.to_string(),
+                c.name
+                    .as_ref()
+                    .map(|n| String::from_utf8_lossy(n).into_owned())
+                    .unwrap_or_default(),
+            )
+        })
         .unwrap_or_default();
     let id = st.slowlog_next_id;
     st.slowlog_next_id += 1;
-    st.slowlog.push_front(SlowLogEntry { id, time: now / 1000, duration_us, args: kept, peer, name });
+    st.slowlog.push_front(SlowLogEntry {
+        id,
+        time: now / 1000,
+        duration_us,
+        args: kept,
+        peer,
+        name,
+    });
     while st.slowlog.len() > max {
         st.slowlog.pop_back();
     }
@@ -738,15 +872,29 @@ pub fn serve_blocked_clients(shared: &Shared, st: &mut State) {
         let ready = std::mem::take(&mut st.ready_keys);
         for (db, key) in ready {
             for id in st.blocking.waiters(db, &key) {
-                let Some(bc) = st.blocking.clients.get(&id) else { continue };
+                let Some(bc) = st.blocking.clients.get(&id) else {
+                    continue;
+                };
                 // The key may have been emptied by a client served before this one; only blocked
                 // XREADGROUP clients are told about a stream that went away (or changed type).
-                let is_stream = matches!(st.dbs[db].keys.get(&key).map(|e| &e.value), Some(Value::Stream(_)));
-                let readgroup = bc.args.first().is_some_and(|a| a.eq_ignore_ascii_case(b"xreadgroup"));
+                let is_stream = matches!(
+                    st.dbs[db].keys.get(&key).map(|e| &e.value),
+                    Some(Value::Stream(_))
+                );
+                let readgroup = bc
+                    .args
+                    .first()
+                    .is_some_and(|a| a.eq_ignore_ascii_case(b"xreadgroup"));
                 if !st.dbs[db].keys.contains_key(&key) && !readgroup {
                     continue;
                 }
-                if !is_stream && !readgroup && bc.args.first().is_some_and(|a| a.eq_ignore_ascii_case(b"xread")) {
+                if !is_stream
+                    && !readgroup
+                    && bc
+                        .args
+                        .first()
+                        .is_some_and(|a| a.eq_ignore_ascii_case(b"xread"))
+                {
                     continue;
                 }
                 let (args, resp, cdb) = (bc.args.clone(), bc.resp, bc.db);
@@ -754,10 +902,21 @@ pub fn serve_blocked_clients(shared: &Shared, st: &mut State) {
                 tmp.db = cdb;
                 tmp.resp = resp;
                 tmp.authenticated = true;
-                let Ok(cmd) = shared.table.lookup(&args) else { continue };
+                let Ok(cmd) = shared.table.lookup(&args) else {
+                    continue;
+                };
                 let Some(handler) = cmd.handler else { continue };
                 let now = now_ms();
-                let mut ctx = Ctx { st, shared, client: &mut tmp, now_ms: now, block: None, pushes: Vec::new(), no_block: false, ready_key: Some(key.clone()) };
+                let mut ctx = Ctx {
+                    st,
+                    shared,
+                    client: &mut tmp,
+                    now_ms: now,
+                    block: None,
+                    pushes: Vec::new(),
+                    no_block: false,
+                    ready_key: Some(key.clone()),
+                };
                 let r = handler(&mut ctx, &args);
                 let still_blocked = ctx.block.is_some();
                 if still_blocked {
@@ -783,17 +942,36 @@ pub fn register_blocked(st: &mut State, client: &Client, args: Vec<Bytes>, spec:
     if let Some(c) = st.clients.get_mut(&client.id) {
         c.blocked = true;
     }
-    st.blocking.block(client.id, BlockedClient { db: client.db, resp: client.resp, args, spec });
+    st.blocking.block(
+        client.id,
+        BlockedClient {
+            db: client.db,
+            resp: client.resp,
+            args,
+            spec,
+        },
+    );
 }
 
 /// Adds a WATCH on `key` for `client`.
 pub fn watch_key(st: &mut State, client: &mut Client, key: &Bytes, now: i64) {
-    if client.watched.iter().any(|w| w.db == client.db && w.key == key) {
+    if client
+        .watched
+        .iter()
+        .any(|w| w.db == client.db && w.key == key)
+    {
         return;
     }
     let expired_at_watch = st.dbs[client.db].is_expired(key, now);
-    client.watched.push(WatchedKey { db: client.db, key: key.clone(), expired_at_watch });
-    st.watched.entry((client.db, key.clone())).or_default().push(client.id);
+    client.watched.push(WatchedKey {
+        db: client.db,
+        key: key.clone(),
+        expired_at_watch,
+    });
+    st.watched
+        .entry((client.db, key.clone()))
+        .or_default()
+        .push(client.id);
 }
 
 /// Drops every WATCH of `client`.

@@ -29,10 +29,16 @@ fn ok(c: &mut Client, args: &[&str]) {
 
 /// Fills every type in several encodings, with TTLs, in dbs 0, 5 and 15.
 fn fill(c: &mut Client) {
-    let big_hash: Vec<String> = (0..600).flat_map(|i| [format!("field:{i}"), format!("value-{i}")]).collect();
-    let big_zset: Vec<String> = (0..200).flat_map(|i| [format!("{}", i as f64 * 1.25 - 40.0), format!("member:{i}")]).collect();
+    let big_hash: Vec<String> = (0..600)
+        .flat_map(|i| [format!("field:{i}"), format!("value-{i}")])
+        .collect();
+    let big_zset: Vec<String> = (0..200)
+        .flat_map(|i| [format!("{}", i as f64 * 1.25 - 40.0), format!("member:{i}")])
+        .collect();
     let big_intset: Vec<String> = (0..600).map(|i| (i * 7 - 1000).to_string()).collect();
-    let big_list: Vec<String> = (0..3000).map(|i| format!("element-{i}-{}", "x".repeat(i % 50))).collect();
+    let big_list: Vec<String> = (0..3000)
+        .map(|i| format!("element-{i}-{}", "x".repeat(i % 50)))
+        .collect();
     let long = "abcdefgh".repeat(4000);
     let mut cmds: Vec<Vec<String>> = vec![
         vec!["SET".into(), "str:int".into(), "-123456789".into()],
@@ -40,25 +46,90 @@ fn fill(c: &mut Client) {
         vec!["SET".into(), "str:long".into(), long],
         vec!["SET".into(), "str:empty".into(), "".into()],
         vec!["SET".into(), "bin\0key".into(), "bin\0\u{1}value".into()],
-        vec!["SET".into(), "str:ttl".into(), "v".into(), "EX".into(), "5000".into()],
+        vec![
+            "SET".into(),
+            "str:ttl".into(),
+            "v".into(),
+            "EX".into(),
+            "5000".into(),
+        ],
         vec!["APPEND".into(), "str:raw".into(), "appended".into()],
-        vec!["RPUSH".into(), "list:small".into(), "a".into(), "1".into(), "-7".into(), "".into(), "long-ish element".into()],
+        vec![
+            "RPUSH".into(),
+            "list:small".into(),
+            "a".into(),
+            "1".into(),
+            "-7".into(),
+            "".into(),
+            "long-ish element".into(),
+        ],
         [vec!["RPUSH".into(), "list:big".into()], big_list].concat(),
-        vec!["SADD".into(), "set:intset".into(), "1".into(), "-2".into(), "300000".into(), "9223372036854775807".into()],
+        vec![
+            "SADD".into(),
+            "set:intset".into(),
+            "1".into(),
+            "-2".into(),
+            "300000".into(),
+            "9223372036854775807".into(),
+        ],
         [vec!["SADD".into(), "set:bigint".into()], big_intset].concat(),
-        vec!["SADD".into(), "set:table".into(), "apple".into(), "banana".into(), "42".into()],
-        vec!["HSET".into(), "hash:small".into(), "f1".into(), "v1".into(), "n".into(), "12".into()],
+        vec![
+            "SADD".into(),
+            "set:table".into(),
+            "apple".into(),
+            "banana".into(),
+            "42".into(),
+        ],
+        vec![
+            "HSET".into(),
+            "hash:small".into(),
+            "f1".into(),
+            "v1".into(),
+            "n".into(),
+            "12".into(),
+        ],
         [vec!["HSET".into(), "hash:big".into()], big_hash].concat(),
-        vec!["HSET".into(), "hash:longvalue".into(), "f".into(), "y".repeat(100)],
-        vec!["ZADD".into(), "zset:small".into(), "1".into(), "a".into(), "2.5".into(), "b".into(), "-0.1".into(), "c".into(), "inf".into(), "top".into(), "-inf".into(), "bottom".into()],
+        vec![
+            "HSET".into(),
+            "hash:longvalue".into(),
+            "f".into(),
+            "y".repeat(100),
+        ],
+        vec![
+            "ZADD".into(),
+            "zset:small".into(),
+            "1".into(),
+            "a".into(),
+            "2.5".into(),
+            "b".into(),
+            "-0.1".into(),
+            "c".into(),
+            "inf".into(),
+            "top".into(),
+            "-inf".into(),
+            "bottom".into(),
+        ],
         [vec!["ZADD".into(), "zset:big".into()], big_zset].concat(),
-        vec!["PFADD".into(), "hll:sparse".into(), "a".into(), "b".into(), "c".into()],
+        vec![
+            "PFADD".into(),
+            "hll:sparse".into(),
+            "a".into(),
+            "b".into(),
+            "c".into(),
+        ],
         vec!["PEXPIRE".into(), "hash:big".into(), "7000000".into()],
         vec!["SELECT".into(), "5".into()],
         vec!["SET".into(), "str:int".into(), "in db 5".into()],
         vec!["RPUSH".into(), "list:ttl".into(), "x".into(), "y".into()],
         vec!["EXPIRE".into(), "list:ttl".into(), "100000".into()],
-        vec!["ZADD".into(), "z".into(), "1e300".into(), "huge".into(), "0.1".into(), "tenth".into()],
+        vec![
+            "ZADD".into(),
+            "z".into(),
+            "1e300".into(),
+            "huge".into(),
+            "0.1".into(),
+            "tenth".into(),
+        ],
         vec!["SELECT".into(), "15".into()],
         vec!["SADD".into(), "s".into(), "only".into()],
         vec!["PEXPIREAT".into(), "s".into(), "4102444800123".into()],
@@ -67,17 +138,83 @@ fn fill(c: &mut Client) {
     // Streams: several nodes, integer and text fields, deletions, a trim, consumer groups with
     // pending entries, in db 0 and db 5.
     for i in 0..250 {
-        cmds.push(["XADD", "stream:big", &format!("{}-{}", 1000 + i / 3, i % 3), "sensor", &i.to_string(), "name", &format!("reading {i}")].map(String::from).to_vec());
+        cmds.push(
+            [
+                "XADD",
+                "stream:big",
+                &format!("{}-{}", 1000 + i / 3, i % 3),
+                "sensor",
+                &i.to_string(),
+                "name",
+                &format!("reading {i}"),
+            ]
+            .map(String::from)
+            .to_vec(),
+        );
     }
-    cmds.push(["XDEL", "stream:big", "1010-1", "1020-0"].map(String::from).to_vec());
-    cmds.push(["XGROUP", "CREATE", "stream:big", "g1", "0"].map(String::from).to_vec());
-    cmds.push(["XREADGROUP", "GROUP", "g1", "alice", "COUNT", "5", "STREAMS", "stream:big", ">"].map(String::from).to_vec());
-    cmds.push(["XGROUP", "CREATE", "stream:big", "g2", "$", "ENTRIESREAD", "3"].map(String::from).to_vec());
-    cmds.push(["XADD", "stream:trimmed", "MAXLEN", "5", "*", "a", "1"].map(String::from).to_vec());
+    cmds.push(
+        ["XDEL", "stream:big", "1010-1", "1020-0"]
+            .map(String::from)
+            .to_vec(),
+    );
+    cmds.push(
+        ["XGROUP", "CREATE", "stream:big", "g1", "0"]
+            .map(String::from)
+            .to_vec(),
+    );
+    cmds.push(
+        [
+            "XREADGROUP",
+            "GROUP",
+            "g1",
+            "alice",
+            "COUNT",
+            "5",
+            "STREAMS",
+            "stream:big",
+            ">",
+        ]
+        .map(String::from)
+        .to_vec(),
+    );
+    cmds.push(
+        [
+            "XGROUP",
+            "CREATE",
+            "stream:big",
+            "g2",
+            "$",
+            "ENTRIESREAD",
+            "3",
+        ]
+        .map(String::from)
+        .to_vec(),
+    );
+    cmds.push(
+        ["XADD", "stream:trimmed", "MAXLEN", "5", "*", "a", "1"]
+            .map(String::from)
+            .to_vec(),
+    );
     for i in 0..20 {
-        cmds.push(["XADD", "stream:trimmed", "MAXLEN", "5", "*", "a", &i.to_string()].map(String::from).to_vec());
+        cmds.push(
+            [
+                "XADD",
+                "stream:trimmed",
+                "MAXLEN",
+                "5",
+                "*",
+                "a",
+                &i.to_string(),
+            ]
+            .map(String::from)
+            .to_vec(),
+        );
     }
-    cmds.push(["XADD", "stream:empty", "1-1", "x", "y"].map(String::from).to_vec());
+    cmds.push(
+        ["XADD", "stream:empty", "1-1", "x", "y"]
+            .map(String::from)
+            .to_vec(),
+    );
     cmds.push(["XDEL", "stream:empty", "1-1"].map(String::from).to_vec());
     cmds.push(["SELECT", "5"].map(String::from).to_vec());
     cmds.push(["XADD", "s5", "5-5", "k", "v"].map(String::from).to_vec());
@@ -109,8 +246,13 @@ fn contents(c: &mut Client) -> Vec<(usize, Reply, Reply, Vec<Reply>, Reply)> {
                 Some("string") => vec![c.cmd(&[b"GET".as_slice(), &key])],
                 Some("list") => array(c.cmd(&[b"LRANGE".as_slice(), &key, b"0", b"-1"])),
                 Some("set") => array(c.cmd(&[b"SMEMBERS".as_slice(), &key])),
-                Some("hash") => array(c.cmd(&[b"HGETALL".as_slice(), &key])).chunks(2).map(|p| Reply::Array(p.to_vec())).collect(),
-                Some("zset") => array(c.cmd(&[b"ZRANGE".as_slice(), &key, b"0", b"-1", b"WITHSCORES"])),
+                Some("hash") => array(c.cmd(&[b"HGETALL".as_slice(), &key]))
+                    .chunks(2)
+                    .map(|p| Reply::Array(p.to_vec()))
+                    .collect(),
+                Some("zset") => {
+                    array(c.cmd(&[b"ZRANGE".as_slice(), &key, b"0", b"-1", b"WITHSCORES"]))
+                }
                 Some("stream") => {
                     let mut v = array(c.cmd(&[b"XRANGE".as_slice(), &key, b"-", b"+"]));
                     v.push(c.cmd(&[b"XLEN".as_slice(), &key]));
@@ -132,7 +274,8 @@ fn contents(c: &mut Client) -> Vec<(usize, Reply, Reply, Vec<Reply>, Reply)> {
 
 fn digest(c: &mut Client) -> String {
     let r = c.cmd(&["DEBUG", "DIGEST"]);
-    r.as_text().unwrap_or_else(|| panic!("DEBUG DIGEST -> {r:?}"))
+    r.as_text()
+        .unwrap_or_else(|| panic!("DEBUG DIGEST -> {r:?}"))
 }
 
 fn info(c: &mut Client, field: &str) -> String {
@@ -140,7 +283,10 @@ fn info(c: &mut Client, field: &str) -> String {
 }
 
 fn tempdir() -> tempfile::TempDir {
-    tempfile::Builder::new().prefix("redoubt-snapshots").tempdir().expect("temp dir")
+    tempfile::Builder::new()
+        .prefix("redoubt-snapshots")
+        .tempdir()
+        .expect("temp dir")
 }
 
 #[test]
@@ -152,15 +298,39 @@ fn redis_dump_loads_into_redoubt_with_same_digest_and_contents() {
     ok(&mut rc, &["SAVE"]);
     let (want_digest, want) = (digest(&mut rc), contents(&mut rc));
     assert_ne!(want_digest, "0".repeat(40));
-    let values = rc.cmd(&["DEBUG", "DIGEST-VALUE", "hash:big", "zset:small", "set:bigint", "list:big", "str:int", "missing"]);
+    let values = rc.cmd(&[
+        "DEBUG",
+        "DIGEST-VALUE",
+        "hash:big",
+        "zset:small",
+        "set:bigint",
+        "list:big",
+        "str:int",
+        "missing",
+    ]);
     drop(redis);
 
     let ours = start(false, dir.path(), &[]);
     let mut c = ours.client();
     assert_eq!(digest(&mut c), want_digest, "log:\n{}", ours.log());
-    assert_eq!(c.cmd(&["DEBUG", "DIGEST-VALUE", "hash:big", "zset:small", "set:bigint", "list:big", "str:int", "missing"]), values);
+    assert_eq!(
+        c.cmd(&[
+            "DEBUG",
+            "DIGEST-VALUE",
+            "hash:big",
+            "zset:small",
+            "set:bigint",
+            "list:big",
+            "str:int",
+            "missing"
+        ]),
+        values
+    );
     assert_eq!(contents(&mut c), want);
-    assert_eq!(info(&mut c, "rdb_last_load_keys_loaded"), want.len().to_string());
+    assert_eq!(
+        info(&mut c, "rdb_last_load_keys_loaded"),
+        want.len().to_string()
+    );
     assert!(ours.log().contains("Done loading RDB"), "{}", ours.log());
 }
 
@@ -180,8 +350,18 @@ fn redoubt_dump_loads_into_redis_with_same_digest_and_contents() {
     assert_eq!(digest(&mut rc), want_digest, "redis log:\n{}", redis.log());
     assert_eq!(contents(&mut rc), want);
     // Encodings chosen on load by the same thresholds.
-    for (key, enc) in [("hash:small", "listpack"), ("hash:big", "hashtable"), ("zset:big", "skiplist"), ("set:intset", "intset"), ("list:big", "quicklist")] {
-        assert_eq!(rc.cmd(&["OBJECT", "ENCODING", key]).as_text().as_deref(), Some(enc), "{key}");
+    for (key, enc) in [
+        ("hash:small", "listpack"),
+        ("hash:big", "hashtable"),
+        ("zset:big", "skiplist"),
+        ("set:intset", "intset"),
+        ("list:big", "quicklist"),
+    ] {
+        assert_eq!(
+            rc.cmd(&["OBJECT", "ENCODING", key]).as_text().as_deref(),
+            Some(enc),
+            "{key}"
+        );
     }
 }
 
@@ -220,7 +400,16 @@ fn expired_keys_are_dropped_on_load() {
 fn run_expecting_exit(dir: &Path) -> (bool, String) {
     let port = free_port().to_string();
     let mut child = Command::new(redoubt_binary())
-        .args(["--port", &port, "--bind", "127.0.0.1", "--save", "", "--dir", &dir.to_string_lossy()])
+        .args([
+            "--port",
+            &port,
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--dir",
+            &dir.to_string_lossy(),
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -236,7 +425,10 @@ fn run_expecting_exit(dir: &Path) -> (bool, String) {
         let _ = child.kill();
     }
     let out = child.wait_with_output().expect("output");
-    (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout))
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout),
+    )
 }
 
 #[test]
@@ -261,7 +453,10 @@ fn corrupt_dump_refuses_to_start() {
     std::fs::write(&path, &bytes[..mid]).expect("write");
     let (success, log) = run_expecting_exit(dir.path());
     assert!(!success, "started on a truncated dump:\n{log}");
-    assert!(log.contains(&"truncated input at byte".to_string()), "{log}");
+    assert!(
+        log.contains(&"truncated input at byte".to_string()),
+        "{log}"
+    );
 }
 
 fn wait_for(c: &mut Client, field: &str, value: &str) {
@@ -277,15 +472,25 @@ fn bgsave_is_the_dataset_at_its_start() {
     let dir = tempdir();
     let ours = start(false, dir.path(), &[]);
     let mut c = ours.client();
-    let sets: Vec<Vec<Vec<u8>>> = (0..20000).map(|i| redoubt_tests::command(&["SET", &format!("k{i}"), "before"])).collect();
+    let sets: Vec<Vec<Vec<u8>>> = (0..20000)
+        .map(|i| redoubt_tests::command(&["SET", &format!("k{i}"), "before"]))
+        .collect();
     c.pipeline(&sets);
     let before = digest(&mut c);
     // BGSAVE, then overwrite every key in the same pipeline: none of the later writes may be in it.
     let mut batch = vec![redoubt_tests::command(&["BGSAVE"])];
     batch.extend((0..20000).map(|i| redoubt_tests::command(&["SET", &format!("k{i}"), "after"])));
     let replies = c.pipeline(&batch);
-    assert_eq!(replies[0], Reply::Simple("Background saving started".into()));
-    assert!(info(&mut c, "rdb_changes_since_last_save").parse::<u64>().unwrap_or(0) >= 20000);
+    assert_eq!(
+        replies[0],
+        Reply::Simple("Background saving started".into())
+    );
+    assert!(
+        info(&mut c, "rdb_changes_since_last_save")
+            .parse::<u64>()
+            .unwrap_or(0)
+            >= 20000
+    );
     wait_for(&mut c, "rdb_bgsave_in_progress", "0");
     assert_eq!(info(&mut c, "rdb_last_bgsave_status"), "ok");
     // Only the writes made during the save remain unsaved.
@@ -302,12 +507,21 @@ fn bgsave_replies_like_redis() {
     let dir = tempdir();
     let ours = start(false, dir.path(), &[]);
     let mut c = ours.client();
-    assert_eq!(c.cmd(&["BGSAVE", "NOW"]).error_text(), Some("ERR syntax error"));
-    assert_eq!(c.cmd(&["BGSAVE", "SCHEDULE"]), Reply::Simple("Background saving started".into()));
+    assert_eq!(
+        c.cmd(&["BGSAVE", "NOW"]).error_text(),
+        Some("ERR syntax error")
+    );
+    assert_eq!(
+        c.cmd(&["BGSAVE", "SCHEDULE"]),
+        Reply::Simple("Background saving started".into())
+    );
     wait_for(&mut c, "rdb_bgsave_in_progress", "0");
     ok(&mut c, &["MULTI"]);
     c.cmd(&["BGSAVE"]);
-    assert_eq!(c.cmd(&["EXEC"]), Reply::Array(vec![Reply::Simple("Background saving scheduled".into())]));
+    assert_eq!(
+        c.cmd(&["EXEC"]),
+        Reply::Array(vec![Reply::Simple("Background saving scheduled".into())])
+    );
     wait_for(&mut c, "rdb_saves", "2");
 }
 
@@ -321,7 +535,11 @@ fn save_points_trigger_a_background_save() {
     ok(&mut c, &["SET", "b", "2"]);
     wait_for(&mut c, "rdb_changes_since_last_save", "0");
     assert!(c.cmd(&["LASTSAVE"]).as_int().unwrap_or(0) > lastsave);
-    assert!(ours.log().contains("2 changes in 1 seconds. Saving..."), "{}", ours.log());
+    assert!(
+        ours.log().contains("2 changes in 1 seconds. Saving..."),
+        "{}",
+        ours.log()
+    );
     assert!(dir.path().join("dump.rdb").exists());
 }
 
@@ -339,7 +557,10 @@ fn shutdown_and_sigterm_save_when_save_points_are_set() {
     assert_eq!(c.cmd(&["GET", "k"]), Reply::bulk("by shutdown"));
     // SIGTERM: saves too.
     ok(&mut c, &["SET", "k", "by sigterm"]);
-    let status = Command::new("kill").args(["-TERM", &ours.pid().to_string()]).status().expect("kill");
+    let status = Command::new("kill")
+        .args(["-TERM", &ours.pid().to_string()])
+        .status()
+        .expect("kill");
     assert!(status.success());
     assert!(ours.wait_exit(Duration::from_secs(10)).is_some());
     // SHUTDOWN NOSAVE: does not.
@@ -377,14 +598,29 @@ fn save_errors_are_reported() {
     ok(&mut c, &["SET", "k", "v"]);
     std::fs::remove_dir_all(&data).expect("rmdir");
     assert_eq!(c.cmd(&["SAVE"]).error_text(), Some("ERR"));
-    assert_eq!(c.cmd(&["BGSAVE"]), Reply::Simple("Background saving started".into()));
+    assert_eq!(
+        c.cmd(&["BGSAVE"]),
+        Reply::Simple("Background saving started".into())
+    );
     wait_for(&mut c, "rdb_bgsave_in_progress", "0");
     assert_eq!(info(&mut c, "rdb_last_bgsave_status"), "err");
-    assert!(ours.log().contains("Failed opening the temp RDB file"), "{}", ours.log());
+    assert!(
+        ours.log().contains("Failed opening the temp RDB file"),
+        "{}",
+        ours.log()
+    );
     // stop-writes-on-bgsave-error: writes (and PING) are refused until a save succeeds.
     let misconf = c.cmd(&["SET", "k", "w"]);
-    assert!(misconf.error_text().is_some_and(|e| e.starts_with("MISCONF Redis is configured to save RDB snapshots")), "{misconf:?}");
-    assert!(c.cmd(&["PING"]).error_text().is_some_and(|e| e.starts_with("MISCONF")));
+    assert!(
+        misconf
+            .error_text()
+            .is_some_and(|e| e.starts_with("MISCONF Redis is configured to save RDB snapshots")),
+        "{misconf:?}"
+    );
+    assert!(c
+        .cmd(&["PING"])
+        .error_text()
+        .is_some_and(|e| e.starts_with("MISCONF")));
     assert_eq!(c.cmd(&["GET", "k"]), Reply::bulk("v"));
     std::fs::create_dir(&data).expect("mkdir");
     ok(&mut c, &["SAVE"]);
@@ -392,22 +628,36 @@ fn save_errors_are_reported() {
     std::fs::remove_dir_all(&data).expect("rmdir");
     // SIGTERM with a failing save keeps the server running, every time.
     for _ in 0..2 {
-        let status = Command::new("kill").args(["-TERM", &ours.pid().to_string()]).status().expect("kill");
+        let status = Command::new("kill")
+            .args(["-TERM", &ours.pid().to_string()])
+            .status()
+            .expect("kill");
         assert!(status.success());
         std::thread::sleep(Duration::from_millis(300));
         assert!(ours.is_running(), "{}", ours.log());
         assert_eq!(c.cmd(&["GET", "k"]), Reply::bulk("w"));
     }
-    assert!(ours.log().contains("Errors trying to shut down the server"), "{}", ours.log());
+    assert!(
+        ours.log().contains("Errors trying to shut down the server"),
+        "{}",
+        ours.log()
+    );
     // A shutdown that cannot save is refused; FORCE goes ahead.
-    assert_eq!(c.cmd(&["SHUTDOWN"]).error_text(), Some("ERR Errors trying to SHUTDOWN. Check logs."));
+    assert_eq!(
+        c.cmd(&["SHUTDOWN"]).error_text(),
+        Some("ERR Errors trying to SHUTDOWN. Check logs.")
+    );
     c.send(&["SHUTDOWN", "FORCE"]);
     assert!(ours.wait_exit(Duration::from_secs(10)).is_some());
 }
 
 /// Fills `n` keys whose values carry `generation`, returning the digest.
 fn fill_generation(c: &mut Client, n: usize, generation: &str) -> String {
-    let sets: Vec<Vec<Vec<u8>>> = (0..n).map(|i| redoubt_tests::command(&["SET", &format!("key:{i}"), &format!("{generation}-{i}")])).collect();
+    let sets: Vec<Vec<Vec<u8>>> = (0..n)
+        .map(|i| {
+            redoubt_tests::command(&["SET", &format!("key:{i}"), &format!("{generation}-{i}")])
+        })
+        .collect();
     for chunk in sets.chunks(10000) {
         c.pipeline(chunk);
     }
@@ -415,7 +665,10 @@ fn fill_generation(c: &mut Client, n: usize, generation: &str) -> String {
 }
 
 fn kill9(server: &mut ServerProcess) {
-    let status = Command::new("kill").args(["-KILL", &server.pid().to_string()]).status().expect("kill");
+    let status = Command::new("kill")
+        .args(["-KILL", &server.pid().to_string()])
+        .status()
+        .expect("kill");
     assert!(status.success());
     assert!(server.wait_exit(Duration::from_secs(10)).is_some());
 }
@@ -472,7 +725,10 @@ fn bgsave_under_concurrent_transactions_is_a_consistent_cut() {
         seq
     });
     std::thread::sleep(Duration::from_millis(200));
-    assert_eq!(c.cmd(&["BGSAVE"]), Reply::Simple("Background saving started".into()));
+    assert_eq!(
+        c.cmd(&["BGSAVE"]),
+        Reply::Simple("Background saving started".into())
+    );
     wait_for(&mut c, "rdb_bgsave_in_progress", "0");
     std::thread::sleep(Duration::from_millis(100));
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -481,9 +737,15 @@ fn bgsave_under_concurrent_transactions_is_a_consistent_cut() {
     drop(ours);
     let again = start(false, dir.path(), &[]);
     let mut c = again.client();
-    let log: Vec<u64> = array(c.cmd(&["LRANGE", "log", "0", "-1"])).iter().filter_map(|r| r.as_text()?.parse().ok()).collect();
+    let log: Vec<u64> = array(c.cmd(&["LRANGE", "log", "0", "-1"]))
+        .iter()
+        .filter_map(|r| r.as_text()?.parse().ok())
+        .collect();
     let n = log.len() as u64;
-    assert!(n > 0 && n < written, "the dump holds {n} of {written} transactions");
+    assert!(
+        n > 0 && n < written,
+        "the dump holds {n} of {written} transactions"
+    );
     assert_eq!(log, (1..=n).collect::<Vec<u64>>(), "not a prefix");
     assert_eq!(c.cmd(&["GET", "last"]), Reply::bulk(n.to_string()));
 }
@@ -552,7 +814,12 @@ fn write_dump(path: &Path, keys: &[(u64, &str, &str)]) {
             w.select_db(*d).expect("selectdb");
             db = Some(*d);
         }
-        w.key(k.as_bytes(), &Value::String(v.as_bytes().to_vec()), &KeyMeta::default()).expect("key");
+        w.key(
+            k.as_bytes(),
+            &Value::String(v.as_bytes().to_vec()),
+            &KeyMeta::default(),
+        )
+        .expect("key");
     }
     w.finish().expect("finish");
 }
@@ -567,10 +834,16 @@ fn dumps_the_server_cannot_hold_are_refused() {
     drop(ours);
     write_dump(&path, &[(0, "a", "1"), (0, "b", "2"), (0, "a", "3")]);
     let (success, log) = run_expecting_exit(dir.path());
-    assert!(!success && log.contains("Duplicate key 'a' found in RDB file"), "{log}");
+    assert!(
+        !success && log.contains("Duplicate key 'a' found in RDB file"),
+        "{log}"
+    );
     write_dump(&path, &[(0, "a", "1"), (16, "b", "2")]);
     let (success, log) = run_expecting_exit(dir.path());
-    assert!(!success && log.contains("configured to handle more than 16 databases"), "{log}");
+    assert!(
+        !success && log.contains("configured to handle more than 16 databases"),
+        "{log}"
+    );
 }
 
 #[test]
@@ -584,9 +857,35 @@ fn debug_object_serializedlength_matches_redis() {
         let mut c = server.client();
         fill(&mut c);
         let mut seen = Vec::new();
-        for key in ["str:int", "str:embstr", "str:long", "str:empty", "str:raw", "list:small", "list:big", "set:intset", "set:bigint", "set:table", "hash:small", "hash:big", "hash:longvalue", "zset:small", "zset:big", "hll:sparse", "hll:dense", "stream:empty"] {
-            let text = c.cmd(&["DEBUG", "OBJECT", key]).as_text().unwrap_or_default();
-            let len = text.split_whitespace().find_map(|w| w.strip_prefix("serializedlength:")).unwrap_or("?").to_string();
+        for key in [
+            "str:int",
+            "str:embstr",
+            "str:long",
+            "str:empty",
+            "str:raw",
+            "list:small",
+            "list:big",
+            "set:intset",
+            "set:bigint",
+            "set:table",
+            "hash:small",
+            "hash:big",
+            "hash:longvalue",
+            "zset:small",
+            "zset:big",
+            "hll:sparse",
+            "hll:dense",
+            "stream:empty",
+        ] {
+            let text = c
+                .cmd(&["DEBUG", "OBJECT", key])
+                .as_text()
+                .unwrap_or_default();
+            let len = text
+                .split_whitespace()
+                .find_map(|w| w.strip_prefix("serializedlength:"))
+                .unwrap_or("?")
+                .to_string();
             seen.push((key, len));
         }
         lengths.push(seen);

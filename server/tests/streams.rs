@@ -30,7 +30,10 @@ impl Drop for Server {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free loopback port")
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
 }
 
 fn wait_ready(port: u16) -> bool {
@@ -47,8 +50,22 @@ fn wait_ready(port: u16) -> bool {
 fn start(program: &str, extra: &[&str]) -> Option<Server> {
     let port = free_port();
     let mut cmd = Command::new(program);
-    cmd.args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]).args(extra);
-    let child = cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn().ok()?;
+    cmd.args([
+        "--port",
+        &port.to_string(),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+    ])
+    .args(extra);
+    let child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
     let s = Server { child, port };
     wait_ready(port).then_some(s)
 }
@@ -77,8 +94,12 @@ struct Conn {
 impl Conn {
     fn open(port: u16) -> Conn {
         let s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-        s.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
-        Conn { w: s.try_clone().expect("clone"), r: BufReader::new(s) }
+        s.set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        Conn {
+            w: s.try_clone().expect("clone"),
+            r: BufReader::new(s),
+        }
     }
 
     fn send(&mut self, args: &[&str]) {
@@ -171,7 +192,11 @@ fn mask_times(r: Resp) -> Resp {
             let mut out = Vec::with_capacity(items.len());
             let mut after_idle = false;
             for (i, it) in items.into_iter().enumerate() {
-                let it = if after_idle || (pending_row && i == 2) { Resp::Int(-1) } else { mask_times(it) };
+                let it = if after_idle || (pending_row && i == 2) {
+                    Resp::Int(-1)
+                } else {
+                    mask_times(it)
+                };
                 after_idle = it == Resp::Bulk(Some(b"idle".to_vec()));
                 out.push(it);
             }
@@ -183,7 +208,11 @@ fn mask_times(r: Resp) -> Resp {
 
 /// Runs every line on both servers and asserts identical (masked) replies.
 fn same_replies(redis: &mut Conn, ours: &mut Conn, script: &str) {
-    for line in script.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+    for line in script
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
         let args = words(line);
         if args[0] == "HELLO" {
             // The reply carries the client id, which differs; only the protocol switch matters.
@@ -288,17 +317,33 @@ fn xadd_range_del_trim_match_redis() {
 fn approximate_trimming_counts_match_redis() {
     let mut script = String::new();
     for i in 1..=1000 {
-        script.push_str(&format!("XADD s MAXLEN ~ 300 {i}-0 sensor-id {} temperature {}.5\n", i % 7, i % 40));
+        script.push_str(&format!(
+            "XADD s MAXLEN ~ 300 {i}-0 sensor-id {} temperature {}.5\n",
+            i % 7,
+            i % 40
+        ));
     }
-    script.push_str("XLEN s\nXINFO STREAM s\nXTRIM s MAXLEN ~ 150\nXLEN s\nXTRIM s MINID ~ 900\nXLEN s\n");
+    script.push_str(
+        "XLEN s\nXINFO STREAM s\nXTRIM s MAXLEN ~ 150\nXLEN s\nXTRIM s MINID ~ 900\nXLEN s\n",
+    );
     script.push_str("XTRIM s MAXLEN ~ 10 LIMIT 50\nXLEN s\nXTRIM s MINID = 950\nXLEN s\nXINFO STREAM s\nXRANGE s - + COUNT 3\n");
     for i in 1..=250 {
         script.push_str(&format!("XADD t {i}-0 f{} {}\n", i % 3, "x".repeat(i % 50)));
     }
-    script.push_str("XTRIM t MAXLEN ~ 100\nXLEN t\nXINFO STREAM t\nXTRIM t MAXLEN 7\nXINFO STREAM t\n");
+    script.push_str(
+        "XTRIM t MAXLEN ~ 100\nXLEN t\nXINFO STREAM t\nXTRIM t MAXLEN 7\nXINFO STREAM t\n",
+    );
     with_pair(&[], &script);
     // Smaller nodes by entry count and by bytes.
-    with_pair(&["--stream-node-max-entries", "5", "--stream-node-max-bytes", "200"], &script);
+    with_pair(
+        &[
+            "--stream-node-max-entries",
+            "5",
+            "--stream-node-max-bytes",
+            "200",
+        ],
+        &script,
+    );
 }
 
 #[test]
@@ -455,7 +500,9 @@ fn resp3_replies_match_redis() {
         XINFO HELP
         ",
     );
-    let Some((redis, ours)) = pair(&[]) else { return };
+    let Some((redis, ours)) = pair(&[]) else {
+        return;
+    };
     let mut replies = Vec::new();
     for port in [redis.port, ours.port] {
         let mut reader = Conn::open(port);
@@ -491,30 +538,79 @@ fn blocking_reads_match_redis() {
     };
     for (setup, block, writes) in [
         // `$` must stay the ID it was when the reader blocked.
-        (vec![vec!["XADD", "s", "1-0", "a", "1"]], vec!["XREAD", "BLOCK", "0", "STREAMS", "s", "$"], vec![vec!["XADD", "s", "2-0", "b", "2"]]),
+        (
+            vec![vec!["XADD", "s", "1-0", "a", "1"]],
+            vec!["XREAD", "BLOCK", "0", "STREAMS", "s", "$"],
+            vec![vec!["XADD", "s", "2-0", "b", "2"]],
+        ),
         // Several streams; only the one that got data is in the reply.
-        (vec![], vec!["XREAD", "BLOCK", "5000", "STREAMS", "x", "y", "$", "$"], vec![vec!["XADD", "y", "1-0", "k", "v"], vec!["XADD", "x", "1-0", "k", "v"]]),
+        (
+            vec![],
+            vec!["XREAD", "BLOCK", "5000", "STREAMS", "x", "y", "$", "$"],
+            vec![
+                vec!["XADD", "y", "1-0", "k", "v"],
+                vec!["XADD", "x", "1-0", "k", "v"],
+            ],
+        ),
         // A write to another key does not wake the reader; XDEL does not either.
         (
             vec![vec!["XADD", "t", "5-0", "a", "1"]],
             vec!["XREAD", "BLOCK", "0", "COUNT", "1", "STREAMS", "t", "5-0"],
-            vec![vec!["XADD", "other", "1-0", "a", "1"], vec!["XDEL", "t", "5-0"], vec!["XADD", "t", "6-0", "b", "2"], vec!["XADD", "t", "7-0", "c", "3"]],
+            vec![
+                vec!["XADD", "other", "1-0", "a", "1"],
+                vec!["XDEL", "t", "5-0"],
+                vec!["XADD", "t", "6-0", "b", "2"],
+                vec!["XADD", "t", "7-0", "c", "3"],
+            ],
         ),
         // Consumer group, `>`.
         (
             vec![vec!["XGROUP", "CREATE", "q", "g", "$", "MKSTREAM"]],
-            vec!["XREADGROUP", "GROUP", "g", "c1", "BLOCK", "0", "STREAMS", "q", ">"],
-            vec![vec!["XADD", "q", "1-0", "job", "1"], vec!["XPENDING", "q", "g"]],
+            vec![
+                "XREADGROUP",
+                "GROUP",
+                "g",
+                "c1",
+                "BLOCK",
+                "0",
+                "STREAMS",
+                "q",
+                ">",
+            ],
+            vec![
+                vec!["XADD", "q", "1-0", "job", "1"],
+                vec!["XPENDING", "q", "g"],
+            ],
         ),
         // The stream is deleted, or overwritten by another type, under a group reader.
         (
             vec![vec!["XGROUP", "CREATE", "r2", "g", "$", "MKSTREAM"]],
-            vec!["XREADGROUP", "GROUP", "g", "c1", "BLOCK", "0", "STREAMS", "r2", ">"],
+            vec![
+                "XREADGROUP",
+                "GROUP",
+                "g",
+                "c1",
+                "BLOCK",
+                "0",
+                "STREAMS",
+                "r2",
+                ">",
+            ],
             vec![vec!["DEL", "r2"]],
         ),
         (
             vec![vec!["XGROUP", "CREATE", "r3", "g", "$", "MKSTREAM"]],
-            vec!["XREADGROUP", "GROUP", "g", "c1", "BLOCK", "0", "STREAMS", "r3", ">"],
+            vec![
+                "XREADGROUP",
+                "GROUP",
+                "g",
+                "c1",
+                "BLOCK",
+                "0",
+                "STREAMS",
+                "r3",
+                ">",
+            ],
             vec![vec!["SET", "r3", "x"]],
         ),
         // A plain reader keeps waiting through deletion and type changes, and is served by the
@@ -522,12 +618,27 @@ fn blocking_reads_match_redis() {
         (
             vec![vec!["XADD", "t2", "1-0", "a", "1"]],
             vec!["XREAD", "BLOCK", "0", "STREAMS", "t2", "$"],
-            vec![vec!["DEL", "t2"], vec!["RPUSH", "t2", "x"], vec!["DEL", "t2"], vec!["XADD", "t2", "5-0", "b", "2"]],
+            vec![
+                vec!["DEL", "t2"],
+                vec!["RPUSH", "t2", "x"],
+                vec!["DEL", "t2"],
+                vec!["XADD", "t2", "5-0", "b", "2"],
+            ],
         ),
         // The group goes away while a reader waits on it.
         (
             vec![vec!["XGROUP", "CREATE", "r", "g", "$", "MKSTREAM"]],
-            vec!["XREADGROUP", "GROUP", "g", "c1", "BLOCK", "0", "STREAMS", "r", ">"],
+            vec![
+                "XREADGROUP",
+                "GROUP",
+                "g",
+                "c1",
+                "BLOCK",
+                "0",
+                "STREAMS",
+                "r",
+                ">",
+            ],
             vec![vec!["XGROUP", "DESTROY", "r", "g"]],
         ),
     ] {
@@ -546,7 +657,10 @@ fn blocking_reads_match_redis() {
     for port in [redis.port, ours.port] {
         let mut c = Conn::open(port);
         let t = Instant::now();
-        assert_eq!(c.cmd(&["XREAD", "BLOCK", "100", "STREAMS", "none", "$"]), Resp::Array(None));
+        assert_eq!(
+            c.cmd(&["XREAD", "BLOCK", "100", "STREAMS", "none", "$"]),
+            Resp::Array(None)
+        );
         assert!(t.elapsed() >= Duration::from_millis(90));
     }
 }
@@ -568,9 +682,31 @@ fn blocked_readers_are_served_in_arrival_order_like_redis() {
         let mut r2 = Conn::open(port);
         let mut r3 = Conn::open(port);
         let mut r4 = Conn::open(port);
-        r1.send(&["XREADGROUP", "GROUP", "g", "c1", "COUNT", "1", "BLOCK", "0", "STREAMS", "q", ">"]);
+        r1.send(&[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "c1",
+            "COUNT",
+            "1",
+            "BLOCK",
+            "0",
+            "STREAMS",
+            "q",
+            ">",
+        ]);
         std::thread::sleep(Duration::from_millis(50));
-        r2.send(&["XREADGROUP", "GROUP", "g", "c2", "BLOCK", "0", "STREAMS", "q", ">"]);
+        r2.send(&[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "c2",
+            "BLOCK",
+            "0",
+            "STREAMS",
+            "q",
+            ">",
+        ]);
         r3.send(&["XREAD", "BLOCK", "0", "STREAMS", "q", "$"]);
         std::thread::sleep(Duration::from_millis(50));
         out.push(w.cmd(&["XADD", "q", "1-0", "n", "1"]));
@@ -580,7 +716,9 @@ fn blocked_readers_are_served_in_arrival_order_like_redis() {
         out.push(r2.read());
         out.push(mask_times(w.cmd(&["XPENDING", "q", "g", "-", "+", "10"])));
         r4.send(&["CLIENT", "ID"]);
-        let Resp::Int(id) = r4.read() else { panic!("CLIENT ID") };
+        let Resp::Int(id) = r4.read() else {
+            panic!("CLIENT ID")
+        };
         r4.send(&["XREAD", "BLOCK", "0", "STREAMS", "q", "$"]);
         std::thread::sleep(Duration::from_millis(50));
         out.push(w.cmd(&["CLIENT", "UNBLOCK", &id.to_string()]));
@@ -645,7 +783,11 @@ fn keyspace_notifications_match_redis() {
 
 /// The (master ID, listpack) pairs of the stream in a DUMP payload (RDB type 15/19/21).
 fn dump_nodes(payload: &[u8]) -> Vec<(StreamId, Vec<u8>)> {
-    assert!(matches!(payload[0], 15 | 19 | 21), "stream DUMP type, got {}", payload[0]);
+    assert!(
+        matches!(payload[0], 15 | 19 | 21),
+        "stream DUMP type, got {}",
+        payload[0]
+    );
     let mut r = SliceInput::new(&payload[1..], 1);
     let n = read_len(&mut r, "node count").expect("node count");
     (0..n)
@@ -660,7 +802,15 @@ fn dump_nodes(payload: &[u8]) -> Vec<(StreamId, Vec<u8>)> {
 
 #[test]
 fn nodes_are_byte_identical_to_redis() {
-    let Some(redis) = start("redis-server", &["--stream-node-max-entries", "7", "--stream-node-max-bytes", "300"]) else {
+    let Some(redis) = start(
+        "redis-server",
+        &[
+            "--stream-node-max-entries",
+            "7",
+            "--stream-node-max-bytes",
+            "300",
+        ],
+    ) else {
         eprintln!("redis-server not installed: skipped");
         return;
     };
@@ -668,12 +818,25 @@ fn nodes_are_byte_identical_to_redis() {
     let mut ours = Stream::new();
     let mut ops: Vec<Vec<String>> = Vec::new();
     for i in 1u64..=60 {
-        let id = StreamId { ms: 1_700_000_000_000 + i / 3, seq: i % 3 };
+        let id = StreamId {
+            ms: 1_700_000_000_000 + i / 3,
+            seq: i % 3,
+        };
         let fields: Vec<(String, String)> = match i % 4 {
-            0 => vec![("sensor-id".into(), (i * 37).to_string()), ("temperature".into(), format!("{}.{}", i % 40, i % 10))],
-            1 => vec![("sensor-id".into(), "-12".into()), ("temperature".into(), "x".repeat(i as usize))],
+            0 => vec![
+                ("sensor-id".into(), (i * 37).to_string()),
+                ("temperature".into(), format!("{}.{}", i % 40, i % 10)),
+            ],
+            1 => vec![
+                ("sensor-id".into(), "-12".into()),
+                ("temperature".into(), "x".repeat(i as usize)),
+            ],
             2 => vec![("other".into(), "1234567890123".into())],
-            _ => vec![("sensor-id".into(), i.to_string()), ("temperature".into(), "70000".into()), ("extra".into(), "".into())],
+            _ => vec![
+                ("sensor-id".into(), i.to_string()),
+                ("temperature".into(), "70000".into()),
+                ("extra".into(), "".into()),
+            ],
         };
         let mut cmd = vec!["XADD".to_string(), "s".into(), id.to_string()];
         for (f, v) in &fields {
@@ -681,22 +844,35 @@ fn nodes_are_byte_identical_to_redis() {
             cmd.push(v.clone());
         }
         ops.push(cmd);
-        let fv: Vec<(&[u8], &[u8])> = fields.iter().map(|(f, v)| (f.as_bytes(), v.as_bytes())).collect();
+        let fv: Vec<(&[u8], &[u8])> = fields
+            .iter()
+            .map(|(f, v)| (f.as_bytes(), v.as_bytes()))
+            .collect();
         ours.append(id, &fv, 300, 7);
         if i % 9 == 0 {
-            let del = StreamId { ms: 1_700_000_000_000 + (i - 4) / 3, seq: (i - 4) % 3 };
+            let del = StreamId {
+                ms: 1_700_000_000_000 + (i - 4) / 3,
+                seq: (i - 4) % 3,
+            };
             ops.push(vec!["XDEL".into(), "s".into(), del.to_string()]);
             ours.delete(del);
         }
     }
-    ops.push(vec!["XTRIM".into(), "s".into(), "MAXLEN".into(), "45".into()]);
+    ops.push(vec![
+        "XTRIM".into(),
+        "s".into(),
+        "MAXLEN".into(),
+        "45".into(),
+    ]);
     ours.trim(TrimStrategy::MaxLen(45), false, 0);
     for op in &ops {
         let args: Vec<&str> = op.iter().map(String::as_str).collect();
         let r = c.cmd(&args);
         assert!(!matches!(r, Resp::Error(_)), "{op:?}: {r:?}");
     }
-    let Resp::Bulk(Some(payload)) = c.cmd(&["DUMP", "s"]) else { panic!("DUMP s") };
+    let Resp::Bulk(Some(payload)) = c.cmd(&["DUMP", "s"]) else {
+        panic!("DUMP s")
+    };
     let want = dump_nodes(&payload);
     let got: Vec<(StreamId, Vec<u8>)> = ours.nodes().map(|(id, lp)| (id, lp.to_vec())).collect();
     assert_eq!(got.len(), want.len(), "node count");
@@ -712,9 +888,14 @@ fn nodes_are_byte_identical_to_redis() {
         adopted.adopt_node(master, lp).expect("a valid node");
     }
     let min = StreamId { ms: 0, seq: 0 };
-    let max = StreamId { ms: u64::MAX, seq: u64::MAX };
+    let max = StreamId {
+        ms: u64::MAX,
+        seq: u64::MAX,
+    };
     let entries = adopted.range(min, max, false, 0);
-    let Resp::Array(Some(items)) = c.cmd(&["XRANGE", "s", "-", "+"]) else { panic!("XRANGE") };
+    let Resp::Array(Some(items)) = c.cmd(&["XRANGE", "s", "-", "+"]) else {
+        panic!("XRANGE")
+    };
     assert_eq!(entries.len(), items.len());
     for (e, item) in entries.iter().zip(&items) {
         let mut kv = Vec::new();
@@ -722,7 +903,13 @@ fn nodes_are_byte_identical_to_redis() {
             kv.push(Resp::Bulk(Some(f.to_vec())));
             kv.push(Resp::Bulk(Some(v.to_vec())));
         }
-        assert_eq!(&Resp::Array(Some(vec![Resp::Bulk(Some(e.id.to_string().into_bytes())), Resp::Array(Some(kv))])), item);
+        assert_eq!(
+            &Resp::Array(Some(vec![
+                Resp::Bulk(Some(e.id.to_string().into_bytes())),
+                Resp::Array(Some(kv))
+            ])),
+            item
+        );
     }
     assert!(adopted.adopt_node(min, b"not a listpack".to_vec()).is_err());
 }
@@ -732,7 +919,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self, n: u64) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (self.0 >> 33) % n.max(1)
     }
 }
@@ -741,16 +931,27 @@ impl Lcg {
 /// limits so nodes split, fill with tombstones and go away often.
 #[test]
 fn random_operations_match_redis() {
-    let Some((redis, ours)) = pair(&["--stream-node-max-entries", "6", "--stream-node-max-bytes", "180"]) else {
+    let Some((redis, ours)) = pair(&[
+        "--stream-node-max-entries",
+        "6",
+        "--stream-node-max-bytes",
+        "180",
+    ]) else {
         eprintln!("redis-server not installed: skipped");
         return;
     };
     let (mut a, mut b) = (Conn::open(redis.port), Conn::open(ours.port));
-    let seed = std::env::var("STREAMS_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5eed);
+    let seed = std::env::var("STREAMS_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x5eed);
     let mut rng = Lcg(seed);
     let (mut ms, mut seq) = (1u64, 0u64);
     let fields = ["a", "b", "temperature", "12", "-3"];
-    let mut script = vec!["XGROUP CREATE s g 0 MKSTREAM".to_string(), "XGROUP CREATE s h $".to_string()];
+    let mut script = vec![
+        "XGROUP CREATE s g 0 MKSTREAM".to_string(),
+        "XGROUP CREATE s h $".to_string(),
+    ];
     for _ in 0..1500 {
         let rid = |rng: &mut Lcg, ms: u64| format!("{}-{}", rng.next(ms + 2), rng.next(4));
         let line = match rng.next(16) {
@@ -765,10 +966,18 @@ fn random_operations_match_redis() {
                 match rng.next(8) {
                     0 => l.push_str(&format!("MAXLEN ~ {} ", rng.next(40))),
                     1 => l.push_str(&format!("MAXLEN = {} ", rng.next(40))),
-                    2 => l.push_str(&format!("MINID ~ {} LIMIT {} ", rid(&mut rng, ms), rng.next(20))),
+                    2 => l.push_str(&format!(
+                        "MINID ~ {} LIMIT {} ",
+                        rid(&mut rng, ms),
+                        rng.next(20)
+                    )),
                     _ => {}
                 }
-                l.push_str(&if rng.next(5) == 0 { format!("{ms}-*") } else { format!("{ms}-{seq}") });
+                l.push_str(&if rng.next(5) == 0 {
+                    format!("{ms}-*")
+                } else {
+                    format!("{ms}-{seq}")
+                });
                 for _ in 0..1 + rng.next(3) {
                     let f = fields[rng.next(fields.len() as u64) as usize];
                     l.push_str(&format!(" {f} v{}", rng.next(1000)));
@@ -783,22 +992,55 @@ fn random_operations_match_redis() {
             },
             8 => format!("XRANGE s {} + COUNT {}", rid(&mut rng, ms), rng.next(8)),
             9 => format!("XREVRANGE s + ({} COUNT {}", rid(&mut rng, ms), rng.next(8)),
-            10 => format!("XREADGROUP GROUP {} c{} COUNT {} STREAMS s >", ["g", "h"][rng.next(2) as usize], rng.next(3), 1 + rng.next(4)),
+            10 => format!(
+                "XREADGROUP GROUP {} c{} COUNT {} STREAMS s >",
+                ["g", "h"][rng.next(2) as usize],
+                rng.next(3),
+                1 + rng.next(4)
+            ),
             11 => format!("XACK s g {} {}", rid(&mut rng, ms), rid(&mut rng, ms)),
-            12 => format!("XCLAIM s g c{} 0 {} {} JUSTID", rng.next(3), rid(&mut rng, ms), rid(&mut rng, ms)),
-            13 => format!("XAUTOCLAIM s h c{} 0 0 COUNT {} JUSTID", rng.next(3), 1 + rng.next(5)),
+            12 => format!(
+                "XCLAIM s g c{} 0 {} {} JUSTID",
+                rng.next(3),
+                rid(&mut rng, ms),
+                rid(&mut rng, ms)
+            ),
+            13 => format!(
+                "XAUTOCLAIM s h c{} 0 0 COUNT {} JUSTID",
+                rng.next(3),
+                1 + rng.next(5)
+            ),
             14 => "XINFO STREAM s".to_string(),
-            _ => ["XINFO GROUPS s", "XPENDING s g", "XPENDING s h - + 5", "XLEN s", "XREAD COUNT 3 STREAMS s 0"][rng.next(5) as usize].to_string(),
+            _ => [
+                "XINFO GROUPS s",
+                "XPENDING s g",
+                "XPENDING s h - + 5",
+                "XLEN s",
+                "XREAD COUNT 3 STREAMS s 0",
+            ][rng.next(5) as usize]
+                .to_string(),
         };
         script.push(line);
     }
     script.push("XINFO STREAM s FULL COUNT 0".into());
     same_replies(&mut a, &mut b, &script.join("\n"));
     // The sequence must have done real work: most appends succeeded and trims/deletions happened.
-    let Resp::Array(Some(info)) = a.cmd(&["XINFO", "STREAM", "s"]) else { panic!("XINFO STREAM") };
-    let field = |name: &str| info.iter().position(|r| *r == Resp::Bulk(Some(name.as_bytes().to_vec()))).map(|i| info[i + 1].clone());
-    let (Some(Resp::Int(added)), Some(Resp::Int(len))) = (field("entries-added"), field("length")) else { panic!("{info:?}") };
-    assert!(added > 400 && len < added, "entries-added {added}, length {len}");
+    let Resp::Array(Some(info)) = a.cmd(&["XINFO", "STREAM", "s"]) else {
+        panic!("XINFO STREAM")
+    };
+    let field = |name: &str| {
+        info.iter()
+            .position(|r| *r == Resp::Bulk(Some(name.as_bytes().to_vec())))
+            .map(|i| info[i + 1].clone())
+    };
+    let (Some(Resp::Int(added)), Some(Resp::Int(len))) = (field("entries-added"), field("length"))
+    else {
+        panic!("{info:?}")
+    };
+    assert!(
+        added > 400 && len < added,
+        "entries-added {added}, length {len}"
+    );
 }
 
 /// DUMP on one server, RESTORE on the other, in both directions: the restored stream reads back the
@@ -828,7 +1070,11 @@ fn dump_restore_round_trips_with_redis() {
         Resp::Bulk(Some(p)) => p,
         other => panic!("DUMP {key}: {other:?}"),
     };
-    assert_eq!(payload(&mut o, "plain"), payload(&mut r, "plain"), "DUMP of a stream without deletions");
+    assert_eq!(
+        payload(&mut o, "plain"),
+        payload(&mut r, "plain"),
+        "DUMP of a stream without deletions"
+    );
     let checks = "
         XRANGE copy - +
         XINFO STREAM copy
@@ -840,7 +1086,11 @@ fn dump_restore_round_trips_with_redis() {
     ";
     // Redis -> ours and ours -> Redis; the reference side restores its own payload.
     for (from_redis, label) in [(true, "redis payload"), (false, "our payload")] {
-        let p = if from_redis { payload(&mut r, "s") } else { payload(&mut o, "s") };
+        let p = if from_redis {
+            payload(&mut r, "s")
+        } else {
+            payload(&mut o, "s")
+        };
         for c in [&mut r, &mut o] {
             c.cmd(&["DEL", "copy"]);
             let reply = {

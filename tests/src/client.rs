@@ -49,7 +49,8 @@ pub struct Client {
 impl Client {
     /// Connects to 127.0.0.1:`port`; panics with the reason if that fails.
     pub fn connect(port: u16) -> Client {
-        Client::try_connect(port).unwrap_or_else(|e| panic!("cannot connect to 127.0.0.1:{port}: {e}"))
+        Client::try_connect(port)
+            .unwrap_or_else(|e| panic!("cannot connect to 127.0.0.1:{port}: {e}"))
     }
 
     /// Connects to 127.0.0.1:`port`.
@@ -58,7 +59,13 @@ impl Client {
         let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
         stream.set_nodelay(true)?;
         stream.set_write_timeout(Some(DEFAULT_TIMEOUT))?;
-        Ok(Client { stream, port, buf: Vec::new(), timeout: DEFAULT_TIMEOUT, protocol: 2 })
+        Ok(Client {
+            stream,
+            port,
+            buf: Vec::new(),
+            timeout: DEFAULT_TIMEOUT,
+            protocol: 2,
+        })
     }
 
     /// The server port this client talks to.
@@ -157,7 +164,9 @@ impl Client {
             return Err(RecvError::Timeout);
         }
         let wait = (deadline - now).max(Duration::from_millis(1));
-        self.stream.set_read_timeout(Some(wait)).map_err(RecvError::Io)?;
+        self.stream
+            .set_read_timeout(Some(wait))
+            .map_err(RecvError::Io)?;
         let mut chunk = [0u8; 64 * 1024];
         match self.stream.read(&mut chunk) {
             Ok(0) => Err(RecvError::Closed),
@@ -165,10 +174,20 @@ impl Client {
                 self.buf.extend_from_slice(&chunk[..n]);
                 Ok(())
             }
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
                 Err(RecvError::Timeout)
             }
-            Err(e) if matches!(e.kind(), io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted
+                ) =>
+            {
                 Err(RecvError::Closed)
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(()),
@@ -218,10 +237,16 @@ impl Client {
 
     /// Writes `bytes` from a helper thread and reads `replies` frames.
     pub fn pipeline_raw(&mut self, bytes: Vec<u8>, replies: usize) -> Vec<Reply> {
-        let mut writer = self.stream.try_clone().unwrap_or_else(|e| panic!("cannot clone socket: {e}"));
+        let mut writer = self
+            .stream
+            .try_clone()
+            .unwrap_or_else(|e| panic!("cannot clone socket: {e}"));
         let port = self.port;
         let handle = std::thread::spawn(move || {
-            writer.write_all(&bytes).and_then(|_| writer.flush()).map_err(|e| format!("port {port}: pipeline write failed: {e}"))
+            writer
+                .write_all(&bytes)
+                .and_then(|_| writer.flush())
+                .map_err(|e| format!("port {port}: pipeline write failed: {e}"))
         });
         let mut out = Vec::with_capacity(replies);
         for i in 0..replies {

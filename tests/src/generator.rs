@@ -24,7 +24,9 @@ use crate::rng::Rng;
 
 /// Every key the generic commands touch. Each family mostly uses its own two keys (so most
 /// commands find a value of the right type) and otherwise any of these (so WRONGTYPE runs).
-pub const KEYS: &[&str] = &["s1", "s2", "l1", "l2", "h1", "h2", "t1", "t2", "z1", "z2", "x1", "x2", "k1", "{k}2"];
+pub const KEYS: &[&str] = &[
+    "s1", "s2", "l1", "l2", "h1", "h2", "t1", "t2", "z1", "z2", "x1", "x2", "k1", "{k}2",
+];
 const STRING_KEYS: &[&str] = &["s1", "s2"];
 const LIST_KEYS: &[&str] = &["l1", "l2"];
 const HASH_KEYS: &[&str] = &["h1", "h2"];
@@ -102,31 +104,91 @@ impl Cmd {
         self.with(Compare::Exact)
     }
     fn with(self, compare: Compare) -> GeneratedCommand {
-        GeneratedCommand { args: self.0, compare }
+        GeneratedCommand {
+            args: self.0,
+            compare,
+        }
     }
 }
 
-const MEMBERS: &[&str] = &["a", "b", "c", "d", "e", "f", "1", "2", "3", "10", "-5", "0", "foo", "bar", "007"];
+const MEMBERS: &[&str] = &[
+    "a", "b", "c", "d", "e", "f", "1", "2", "3", "10", "-5", "0", "foo", "bar", "007",
+];
 const FIELDS: &[&str] = &["f1", "f2", "f3", "f4", "1", "x", ""];
 const VALUES: &[&str] = &[
-    "", "0", "1", "-1", "42", "007", "3.5", "-0.25", "1e3", " 1", "10.50", "9223372036854775807",
-    "-9223372036854775808", "9223372036854775808", "hello", "world", "foo bar", "a",
+    "",
+    "0",
+    "1",
+    "-1",
+    "42",
+    "007",
+    "3.5",
+    "-0.25",
+    "1e3",
+    " 1",
+    "10.50",
+    "9223372036854775807",
+    "-9223372036854775808",
+    "9223372036854775808",
+    "hello",
+    "world",
+    "foo bar",
+    "a",
     // 44 and 45 bytes: the embstr/raw boundary.
     "12345678901234567890123456789012345678901234",
     "123456789012345678901234567890123456789012345",
 ];
 const INTS: &[&str] = &[
-    "0", "1", "-1", "2", "5", "-3", "100", "-100", "9223372036854775807", "-9223372036854775808", "x", "1.5", "",
-    "10000000000000000000", " 3",
+    "0",
+    "1",
+    "-1",
+    "2",
+    "5",
+    "-3",
+    "100",
+    "-100",
+    "9223372036854775807",
+    "-9223372036854775808",
+    "x",
+    "1.5",
+    "",
+    "10000000000000000000",
+    " 3",
 ];
 const FLOATS: &[&str] = &[
-    "0", "1", "-1", "1.5", "-2.25", "1e3", "3.0e-2", "inf", "-inf", "+inf", "nan", "x", "0.1", "1e308", "10.5", "-0",
-    "5e-324", "17", "1.7976931348623157e308",
+    "0",
+    "1",
+    "-1",
+    "1.5",
+    "-2.25",
+    "1e3",
+    "3.0e-2",
+    "inf",
+    "-inf",
+    "+inf",
+    "nan",
+    "x",
+    "0.1",
+    "1e308",
+    "10.5",
+    "-0",
+    "5e-324",
+    "17",
+    "1.7976931348623157e308",
 ];
-const SCORE_BOUNDS: &[&str] = &["-inf", "+inf", "inf", "0", "1", "(1", "2.5", "(2.5", "-1", "(-1", "1e3", "x", "(", "10"];
-const LEX_BOUNDS: &[&str] = &["-", "+", "[a", "(a", "[c", "(c", "[1", "(10", "[", "a", "[foo", "(e"];
-const BIT_TYPES: &[&str] = &["i1", "i5", "i8", "i16", "i32", "i63", "i64", "u1", "u7", "u8", "u16", "u32", "u63", "u64", "i65", "x8", "i0"];
-const KEY_PATTERNS: &[&str] = &["*", "s*", "?1", "[lh]*", "*2", "{*", "hll*", "*[^1]", "\\{k}2", "nomatch", "z?", "lx*"];
+const SCORE_BOUNDS: &[&str] = &[
+    "-inf", "+inf", "inf", "0", "1", "(1", "2.5", "(2.5", "-1", "(-1", "1e3", "x", "(", "10",
+];
+const LEX_BOUNDS: &[&str] = &[
+    "-", "+", "[a", "(a", "[c", "(c", "[1", "(10", "[", "a", "[foo", "(e",
+];
+const BIT_TYPES: &[&str] = &[
+    "i1", "i5", "i8", "i16", "i32", "i63", "i64", "u1", "u7", "u8", "u16", "u32", "u63", "u64",
+    "i65", "x8", "i0",
+];
+const KEY_PATTERNS: &[&str] = &[
+    "*", "s*", "?1", "[lh]*", "*2", "{*", "hll*", "*[^1]", "\\{k}2", "nomatch", "z?", "lx*",
+];
 /// 2100-01-01T00:00:00Z.
 const FAR_FUTURE: i64 = 4_102_444_800;
 
@@ -144,7 +206,12 @@ pub struct CommandGenerator {
 impl CommandGenerator {
     /// A generator whose commands are fully determined by `seed`.
     pub fn new(seed: u64) -> CommandGenerator {
-        CommandGenerator { rng: Rng::new(seed), own_keys: KEYS, expire_counter: 0, stream_ms: 1 }
+        CommandGenerator {
+            rng: Rng::new(seed),
+            own_keys: KEYS,
+            expire_counter: 0,
+            stream_ms: 1,
+        }
     }
 
     /// The next command.
@@ -264,12 +331,16 @@ impl CommandGenerator {
         if self.rng.chance(95) {
             self.rng.range(-12, 12).to_string()
         } else {
-            self.rng.pick(&["x", "9223372036854775807", "-9223372036854775808", "1.0"]).to_string()
+            self.rng
+                .pick(&["x", "9223372036854775807", "-9223372036854775808", "1.0"])
+                .to_string()
         }
     }
 
     fn count(&mut self) -> String {
-        self.rng.pick(&["0", "1", "2", "3", "5", "10", "-1", "-3", "x", "100"]).to_string()
+        self.rng
+            .pick(&["0", "1", "2", "3", "5", "10", "-1", "-3", "x", "100"])
+            .to_string()
     }
 
     fn float(&mut self) -> String {
@@ -320,23 +391,33 @@ impl CommandGenerator {
     }
 
     fn future_unix_millis(&mut self) -> String {
-        ((FAR_FUTURE + 1000 * self.rng.below(40) as i64) * 1000 + self.rng.below(1000) as i64).to_string()
+        ((FAR_FUTURE + 1000 * self.rng.below(40) as i64) * 1000 + self.rng.below(1000) as i64)
+            .to_string()
     }
 
     fn unix_millis(&mut self) -> String {
         match self.rng.below(10) {
             0 => "1".into(),
             1 => "1000000000000".into(),
-            _ => ((FAR_FUTURE + 1000 * self.rng.below(40) as i64) * 1000 + self.rng.below(1000) as i64).to_string(),
+            _ => ((FAR_FUTURE + 1000 * self.rng.below(40) as i64) * 1000
+                + self.rng.below(1000) as i64)
+                .to_string(),
         }
     }
 
     fn expire_condition(&mut self, with_gt_lt: bool) -> Vec<Vec<u8>> {
-        let options: &[&str] = if with_gt_lt { &["NX", "XX", "GT", "LT"] } else { &["NX", "XX"] };
+        let options: &[&str] = if with_gt_lt {
+            &["NX", "XX", "GT", "LT"]
+        } else {
+            &["NX", "XX"]
+        };
         match self.rng.below(10) {
             0..=4 => vec![],
             5..=8 => vec![self.rng.pick(options).as_bytes().to_vec()],
-            _ => vec![b"NX".to_vec(), self.rng.pick(&["XX", "GT", "LT"]).as_bytes().to_vec()],
+            _ => vec![
+                b"NX".to_vec(),
+                self.rng.pick(&["XX", "GT", "LT"]).as_bytes().to_vec(),
+            ],
         }
     }
 
@@ -361,7 +442,9 @@ impl CommandGenerator {
                     2 => cmd = cmd.a("EXAT").a(self.future_unix_seconds()),
                     3 => cmd = cmd.a("PXAT").a(self.future_unix_millis()),
                     4 => cmd = cmd.a("KEEPTTL"),
-                    5 if self.rng.chance(20) => cmd = cmd.a(*self.rng.pick(&["EX", "KEEPTTL", "NX", "BOGUS"])),
+                    5 if self.rng.chance(20) => {
+                        cmd = cmd.a(*self.rng.pick(&["EX", "KEEPTTL", "NX", "BOGUS"]))
+                    }
                     _ => {}
                 }
                 cmd.exact()
@@ -383,7 +466,11 @@ impl CommandGenerator {
             5 => Cmd::new("GETDEL").a(&k).exact(),
             6 => Cmd::new("GETSET").a(&k).a(self.value()).exact(),
             7 => {
-                let mut cmd = Cmd::new(if self.rng.chance(70) { "MSET" } else { "MSETNX" });
+                let mut cmd = Cmd::new(if self.rng.chance(70) {
+                    "MSET"
+                } else {
+                    "MSETNX"
+                });
                 for _ in 0..1 + self.rng.below(3) {
                     cmd = cmd.a(self.dest_key()).a(self.value());
                 }
@@ -396,22 +483,47 @@ impl CommandGenerator {
             9 => Cmd::new("APPEND").a(&k).a(self.value()).exact(),
             10 => Cmd::new("STRLEN").a(&k).exact(),
             11 => {
-                let offset = if self.rng.chance(95) { self.rng.below(300).to_string() } else { self.int() };
+                let offset = if self.rng.chance(95) {
+                    self.rng.below(300).to_string()
+                } else {
+                    self.int()
+                };
                 Cmd::new("SETRANGE").a(&k).a(offset).a(self.value()).exact()
             }
-            12 => Cmd::new("GETRANGE").a(&k).a(self.index()).a(self.index()).exact(),
+            12 => Cmd::new("GETRANGE")
+                .a(&k)
+                .a(self.index())
+                .a(self.index())
+                .exact(),
             13 => Cmd::new(self.choose(&["INCR", "DECR"])).a(&k).exact(),
-            14 => Cmd::new(self.choose(&["INCRBY", "DECRBY"])).a(&k).a(self.int()).exact(),
+            14 => Cmd::new(self.choose(&["INCRBY", "DECRBY"]))
+                .a(&k)
+                .a(self.int())
+                .exact(),
             15 => Cmd::new("INCRBYFLOAT").a(&k).a(self.float()).exact(),
             16 => Cmd::new("SETNX").a(&k).a(self.value()).exact(),
-            17 => Cmd::new("SETEX").a(self.dest_key()).a(self.expire_seconds()).a(self.value()).exact(),
-            18 => Cmd::new("PSETEX").a(self.dest_key()).a(self.expire_millis()).a(self.value()).exact(),
+            17 => Cmd::new("SETEX")
+                .a(self.dest_key())
+                .a(self.expire_seconds())
+                .a(self.value())
+                .exact(),
+            18 => Cmd::new("PSETEX")
+                .a(self.dest_key())
+                .a(self.expire_millis())
+                .a(self.value())
+                .exact(),
             19 | 20 => {
                 let mut cmd = Cmd::new("LCS").a(&k).a(self.key());
                 match self.rng.below(5) {
                     0 => cmd = cmd.a("LEN"),
                     1 => cmd = cmd.a("IDX"),
-                    2 => cmd = cmd.a("IDX").a("MINMATCHLEN").a(self.rng.below(4).to_string()).a("WITHMATCHLEN"),
+                    2 => {
+                        cmd = cmd
+                            .a("IDX")
+                            .a("MINMATCHLEN")
+                            .a(self.rng.below(4).to_string())
+                            .a("WITHMATCHLEN")
+                    }
                     3 => cmd = cmd.a("IDX").a("WITHMATCHLEN"),
                     _ => {}
                 }
@@ -442,7 +554,16 @@ impl CommandGenerator {
 
     fn bitfield_value(&mut self) -> String {
         match self.rng.below(6) {
-            0 => self.rng.pick(&["9223372036854775807", "-9223372036854775808", "255", "-128", "x"]).to_string(),
+            0 => self
+                .rng
+                .pick(&[
+                    "9223372036854775807",
+                    "-9223372036854775808",
+                    "255",
+                    "-128",
+                    "x",
+                ])
+                .to_string(),
             _ => self.rng.range(-300, 300).to_string(),
         }
     }
@@ -457,7 +578,11 @@ impl CommandGenerator {
             }
         };
         match self.rng.below(12) {
-            0..=2 => Cmd::new("SETBIT").a(&k).a(self.bit_offset()).a(*self.rng.pick(&["0", "1", "1", "2"])).exact(),
+            0..=2 => Cmd::new("SETBIT")
+                .a(&k)
+                .a(self.bit_offset())
+                .a(*self.rng.pick(&["0", "1", "1", "2"]))
+                .exact(),
             3 => Cmd::new("GETBIT").a(&k).a(self.bit_offset()).exact(),
             4 | 5 => {
                 let mut cmd = Cmd::new("BITCOUNT").a(&k);
@@ -469,7 +594,9 @@ impl CommandGenerator {
                 cmd.exact()
             }
             6 | 7 => {
-                let mut cmd = Cmd::new("BITPOS").a(&k).a(*self.rng.pick(&["0", "1", "1", "2"]));
+                let mut cmd = Cmd::new("BITPOS")
+                    .a(&k)
+                    .a(*self.rng.pick(&["0", "1", "1", "2"]));
                 if self.rng.chance(70) {
                     cmd = cmd.a(self.index());
                     if self.rng.chance(70) {
@@ -482,8 +609,16 @@ impl CommandGenerator {
             }
             8 => {
                 let op = *self.rng.pick(&["AND", "OR", "XOR", "NOT", "NOT", "DIFF"]);
-                let sources = if op == "NOT" && self.rng.chance(80) { self.keys(1, 1) } else { self.keys(1, 3) };
-                Cmd::new("BITOP").a(op).a(self.dest_key()).all(sources).exact()
+                let sources = if op == "NOT" && self.rng.chance(80) {
+                    self.keys(1, 1)
+                } else {
+                    self.keys(1, 3)
+                };
+                Cmd::new("BITOP")
+                    .a(op)
+                    .a(self.dest_key())
+                    .all(sources)
+                    .exact()
             }
             9 | 10 => {
                 let mut cmd = Cmd::new("BITFIELD").a(&k);
@@ -491,9 +626,25 @@ impl CommandGenerator {
                     let ty = *self.rng.pick(BIT_TYPES);
                     match self.rng.below(5) {
                         0 => cmd = cmd.a("GET").a(ty).a(self.bitfield_offset()),
-                        1 => cmd = cmd.a("SET").a(ty).a(self.bitfield_offset()).a(self.bitfield_value()),
-                        2 | 3 => cmd = cmd.a("INCRBY").a(ty).a(self.bitfield_offset()).a(self.bitfield_value()),
-                        _ => cmd = cmd.a("OVERFLOW").a(*self.rng.pick(&["WRAP", "SAT", "FAIL", "BOGUS"])),
+                        1 => {
+                            cmd = cmd
+                                .a("SET")
+                                .a(ty)
+                                .a(self.bitfield_offset())
+                                .a(self.bitfield_value())
+                        }
+                        2 | 3 => {
+                            cmd = cmd
+                                .a("INCRBY")
+                                .a(ty)
+                                .a(self.bitfield_offset())
+                                .a(self.bitfield_value())
+                        }
+                        _ => {
+                            cmd = cmd
+                                .a("OVERFLOW")
+                                .a(*self.rng.pick(&["WRAP", "SAT", "FAIL", "BOGUS"]))
+                        }
                     }
                 }
                 cmd.exact()
@@ -502,7 +653,10 @@ impl CommandGenerator {
                 let mut cmd = Cmd::new("BITFIELD_RO").a(&k);
                 for _ in 0..1 + self.rng.below(2) {
                     let sub = if self.rng.chance(90) { "GET" } else { "SET" };
-                    cmd = cmd.a(sub).a(*self.rng.pick(BIT_TYPES)).a(self.bitfield_offset());
+                    cmd = cmd
+                        .a(sub)
+                        .a(*self.rng.pick(BIT_TYPES))
+                        .a(self.bitfield_offset());
                 }
                 cmd.exact()
             }
@@ -516,8 +670,14 @@ impl CommandGenerator {
     fn list_command(&mut self) -> GeneratedCommand {
         let k = self.key();
         match self.rng.below(22) {
-            0..=3 => Cmd::new(self.choose(&["LPUSH", "RPUSH"])).a(&k).all(self.members(1, 4)).exact(),
-            4 => Cmd::new(self.choose(&["LPUSHX", "RPUSHX"])).a(&k).all(self.members(1, 2)).exact(),
+            0..=3 => Cmd::new(self.choose(&["LPUSH", "RPUSH"]))
+                .a(&k)
+                .all(self.members(1, 4))
+                .exact(),
+            4 => Cmd::new(self.choose(&["LPUSHX", "RPUSHX"]))
+                .a(&k)
+                .all(self.members(1, 2))
+                .exact(),
             5 | 6 => {
                 let mut cmd = Cmd::new(self.choose(&["LPOP", "RPOP"])).a(&k);
                 if self.rng.chance(40) {
@@ -526,25 +686,52 @@ impl CommandGenerator {
                 cmd.exact()
             }
             7 => Cmd::new("LLEN").a(&k).exact(),
-            8 | 9 => Cmd::new("LRANGE").a(&k).a(self.index()).a(self.index()).exact(),
+            8 | 9 => Cmd::new("LRANGE")
+                .a(&k)
+                .a(self.index())
+                .a(self.index())
+                .exact(),
             10 => Cmd::new("LINDEX").a(&k).a(self.index()).exact(),
-            11 => Cmd::new("LSET").a(&k).a(self.index()).a(self.member()).exact(),
+            11 => Cmd::new("LSET")
+                .a(&k)
+                .a(self.index())
+                .a(self.member())
+                .exact(),
             12 => {
                 let place = *self.rng.pick(&["BEFORE", "AFTER", "before", "MIDDLE"]);
-                Cmd::new("LINSERT").a(&k).a(place).a(self.member()).a(self.member()).exact()
+                Cmd::new("LINSERT")
+                    .a(&k)
+                    .a(place)
+                    .a(self.member())
+                    .a(self.member())
+                    .exact()
             }
-            13 => Cmd::new("LREM").a(&k).a(self.rng.range(-3, 3).to_string()).a(self.member()).exact(),
-            14 => Cmd::new("LTRIM").a(&k).a(self.index()).a(self.index()).exact(),
+            13 => Cmd::new("LREM")
+                .a(&k)
+                .a(self.rng.range(-3, 3).to_string())
+                .a(self.member())
+                .exact(),
+            14 => Cmd::new("LTRIM")
+                .a(&k)
+                .a(self.index())
+                .a(self.index())
+                .exact(),
             15 | 16 => {
                 let mut cmd = Cmd::new("LPOS").a(&k).a(self.member());
                 if self.rng.chance(40) {
-                    cmd = cmd.a("RANK").a(self.rng.pick(&["1", "2", "-1", "-2", "0", "3"]).to_string());
+                    cmd = cmd
+                        .a("RANK")
+                        .a(self.rng.pick(&["1", "2", "-1", "-2", "0", "3"]).to_string());
                 }
                 if self.rng.chance(40) {
-                    cmd = cmd.a("COUNT").a(self.rng.pick(&["0", "1", "2", "-1"]).to_string());
+                    cmd = cmd
+                        .a("COUNT")
+                        .a(self.rng.pick(&["0", "1", "2", "-1"]).to_string());
                 }
                 if self.rng.chance(25) {
-                    cmd = cmd.a("MAXLEN").a(self.rng.pick(&["0", "1", "3", "-1"]).to_string());
+                    cmd = cmd
+                        .a("MAXLEN")
+                        .a(self.rng.pick(&["0", "1", "3", "-1"]).to_string());
                 }
                 cmd.exact()
             }
@@ -555,7 +742,11 @@ impl CommandGenerator {
             19 => Cmd::new("RPOPLPUSH").a(&k).a(self.key()).exact(),
             _ => {
                 let keys = self.keys(1, 3);
-                let numkeys = if self.rng.chance(90) { keys.len().to_string() } else { self.count() };
+                let numkeys = if self.rng.chance(90) {
+                    keys.len().to_string()
+                } else {
+                    self.count()
+                };
                 let mut cmd = Cmd::new("LMPOP").a(numkeys).all(keys).a(self.side());
                 if self.rng.chance(50) {
                     cmd = cmd.a("COUNT").a(self.count());
@@ -586,14 +777,20 @@ impl CommandGenerator {
                 }
                 cmd.exact()
             }
-            4 => Cmd::new("HSETNX").a(&k).a(self.field()).a(self.value()).exact(),
+            4 => Cmd::new("HSETNX")
+                .a(&k)
+                .a(self.field())
+                .a(self.value())
+                .exact(),
             5 => Cmd::new("HGET").a(&k).a(self.field()).exact(),
             6 => {
-                let fields: Vec<Vec<u8>> = (0..1 + self.rng.below(3)).map(|_| self.field()).collect();
+                let fields: Vec<Vec<u8>> =
+                    (0..1 + self.rng.below(3)).map(|_| self.field()).collect();
                 Cmd::new("HMGET").a(&k).all(fields).exact()
             }
             7 => {
-                let fields: Vec<Vec<u8>> = (0..1 + self.rng.below(3)).map(|_| self.field()).collect();
+                let fields: Vec<Vec<u8>> =
+                    (0..1 + self.rng.below(3)).map(|_| self.field()).collect();
                 Cmd::new("HDEL").a(&k).all(fields).exact()
             }
             8 => Cmd::new("HLEN").a(&k).exact(),
@@ -602,8 +799,16 @@ impl CommandGenerator {
             11 => Cmd::new("HKEYS").a(&k).with(Compare::Unordered),
             12 => Cmd::new("HVALS").a(&k).with(Compare::Unordered),
             13 => Cmd::new("HGETALL").a(&k).with(Compare::PairsUnordered),
-            14 => Cmd::new("HINCRBY").a(&k).a(self.field()).a(self.int()).exact(),
-            15 => Cmd::new("HINCRBYFLOAT").a(&k).a(self.field()).a(self.float()).exact(),
+            14 => Cmd::new("HINCRBY")
+                .a(&k)
+                .a(self.field())
+                .a(self.int())
+                .exact(),
+            15 => Cmd::new("HINCRBYFLOAT")
+                .a(&k)
+                .a(self.field())
+                .a(self.float())
+                .exact(),
             _ => {
                 let mut cmd = Cmd::new("HRANDFIELD").a(&k);
                 if self.rng.chance(70) {
@@ -626,7 +831,10 @@ impl CommandGenerator {
             6 => Cmd::new("SISMEMBER").a(&k).a(self.member()).exact(),
             7 => Cmd::new("SMISMEMBER").a(&k).all(self.members(1, 3)).exact(),
             8 => Cmd::new("SCARD").a(&k).exact(),
-            9 => Cmd::new("SPOP").a(&k).a(*self.rng.pick(&["1000", "0", "-1"])).with(Compare::Unordered),
+            9 => Cmd::new("SPOP")
+                .a(&k)
+                .a(*self.rng.pick(&["1000", "0", "-1"]))
+                .with(Compare::Unordered),
             10 => {
                 let mut cmd = Cmd::new("SRANDMEMBER").a(&k);
                 if self.rng.chance(70) {
@@ -634,15 +842,28 @@ impl CommandGenerator {
                 }
                 cmd.with(Compare::Shape)
             }
-            11 => Cmd::new("SMOVE").a(&k).a(self.key()).a(self.member()).exact(),
-            12 | 13 => Cmd::new(self.choose(&["SINTER", "SUNION", "SDIFF"])).all(self.keys(1, 3)).with(Compare::Unordered),
+            11 => Cmd::new("SMOVE")
+                .a(&k)
+                .a(self.key())
+                .a(self.member())
+                .exact(),
+            12 | 13 => Cmd::new(self.choose(&["SINTER", "SUNION", "SDIFF"]))
+                .all(self.keys(1, 3))
+                .with(Compare::Unordered),
             14 | 15 => {
                 let name = *self.rng.pick(&["SINTERSTORE", "SUNIONSTORE", "SDIFFSTORE"]);
-                Cmd::new(name).a(self.dest_key()).all(self.keys(1, 3)).exact()
+                Cmd::new(name)
+                    .a(self.dest_key())
+                    .all(self.keys(1, 3))
+                    .exact()
             }
             _ => {
                 let keys = self.keys(1, 3);
-                let numkeys = if self.rng.chance(90) { keys.len().to_string() } else { self.count() };
+                let numkeys = if self.rng.chance(90) {
+                    keys.len().to_string()
+                } else {
+                    self.count()
+                };
                 let mut cmd = Cmd::new("SINTERCARD").a(numkeys).all(keys);
                 if self.rng.chance(40) {
                     cmd = cmd.a("LIMIT").a(self.count());
@@ -713,62 +934,118 @@ impl CommandGenerator {
                 if incr {
                     cmd = cmd.a("INCR");
                 }
-                let pairs = if incr && self.rng.chance(80) { 1 } else { 1 + self.rng.below(3) };
+                let pairs = if incr && self.rng.chance(80) {
+                    1
+                } else {
+                    1 + self.rng.below(3)
+                };
                 for _ in 0..pairs {
                     cmd = cmd.a(self.score()).a(self.member());
                 }
                 cmd.exact()
             }
             5 => Cmd::new("ZCARD").a(&k).exact(),
-            6 => Cmd::new("ZCOUNT").a(&k).a(*self.rng.pick(SCORE_BOUNDS)).a(*self.rng.pick(SCORE_BOUNDS)).exact(),
+            6 => Cmd::new("ZCOUNT")
+                .a(&k)
+                .a(*self.rng.pick(SCORE_BOUNDS))
+                .a(*self.rng.pick(SCORE_BOUNDS))
+                .exact(),
             7 => Cmd::new("ZSCORE").a(&k).a(self.member()).exact(),
             8 => Cmd::new("ZMSCORE").a(&k).all(self.members(1, 3)).exact(),
-            9 => Cmd::new("ZINCRBY").a(&k).a(self.score()).a(self.member()).exact(),
-            10 => Cmd::new(self.choose(&["ZRANK", "ZREVRANK"])).a(&k).a(self.member()).exact(),
+            9 => Cmd::new("ZINCRBY")
+                .a(&k)
+                .a(self.score())
+                .a(self.member())
+                .exact(),
+            10 => Cmd::new(self.choose(&["ZRANK", "ZREVRANK"]))
+                .a(&k)
+                .a(self.member())
+                .exact(),
             11..=13 => {
                 let spec = self.zrange_spec(true, false);
                 Cmd::new("ZRANGE").a(&k).all(spec).exact()
             }
             14 => {
                 let name = *self.rng.pick(&["ZRANGEBYSCORE", "ZREVRANGEBYSCORE"]);
-                let mut cmd = Cmd::new(name).a(&k).a(*self.rng.pick(SCORE_BOUNDS)).a(*self.rng.pick(SCORE_BOUNDS));
+                let mut cmd = Cmd::new(name)
+                    .a(&k)
+                    .a(*self.rng.pick(SCORE_BOUNDS))
+                    .a(*self.rng.pick(SCORE_BOUNDS));
                 if self.rng.chance(40) {
                     cmd = cmd.a("WITHSCORES");
                 }
                 if self.rng.chance(30) {
-                    cmd = cmd.a("LIMIT").a(self.rng.range(-1, 3).to_string()).a(self.rng.range(-1, 4).to_string());
+                    cmd = cmd
+                        .a("LIMIT")
+                        .a(self.rng.range(-1, 3).to_string())
+                        .a(self.rng.range(-1, 4).to_string());
                 }
                 cmd.exact()
             }
             15 | 16 => self.lex_command(),
             17 => Cmd::new("ZREM").a(&k).all(self.members(1, 3)).exact(),
-            18 => Cmd::new("ZREMRANGEBYRANK").a(&k).a(self.index()).a(self.index()).exact(),
-            19 => Cmd::new("ZREMRANGEBYSCORE").a(&k).a(*self.rng.pick(SCORE_BOUNDS)).a(*self.rng.pick(SCORE_BOUNDS)).exact(),
+            18 => Cmd::new("ZREMRANGEBYRANK")
+                .a(&k)
+                .a(self.index())
+                .a(self.index())
+                .exact(),
+            19 => Cmd::new("ZREMRANGEBYSCORE")
+                .a(&k)
+                .a(*self.rng.pick(SCORE_BOUNDS))
+                .a(*self.rng.pick(SCORE_BOUNDS))
+                .exact(),
             20 => self.lex_command(),
             21 => {
                 let spec = self.zrange_spec(false, false);
-                Cmd::new("ZRANGESTORE").a(self.dest_key()).a(&k).all(spec).exact()
+                Cmd::new("ZRANGESTORE")
+                    .a(self.dest_key())
+                    .a(&k)
+                    .all(spec)
+                    .exact()
             }
             22..=25 => {
-                let name = *self.rng.pick(&["ZINTER", "ZUNION", "ZDIFF", "ZINTERSTORE", "ZUNIONSTORE", "ZDIFFSTORE"]);
+                let name = *self.rng.pick(&[
+                    "ZINTER",
+                    "ZUNION",
+                    "ZDIFF",
+                    "ZINTERSTORE",
+                    "ZUNIONSTORE",
+                    "ZDIFFSTORE",
+                ]);
                 let store = name.ends_with("STORE");
                 let keys = self.keys(1, 3);
-                let numkeys = if self.rng.chance(92) { keys.len().to_string() } else { self.count() };
+                let numkeys = if self.rng.chance(92) {
+                    keys.len().to_string()
+                } else {
+                    self.count()
+                };
                 let mut cmd = Cmd::new(name);
                 if store {
                     cmd = cmd.a(self.dest_key());
                 }
                 let nkeys = keys.len();
                 cmd = cmd.a(numkeys).all(keys);
-                if self.rng.chance(if name.starts_with("ZDIFF") { 5 } else { 35 }) {
+                if self
+                    .rng
+                    .chance(if name.starts_with("ZDIFF") { 5 } else { 35 })
+                {
                     cmd = cmd.a("WEIGHTS");
-                    let n = if self.rng.chance(90) { nkeys } else { nkeys + 1 };
+                    let n = if self.rng.chance(90) {
+                        nkeys
+                    } else {
+                        nkeys + 1
+                    };
                     for _ in 0..n {
                         cmd = cmd.a(*self.rng.pick(&["1", "2", "0", "-1", "0.5", "inf", "x"]));
                     }
                 }
-                if self.rng.chance(if name.starts_with("ZDIFF") { 5 } else { 35 }) {
-                    cmd = cmd.a("AGGREGATE").a(*self.rng.pick(&["SUM", "MIN", "MAX", "AVG"]));
+                if self
+                    .rng
+                    .chance(if name.starts_with("ZDIFF") { 5 } else { 35 })
+                {
+                    cmd = cmd
+                        .a("AGGREGATE")
+                        .a(*self.rng.pick(&["SUM", "MIN", "MAX", "AVG"]));
                 }
                 if !store && self.rng.chance(50) {
                     cmd = cmd.a("WITHSCORES");
@@ -777,7 +1054,11 @@ impl CommandGenerator {
             }
             26 => {
                 let keys = self.keys(1, 3);
-                let numkeys = if self.rng.chance(90) { keys.len().to_string() } else { self.count() };
+                let numkeys = if self.rng.chance(90) {
+                    keys.len().to_string()
+                } else {
+                    self.count()
+                };
                 let mut cmd = Cmd::new("ZINTERCARD").a(numkeys).all(keys);
                 if self.rng.chance(40) {
                     cmd = cmd.a("LIMIT").a(self.count());
@@ -793,8 +1074,15 @@ impl CommandGenerator {
             }
             29 | 30 => {
                 let keys = self.keys(1, 3);
-                let numkeys = if self.rng.chance(90) { keys.len().to_string() } else { self.count() };
-                let mut cmd = Cmd::new("ZMPOP").a(numkeys).all(keys).a(*self.rng.pick(&["MIN", "MAX", "MIDDLE"]));
+                let numkeys = if self.rng.chance(90) {
+                    keys.len().to_string()
+                } else {
+                    self.count()
+                };
+                let mut cmd = Cmd::new("ZMPOP")
+                    .a(numkeys)
+                    .all(keys)
+                    .a(*self.rng.pick(&["MIN", "MAX", "MIDDLE"]));
                 if self.rng.chance(50) {
                     cmd = cmd.a("COUNT").a(self.count());
                 }
@@ -820,7 +1108,9 @@ impl CommandGenerator {
         let hi = *self.rng.pick(LEX_BOUNDS);
         let limit = |g: &mut Self, cmd: Cmd| -> Cmd {
             if g.rng.chance(30) {
-                cmd.a("LIMIT").a(g.rng.range(-1, 3).to_string()).a(g.rng.range(-1, 4).to_string())
+                cmd.a("LIMIT")
+                    .a(g.rng.range(-1, 3).to_string())
+                    .a(g.rng.range(-1, 4).to_string())
             } else {
                 cmd
             }
@@ -844,7 +1134,10 @@ impl CommandGenerator {
                 cmd.exact()
             }
             5 | 6 => {
-                let cmd = Cmd::new(self.choose(&["ZRANGEBYLEX", "ZREVRANGEBYLEX"])).a(&k).a(lo).a(hi);
+                let cmd = Cmd::new(self.choose(&["ZRANGEBYLEX", "ZREVRANGEBYLEX"]))
+                    .a(&k)
+                    .a(lo)
+                    .a(hi);
                 limit(self, cmd).exact()
             }
             7 | 8 => Cmd::new("ZLEXCOUNT").a(&k).a(lo).a(hi).exact(),
@@ -855,11 +1148,23 @@ impl CommandGenerator {
             }
             12 => {
                 let spec = self.zrange_spec(false, true);
-                Cmd::new("ZRANGESTORE").a(*self.rng.pick(LEX_KEYS)).a(&k).all(spec).exact()
+                Cmd::new("ZRANGESTORE")
+                    .a(*self.rng.pick(LEX_KEYS))
+                    .a(&k)
+                    .all(spec)
+                    .exact()
             }
             13 => Cmd::new("ZREM").a(&k).all(self.members(1, 3)).exact(),
-            14 => Cmd::new(self.choose(&["ZPOPMIN", "ZPOPMAX"])).a(&k).a(self.count()).exact(),
-            _ => Cmd::new("ZRANGE").a(&k).a("0").a("-1").a("WITHSCORES").exact(),
+            14 => Cmd::new(self.choose(&["ZPOPMIN", "ZPOPMAX"]))
+                .a(&k)
+                .a(self.count())
+                .exact(),
+            _ => Cmd::new("ZRANGE")
+                .a(&k)
+                .a("0")
+                .a("-1")
+                .a("WITHSCORES")
+                .exact(),
         }
     }
 
@@ -887,7 +1192,11 @@ impl CommandGenerator {
             1 => "+".into(),
             2 => "0".into(),
             3 => format!("({}", self.rng.below(self.stream_ms + 1)),
-            _ => format!("{}-{}", self.rng.below(self.stream_ms + 1), self.rng.below(3)),
+            _ => format!(
+                "{}-{}",
+                self.rng.below(self.stream_ms + 1),
+                self.rng.below(3)
+            ),
         }
     }
 
@@ -907,7 +1216,11 @@ impl CommandGenerator {
                     if self.rng.chance(30) {
                         cmd = cmd.a(self.choose(&["=", "~"]));
                     }
-                    cmd = if strategy == "MAXLEN" { cmd.a(self.rng.below(8).to_string()) } else { cmd.a(self.stream_bound()) };
+                    cmd = if strategy == "MAXLEN" {
+                        cmd.a(self.rng.below(8).to_string())
+                    } else {
+                        cmd.a(self.stream_bound())
+                    };
                 }
                 cmd = cmd.a(self.stream_id());
                 for _ in 0..1 + self.rng.below(3) {
@@ -918,7 +1231,10 @@ impl CommandGenerator {
             6 => Cmd::new("XLEN").a(&k).exact(),
             7 | 8 => {
                 let (lo, hi) = (self.stream_bound(), self.stream_bound());
-                let mut cmd = Cmd::new(self.choose(&["XRANGE", "XREVRANGE"])).a(&k).a(lo).a(hi);
+                let mut cmd = Cmd::new(self.choose(&["XRANGE", "XREVRANGE"]))
+                    .a(&k)
+                    .a(lo)
+                    .a(hi);
                 if self.rng.chance(50) {
                     cmd = cmd.a("COUNT").a(self.count());
                 }
@@ -937,12 +1253,20 @@ impl CommandGenerator {
                 if self.rng.chance(30) {
                     cmd = cmd.a(self.choose(&["=", "~"]));
                 }
-                cmd = if strategy == "MAXLEN" { cmd.a(self.rng.below(8).to_string()) } else { cmd.a(self.stream_bound()) };
+                cmd = if strategy == "MAXLEN" {
+                    cmd.a(self.rng.below(8).to_string())
+                } else {
+                    cmd.a(self.stream_bound())
+                };
                 cmd.exact()
             }
             11 | 12 => {
                 let start = self.choose(&["$", "0", "1-0"]);
-                let mut cmd = Cmd::new("XGROUP").a("CREATE").a(&k).a(self.choose(&["g1", "g2"])).a(start);
+                let mut cmd = Cmd::new("XGROUP")
+                    .a("CREATE")
+                    .a(&k)
+                    .a(self.choose(&["g1", "g2"]))
+                    .a(start);
                 if self.rng.chance(40) {
                     cmd = cmd.a("MKSTREAM");
                 }
@@ -958,11 +1282,29 @@ impl CommandGenerator {
                 .a(&k)
                 .a(self.choose(&[">", ">", "0"]))
                 .exact(),
-            15 => Cmd::new("XACK").a(&k).a(self.choose(&["g1", "g2"])).a(self.stream_bound()).exact(),
-            16 => Cmd::new("XPENDING").a(&k).a(self.choose(&["g1", "g2"])).exact(),
-            17 => Cmd::new("XREAD").a("COUNT").a((1 + self.rng.below(4)).to_string()).a("STREAMS").a(&k).a(self.stream_bound()).exact(),
+            15 => Cmd::new("XACK")
+                .a(&k)
+                .a(self.choose(&["g1", "g2"]))
+                .a(self.stream_bound())
+                .exact(),
+            16 => Cmd::new("XPENDING")
+                .a(&k)
+                .a(self.choose(&["g1", "g2"]))
+                .exact(),
+            17 => Cmd::new("XREAD")
+                .a("COUNT")
+                .a((1 + self.rng.below(4)).to_string())
+                .a("STREAMS")
+                .a(&k)
+                .a(self.stream_bound())
+                .exact(),
             18 => Cmd::new("XINFO").a("GROUPS").a(&k).exact(),
-            _ => Cmd::new("XGROUP").a(self.choose(&["DESTROY", "CREATECONSUMER", "DELCONSUMER"])).a(&k).a("g1").a("c1").exact(),
+            _ => Cmd::new("XGROUP")
+                .a(self.choose(&["DESTROY", "CREATECONSUMER", "DELCONSUMER"]))
+                .a(&k)
+                .a("g1")
+                .a("c1")
+                .exact(),
         }
     }
 
@@ -976,7 +1318,9 @@ impl CommandGenerator {
             }
             4 => {
                 let n = 100 + self.rng.below(300);
-                let elements: Vec<Vec<u8>> = (0..n).map(|_| format!("big{}", self.rng.below(1_000_000)).into_bytes()).collect();
+                let elements: Vec<Vec<u8>> = (0..n)
+                    .map(|_| format!("big{}", self.rng.below(1_000_000)).into_bytes())
+                    .collect();
                 Cmd::new("PFADD").a(&h).all(elements).exact()
             }
             5 | 6 => {
@@ -994,7 +1338,9 @@ impl CommandGenerator {
                 cmd.exact()
             }
             8 => Cmd::new("GET").a(&h).exact(),
-            _ => Cmd::new(self.choose(&["STRLEN", "TYPE", "EXISTS"])).a(&h).exact(),
+            _ => Cmd::new(self.choose(&["STRLEN", "TYPE", "EXISTS"]))
+                .a(&h)
+                .exact(),
         }
     }
 
@@ -1018,8 +1364,11 @@ impl CommandGenerator {
             6..=9 => Cmd::new("TYPE").a(self.any_key()).exact(),
             10..=12 => {
                 let dst = self.related_key(&k);
-                Cmd::new(self.choose(&["RENAME", "RENAME", "RENAMENX"])).a(&k).a(dst).exact()
-            },
+                Cmd::new(self.choose(&["RENAME", "RENAME", "RENAMENX"]))
+                    .a(&k)
+                    .a(dst)
+                    .exact()
+            }
             13..=15 => {
                 let dst = self.related_key(&k);
                 let mut cmd = Cmd::new("COPY").a(&k).a(dst);
@@ -1031,14 +1380,24 @@ impl CommandGenerator {
                 }
                 cmd.exact()
             }
-            16 | 17 => Cmd::new("KEYS").a(*self.rng.pick(KEY_PATTERNS)).with(Compare::Unordered),
+            16 | 17 => Cmd::new("KEYS")
+                .a(*self.rng.pick(KEY_PATTERNS))
+                .with(Compare::Unordered),
             18 | 19 => Cmd::new("DBSIZE").exact(),
             20 => Cmd::new("TOUCH").all(self.keys(1, 3)).exact(),
             21..=26 => Cmd::new("OBJECT").a("ENCODING").a(self.any_key()).exact(),
             27 => Cmd::new("OBJECT").a("FREQ").a(&k).exact(),
-            28 | 29 => Cmd::new("SELECT").a(self.rng.below(DATABASES as u64).to_string()).exact(),
-            30 | 31 => Cmd::new("MOVE").a(&k).a(*self.rng.pick(&["0", "1", "2", "99"])).exact(),
-            32 => Cmd::new("SWAPDB").a(self.rng.below(DATABASES as u64).to_string()).a(self.rng.below(DATABASES as u64).to_string()).exact(),
+            28 | 29 => Cmd::new("SELECT")
+                .a(self.rng.below(DATABASES as u64).to_string())
+                .exact(),
+            30 | 31 => Cmd::new("MOVE")
+                .a(&k)
+                .a(*self.rng.pick(&["0", "1", "2", "99"]))
+                .exact(),
+            32 => Cmd::new("SWAPDB")
+                .a(self.rng.below(DATABASES as u64).to_string())
+                .a(self.rng.below(DATABASES as u64).to_string())
+                .exact(),
             33 if self.rng.chance(25) => Cmd::new("FLUSHDB").exact(),
             _ => Cmd::new("EXISTS").a(&k).exact(),
         }
@@ -1049,19 +1408,35 @@ impl CommandGenerator {
         match self.rng.below(14) {
             0 | 1 => {
                 let cond = self.expire_condition(false);
-                Cmd::new("EXPIRE").a(&k).a(self.expire_seconds()).all(cond).exact()
+                Cmd::new("EXPIRE")
+                    .a(&k)
+                    .a(self.expire_seconds())
+                    .all(cond)
+                    .exact()
             }
             2 => {
                 let cond = self.expire_condition(false);
-                Cmd::new("PEXPIRE").a(&k).a(self.expire_millis()).all(cond).exact()
+                Cmd::new("PEXPIRE")
+                    .a(&k)
+                    .a(self.expire_millis())
+                    .all(cond)
+                    .exact()
             }
             3 | 4 => {
                 let cond = self.expire_condition(true);
-                Cmd::new("EXPIREAT").a(&k).a(self.unix_seconds()).all(cond).exact()
+                Cmd::new("EXPIREAT")
+                    .a(&k)
+                    .a(self.unix_seconds())
+                    .all(cond)
+                    .exact()
             }
             5 => {
                 let cond = self.expire_condition(true);
-                Cmd::new("PEXPIREAT").a(&k).a(self.unix_millis()).all(cond).exact()
+                Cmd::new("PEXPIREAT")
+                    .a(&k)
+                    .a(self.unix_millis())
+                    .all(cond)
+                    .exact()
             }
             6 | 7 => Cmd::new("TTL").a(&k).with(Compare::Approx(2)),
             8 => Cmd::new("PTTL").a(&k).with(Compare::Approx(2000)),
@@ -1089,13 +1464,17 @@ impl CommandGenerator {
             }
             2 => {
                 let base = self.rng.below(400);
-                let items: Vec<Vec<u8>> = (0..n * 3).map(|i| (base + i).to_string().into_bytes()).collect();
+                let items: Vec<Vec<u8>> = (0..n * 3)
+                    .map(|i| (base + i).to_string().into_bytes())
+                    .collect();
                 Cmd::new("SADD").a(&k).all(items).exact()
             }
             3 => {
                 let mut cmd = Cmd::new("ZADD").a(&k);
                 for i in 0..n {
-                    cmd = cmd.a(format!("{}", (i % 17) as f64 / 4.0)).a(format!("m{i}"));
+                    cmd = cmd
+                        .a(format!("{}", (i % 17) as f64 / 4.0))
+                        .a(format!("m{i}"));
                 }
                 cmd.exact()
             }
@@ -1111,7 +1490,12 @@ impl CommandGenerator {
         let k = self.key();
         match self.rng.below(6) {
             0 => Cmd::new("LRANGE").a(&k).a("0").a("-1").exact(),
-            1 => Cmd::new("ZRANGE").a(&k).a("0").a("-1").a("WITHSCORES").exact(),
+            1 => Cmd::new("ZRANGE")
+                .a(&k)
+                .a("0")
+                .a("-1")
+                .a("WITHSCORES")
+                .exact(),
             2 => Cmd::new("SMEMBERS").a(&k).with(Compare::Unordered),
             3 => Cmd::new("HGETALL").a(&k).with(Compare::PairsUnordered),
             4 => Cmd::new("GET").a(&k).exact(),
@@ -1133,7 +1517,9 @@ pub fn compare_keyspace(conn: &mut PairConn) {
                 Some("list") => Some((vec!["LRANGE", key, "0", "-1"], Compare::Exact)),
                 Some("hash") => Some((vec!["HGETALL", key], Compare::PairsUnordered)),
                 Some("set") => Some((vec!["SMEMBERS", key], Compare::Unordered)),
-                Some("zset") => Some((vec!["ZRANGE", key, "0", "-1", "WITHSCORES"], Compare::Exact)),
+                Some("zset") => {
+                    Some((vec!["ZRANGE", key, "0", "-1", "WITHSCORES"], Compare::Exact))
+                }
                 Some("stream") => Some((vec!["XRANGE", key, "-", "+"], Compare::Exact)),
                 _ => None,
             };
@@ -1169,8 +1555,26 @@ mod tests {
         for _ in 0..20_000 {
             names.insert(String::from_utf8_lossy(&g.next_command().args[0]).into_owned());
         }
-        for expected in ["SET", "SETBIT", "BITFIELD", "LPUSH", "LMPOP", "HSET", "SADD", "SINTERCARD", "ZADD", "ZMPOP", "PFADD", "COPY", "EXPIREAT", "LCS"] {
-            assert!(names.contains(expected), "{expected} never generated: {names:?}");
+        for expected in [
+            "SET",
+            "SETBIT",
+            "BITFIELD",
+            "LPUSH",
+            "LMPOP",
+            "HSET",
+            "SADD",
+            "SINTERCARD",
+            "ZADD",
+            "ZMPOP",
+            "PFADD",
+            "COPY",
+            "EXPIREAT",
+            "LCS",
+        ] {
+            assert!(
+                names.contains(expected),
+                "{expected} never generated: {names:?}"
+            );
         }
     }
 }

@@ -34,7 +34,8 @@ pub fn normalize(reply: &Reply, mode: Compare) -> Reply {
         Compare::Unordered => sort_deep(reply),
         Compare::PairsUnordered => match reply {
             Reply::Array(items) if items.len() % 2 == 0 => {
-                let mut pairs: Vec<Reply> = items.chunks(2).map(|c| Reply::Array(c.to_vec())).collect();
+                let mut pairs: Vec<Reply> =
+                    items.chunks(2).map(|c| Reply::Array(c.to_vec())).collect();
                 pairs.sort();
                 Reply::Array(pairs)
             }
@@ -61,7 +62,10 @@ fn sort_deep(reply: &Reply) -> Reply {
             }
         }
         Reply::Map(entries) => {
-            let mut entries: Vec<(Reply, Reply)> = entries.iter().map(|(k, v)| (sort_deep(k), sort_deep(v))).collect();
+            let mut entries: Vec<(Reply, Reply)> = entries
+                .iter()
+                .map(|(k, v)| (sort_deep(k), sort_deep(v)))
+                .collect();
             entries.sort();
             Reply::Map(entries)
         }
@@ -81,7 +85,9 @@ pub fn replies_match(a: &Reply, b: &Reply, mode: Compare) -> bool {
 
 fn approx_match(a: &Reply, b: &Reply, tolerance: i64) -> bool {
     match (a, b) {
-        (Reply::Integer(x), Reply::Integer(y)) if *x >= 0 && *y >= 0 => x.abs_diff(*y) <= tolerance.unsigned_abs(),
+        (Reply::Integer(x), Reply::Integer(y)) if *x >= 0 && *y >= 0 => {
+            x.abs_diff(*y) <= tolerance.unsigned_abs()
+        }
         (Reply::Array(x), Reply::Array(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(p, q)| approx_match(p, q, tolerance))
         }
@@ -92,11 +98,16 @@ fn approx_match(a: &Reply, b: &Reply, tolerance: i64) -> bool {
 fn shape_match(a: &Reply, b: &Reply) -> bool {
     match (a, b) {
         (Reply::Error(_), _) | (_, Reply::Error(_)) => a == b,
-        (Reply::Array(x), Reply::Array(y)) | (Reply::Set(x), Reply::Set(y)) | (Reply::Push(x), Reply::Push(y)) => {
+        (Reply::Array(x), Reply::Array(y))
+        | (Reply::Set(x), Reply::Set(y))
+        | (Reply::Push(x), Reply::Push(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(p, q)| shape_match(p, q))
         }
         (Reply::Map(x), Reply::Map(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|((k1, v1), (k2, v2))| shape_match(k1, k2) && shape_match(v1, v2))
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|((k1, v1), (k2, v2))| shape_match(k1, k2) && shape_match(v1, v2))
         }
         _ => std::mem::discriminant(a) == std::mem::discriminant(b),
     }
@@ -109,9 +120,9 @@ pub fn first_difference(a: &Reply, b: &Reply) -> String {
             return None;
         }
         let children = match (a, b) {
-            (Reply::Array(x), Reply::Array(y)) | (Reply::Set(x), Reply::Set(y)) | (Reply::Push(x), Reply::Push(y)) => {
-                Some((x.clone(), y.clone()))
-            }
+            (Reply::Array(x), Reply::Array(y))
+            | (Reply::Set(x), Reply::Set(y))
+            | (Reply::Push(x), Reply::Push(y)) => Some((x.clone(), y.clone())),
             (Reply::Map(x), Reply::Map(y)) => Some((
                 x.iter().flat_map(|(k, v)| [k.clone(), v.clone()]).collect(),
                 y.iter().flat_map(|(k, v)| [k.clone(), v.clone()]).collect(),
@@ -128,10 +139,20 @@ pub fn first_difference(a: &Reply, b: &Reply) -> String {
                 path.truncate(len);
             }
             if x.len() != y.len() {
-                return Some(format!("at {}: lengths {} vs {}", if path.is_empty() { "top" } else { path }, x.len(), y.len()));
+                return Some(format!(
+                    "at {}: lengths {} vs {}",
+                    if path.is_empty() { "top" } else { path },
+                    x.len(),
+                    y.len()
+                ));
             }
         }
-        Some(format!("at {}: {} vs {}", if path.is_empty() { "top" } else { path }, clip(&a.to_string()), clip(&b.to_string())))
+        Some(format!(
+            "at {}: {} vs {}",
+            if path.is_empty() { "top" } else { path },
+            clip(&a.to_string()),
+            clip(&b.to_string())
+        ))
     }
     walk(a, b, &mut String::new()).unwrap_or_else(|| "no difference".into())
 }
@@ -206,11 +227,22 @@ impl PairConn {
         if !self.context.is_empty() {
             msg.push_str(&format!("  context: {}\n", self.context));
         }
-        msg.push_str(&format!("  {:>8}: {}\n", self.names.0, clip(&a.to_string())));
-        msg.push_str(&format!("  {:>8}: {}\n", self.names.1, clip(&b.to_string())));
+        msg.push_str(&format!(
+            "  {:>8}: {}\n",
+            self.names.0,
+            clip(&a.to_string())
+        ));
+        msg.push_str(&format!(
+            "  {:>8}: {}\n",
+            self.names.1,
+            clip(&b.to_string())
+        ));
         if mode != Compare::Shape {
             let (na, nb) = (normalize(a, mode), normalize(b, mode));
-            msg.push_str(&format!("  first difference {}\n", first_difference(&na, &nb)));
+            msg.push_str(&format!(
+                "  first difference {}\n",
+                first_difference(&na, &nb)
+            ));
         }
         if self.history.len() > 1 {
             msg.push_str("  preceding commands on this connection:\n");
@@ -231,7 +263,11 @@ impl PairConn {
                     Ok(reply) => clip(&reply.to_string()),
                     Err(e) => format!("<{e}>"),
                 };
-                let context = if self.context.is_empty() { String::new() } else { format!(" [{}]", self.context) };
+                let context = if self.context.is_empty() {
+                    String::new()
+                } else {
+                    format!(" [{}]", self.context)
+                };
                 panic!(
                     "no reply for: {what}{context}\n  {:>8}: {}\n  {:>8}: {}",
                     self.names.0,
@@ -295,13 +331,20 @@ impl PairConn {
 
     /// Requires both replies to be errors starting with `prefix` (for the rare errors whose
     /// tail legitimately differs, e.g. ones that quote a port or a path).
-    pub fn check_error_prefix<A: AsRef<[u8]>>(&mut self, args: &[A], prefix: &str) -> (Reply, Reply) {
+    pub fn check_error_prefix<A: AsRef<[u8]>>(
+        &mut self,
+        args: &[A],
+        prefix: &str,
+    ) -> (Reply, Reply) {
         let what = format_command(args);
         self.note(what.clone());
         let (a, b) = self.both(args);
         let ok = |r: &Reply| r.error_text().is_some_and(|t| t.starts_with(prefix));
         if !ok(&a) || !ok(&b) {
-            panic!("expected errors starting with {prefix:?} for: {what}\n  {:>8}: {a}\n  {:>8}: {b}", self.names.0, self.names.1);
+            panic!(
+                "expected errors starting with {prefix:?} for: {what}\n  {:>8}: {a}\n  {:>8}: {b}",
+                self.names.0, self.names.1
+            );
         }
         (a, b)
     }
@@ -336,7 +379,10 @@ impl PairConn {
 
     /// Writes the same raw bytes to both.
     pub fn send_raw(&mut self, bytes: &[u8]) {
-        self.note(format!("raw {}", crate::reply::escape_bytes(&bytes[..bytes.len().min(60)])));
+        self.note(format!(
+            "raw {}",
+            crate::reply::escape_bytes(&bytes[..bytes.len().min(60)])
+        ));
         self.reference.send_raw(bytes);
         self.subject.send_raw(bytes);
     }
@@ -348,7 +394,10 @@ impl PairConn {
 
     /// Reads the next frame from both and compares under `mode`.
     pub fn recv_check_with(&mut self, mode: Compare) -> Reply {
-        let what = format!("(reading next frame after `{}`)", self.history.back().cloned().unwrap_or_default());
+        let what = format!(
+            "(reading next frame after `{}`)",
+            self.history.back().cloned().unwrap_or_default()
+        );
         let (a, b) = self.recv_both(&what);
         if !replies_match(&a, &b, mode) {
             self.fail(&what, &a, &b, mode);
@@ -359,7 +408,10 @@ impl PairConn {
     /// Reads `n` frames from each and compares them together as one array under `mode`
     /// (`Unordered` when the server may send them in any order, e.g. UNSUBSCRIBE of all).
     pub fn recv_check_many(&mut self, n: usize, mode: Compare) -> Vec<Reply> {
-        let what = format!("(reading {n} frames after `{}`)", self.history.back().cloned().unwrap_or_default());
+        let what = format!(
+            "(reading {n} frames after `{}`)",
+            self.history.back().cloned().unwrap_or_default()
+        );
         let mut a = Vec::with_capacity(n);
         let mut b = Vec::with_capacity(n);
         for _ in 0..n {
@@ -381,7 +433,10 @@ impl PairConn {
     /// sequences identical. Use a marker (e.g. a PUBLISH on a channel the connection listens
     /// to) to end a batch of frames whose number is not known in advance, without timing.
     pub fn recv_check_until(&mut self, last: impl Fn(&Reply) -> bool) -> Vec<Reply> {
-        let what = format!("(frames after `{}`)", self.history.back().cloned().unwrap_or_default());
+        let what = format!(
+            "(frames after `{}`)",
+            self.history.back().cloned().unwrap_or_default()
+        );
         let mut sides = Vec::with_capacity(2);
         for client in [&mut self.reference, &mut self.subject] {
             let mut frames = Vec::new();
@@ -429,7 +484,10 @@ impl PairConn {
         let a = Reply::Array(drain(&mut self.reference));
         let b = Reply::Array(drain(&mut self.subject));
         if a != b {
-            let what = format!("(frames after `{}`)", self.history.back().cloned().unwrap_or_default());
+            let what = format!(
+                "(frames after `{}`)",
+                self.history.back().cloned().unwrap_or_default()
+            );
             self.fail(&what, &a, &b, Compare::Exact);
         }
         match a {
@@ -457,16 +515,30 @@ impl PairConn {
     pub fn assert_silent(&mut self, within: Duration) {
         let a = self.reference.is_silent_for(within);
         let b = self.subject.is_silent_for(within);
-        assert!(a && b, "expected no reply yet: {} silent={a}, {} silent={b}", self.names.0, self.names.1);
+        assert!(
+            a && b,
+            "expected no reply yet: {} silent={a}, {} silent={b}",
+            self.names.0,
+            self.names.1
+        );
     }
 
     /// Pipelines `commands` to both in one write each and compares every reply under `mode`.
-    pub fn pipeline_check<A: AsRef<[u8]>>(&mut self, commands: &[Vec<A>], mode: Compare) -> Vec<Reply> {
+    pub fn pipeline_check<A: AsRef<[u8]>>(
+        &mut self,
+        commands: &[Vec<A>],
+        mode: Compare,
+    ) -> Vec<Reply> {
         let a = self.reference.pipeline(commands);
         let b = self.subject.pipeline(commands);
         for (i, (x, y)) in a.iter().zip(&b).enumerate() {
             if !replies_match(x, y, mode) {
-                self.fail(&format!("pipelined command {i}: {}", format_command(&commands[i])), x, y, mode);
+                self.fail(
+                    &format!("pipelined command {i}: {}", format_command(&commands[i])),
+                    x,
+                    y,
+                    mode,
+                );
             }
         }
         a
@@ -489,18 +561,35 @@ pub fn compare_hello(a: &Reply, b: &Reply, names: &(String, String)) {
         return;
     }
     let keys = |r: &Reply| -> Vec<String> {
-        r.as_pairs().unwrap_or_default().iter().map(|(k, _)| k.as_text().unwrap_or_default()).collect()
+        r.as_pairs()
+            .unwrap_or_default()
+            .iter()
+            .map(|(k, _)| k.as_text().unwrap_or_default())
+            .collect()
     };
-    assert_eq!(keys(a), keys(b), "HELLO field names differ: {} = {a}, {} = {b}", names.0, names.1);
+    assert_eq!(
+        keys(a),
+        keys(b),
+        "HELLO field names differ: {} = {a}, {} = {b}",
+        names.0,
+        names.1
+    );
     assert_eq!(a.kind(), b.kind(), "HELLO frame types differ: {a} vs {b}");
     for field in ["proto", "mode", "role", "modules"] {
-        assert_eq!(a.field(field), b.field(field), "HELLO field {field} differs: {a} vs {b}");
+        assert_eq!(
+            a.field(field),
+            b.field(field),
+            "HELLO field {field} differs: {a} vs {b}"
+        );
     }
 }
 
 fn pair_names(reference: &ServerProcess, subject: &ServerProcess) -> (String, String) {
     if reference.name() == subject.name() {
-        (format!("{}#1", reference.name()), format!("{}#2", subject.name()))
+        (
+            format!("{}#1", reference.name()),
+            format!("{}#2", subject.name()),
+        )
     } else {
         (reference.name().to_string(), subject.name().to_string())
     }
@@ -530,8 +619,18 @@ impl Pair {
     /// (redis.conf syntax) followed by `args`.
     pub fn with_config(config: &str, args: &[&str]) -> Pair {
         Pair::from_servers(
-            ServerProcess::start_with_config("redis", &crate::server::redis_binary(), Some(config), args),
-            ServerProcess::start_with_config("redoubt", &crate::server::redoubt_binary(), Some(config), args),
+            ServerProcess::start_with_config(
+                "redis",
+                &crate::server::redis_binary(),
+                Some(config),
+                args,
+            ),
+            ServerProcess::start_with_config(
+                "redoubt",
+                &crate::server::redoubt_binary(),
+                Some(config),
+                args,
+            ),
         )
     }
 
@@ -543,7 +642,11 @@ impl Pair {
     /// Wraps two running servers.
     pub fn from_servers(reference: ServerProcess, subject: ServerProcess) -> Pair {
         let conn = PairConn::connect(&reference, &subject);
-        Pair { conn, reference_server: reference, subject_server: subject }
+        Pair {
+            conn,
+            reference_server: reference,
+            subject_server: subject,
+        }
     }
 
     /// Another connection to each server.
@@ -555,7 +658,13 @@ impl Pair {
     pub fn each<T: PartialEq + std::fmt::Debug>(&self, mut f: impl FnMut(&mut Client) -> T) -> T {
         let a = f(&mut self.reference_server.client());
         let b = f(&mut self.subject_server.client());
-        assert_eq!(a, b, "results differ ({} left, {} right)", self.reference_server.name(), self.subject_server.name());
+        assert_eq!(
+            a,
+            b,
+            "results differ ({} left, {} right)",
+            self.reference_server.name(),
+            self.subject_server.name()
+        );
         a
     }
 
@@ -606,5 +715,8 @@ pub fn wait_info_field(server: &ServerProcess, section: &str, field: &str, value
         }
         std::thread::sleep(Duration::from_millis(5));
     }
-    panic!("{}: INFO {section} never showed {field}:{value} (last: {last:?})", server.name());
+    panic!(
+        "{}: INFO {section} never showed {field}:{value} (last: {last:?})",
+        server.name()
+    );
 }

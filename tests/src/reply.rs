@@ -41,7 +41,10 @@ pub enum Reply {
     /// RESP3 `>N` out-of-band push.
     Push(Vec<Reply>),
     /// RESP3 `|N` attributes followed by the reply they annotate.
-    Attribute { attributes: Vec<(Reply, Reply)>, reply: Box<Reply> },
+    Attribute {
+        attributes: Vec<(Reply, Reply)>,
+        reply: Box<Reply>,
+    },
 }
 
 impl Reply {
@@ -93,7 +96,8 @@ impl Reply {
 
     /// Like [`Reply::as_bytes`], as (lossy) text.
     pub fn as_text(&self) -> Option<String> {
-        self.as_bytes().map(|b| String::from_utf8_lossy(b).into_owned())
+        self.as_bytes()
+            .map(|b| String::from_utf8_lossy(b).into_owned())
     }
 
     /// The elements of an array, set or push reply.
@@ -109,7 +113,12 @@ impl Reply {
         match self {
             Reply::Map(entries) => entries
                 .iter()
-                .flat_map(|(k, v)| [k.as_text().unwrap_or_default(), v.as_text().unwrap_or_default()])
+                .flat_map(|(k, v)| {
+                    [
+                        k.as_text().unwrap_or_default(),
+                        v.as_text().unwrap_or_default(),
+                    ]
+                })
                 .collect(),
             other => other
                 .as_array()
@@ -124,9 +133,12 @@ impl Reply {
     pub fn as_pairs(&self) -> Option<Vec<(Reply, Reply)>> {
         match self {
             Reply::Map(entries) => Some(entries.clone()),
-            Reply::Array(items) if items.len() % 2 == 0 => {
-                Some(items.chunks(2).map(|c| (c[0].clone(), c[1].clone())).collect())
-            }
+            Reply::Array(items) if items.len() % 2 == 0 => Some(
+                items
+                    .chunks(2)
+                    .map(|c| (c[0].clone(), c[1].clone()))
+                    .collect(),
+            ),
             _ => None,
         }
     }
@@ -239,7 +251,8 @@ impl fmt::Debug for Reply {
 
 /// Encodes one command as a RESP array of bulk strings.
 pub fn encode_command<A: AsRef<[u8]>>(args: &[A]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(16 + args.iter().map(|a| a.as_ref().len() + 16).sum::<usize>());
+    let mut out =
+        Vec::with_capacity(16 + args.iter().map(|a| a.as_ref().len() + 16).sum::<usize>());
     out.extend_from_slice(format!("*{}\r\n", args.len()).as_bytes());
     for arg in args {
         let arg = arg.as_ref();
@@ -260,7 +273,9 @@ pub fn format_command<A: AsRef<[u8]>>(args: &[A]) -> String {
         let arg = arg.as_ref();
         let plain = !arg.is_empty()
             && arg.len() <= 80
-            && arg.iter().all(|&b| b.is_ascii_graphic() && b != b'"' && b != b'\\');
+            && arg
+                .iter()
+                .all(|&b| b.is_ascii_graphic() && b != b'"' && b != b'\\');
         if plain {
             out.push_str(&String::from_utf8_lossy(arg));
         } else if arg.len() > 80 {
@@ -314,7 +329,10 @@ fn parse_int(text: &[u8]) -> Result<i64, ParseError> {
 /// Reads `len` payload bytes plus the trailing CRLF.
 fn payload<'a>(buf: &'a [u8], pos: &mut usize, len: i64) -> Result<Option<&'a [u8]>, ParseError> {
     let len = usize::try_from(len).map_err(|_| ParseError(format!("bad length {len}")))?;
-    let end = pos.checked_add(len).and_then(|e| e.checked_add(2)).ok_or_else(|| ParseError("length overflow".into()))?;
+    let end = pos
+        .checked_add(len)
+        .and_then(|e| e.checked_add(2))
+        .ok_or_else(|| ParseError("length overflow".into()))?;
     if buf.len() < end {
         return Ok(None);
     }
@@ -326,8 +344,14 @@ fn payload<'a>(buf: &'a [u8], pos: &mut usize, len: i64) -> Result<Option<&'a [u
     Ok(Some(data))
 }
 
-fn parse_items(buf: &[u8], pos: &mut usize, count: i64, depth: usize) -> Result<Option<Vec<Reply>>, ParseError> {
-    let count = usize::try_from(count).map_err(|_| ParseError(format!("bad aggregate length {count}")))?;
+fn parse_items(
+    buf: &[u8],
+    pos: &mut usize,
+    count: i64,
+    depth: usize,
+) -> Result<Option<Vec<Reply>>, ParseError> {
+    let count =
+        usize::try_from(count).map_err(|_| ParseError(format!("bad aggregate length {count}")))?;
     // Never trust the count for allocation: each element takes at least 3 bytes.
     let mut items = Vec::with_capacity(count.min(buf.len().saturating_sub(*pos) / 3 + 1));
     for _ in 0..count {
@@ -352,9 +376,13 @@ fn parse_at(buf: &[u8], pos: &mut usize, depth: usize) -> Result<Option<Reply>, 
     if depth > MAX_DEPTH {
         return Err(ParseError("nesting too deep".into()));
     }
-    let Some(&kind) = buf.get(*pos) else { return Ok(None) };
+    let Some(&kind) = buf.get(*pos) else {
+        return Ok(None);
+    };
     let mut p = *pos + 1;
-    let Some(head) = line(buf, &mut p) else { return Ok(None) };
+    let Some(head) = line(buf, &mut p) else {
+        return Ok(None);
+    };
     let text = || String::from_utf8_lossy(head).into_owned();
     let reply = match kind {
         b'+' => Reply::Simple(text()),
@@ -378,7 +406,9 @@ fn parse_at(buf: &[u8], pos: &mut usize, depth: usize) -> Result<Option<Reply>, 
             if len == -1 && kind == b'$' {
                 Reply::NilBulk
             } else {
-                let Some(data) = payload(buf, &mut p, len)? else { return Ok(None) };
+                let Some(data) = payload(buf, &mut p, len)? else {
+                    return Ok(None);
+                };
                 match kind {
                     b'$' => Reply::Bulk(data.to_vec()),
                     b'!' => Reply::Error(String::from_utf8_lossy(data).into_owned()),
@@ -399,7 +429,9 @@ fn parse_at(buf: &[u8], pos: &mut usize, depth: usize) -> Result<Option<Reply>, 
             if count == -1 && kind == b'*' {
                 Reply::NilArray
             } else {
-                let Some(items) = parse_items(buf, &mut p, count, depth)? else { return Ok(None) };
+                let Some(items) = parse_items(buf, &mut p, count, depth)? else {
+                    return Ok(None);
+                };
                 match kind {
                     b'*' => Reply::Array(items),
                     b'~' => Reply::Set(items),
@@ -409,13 +441,22 @@ fn parse_at(buf: &[u8], pos: &mut usize, depth: usize) -> Result<Option<Reply>, 
         }
         b'%' | b'|' => {
             let count = parse_int(head)?;
-            let doubled = count.checked_mul(2).ok_or_else(|| ParseError("map length overflow".into()))?;
-            let Some(items) = parse_items(buf, &mut p, doubled, depth)? else { return Ok(None) };
+            let doubled = count
+                .checked_mul(2)
+                .ok_or_else(|| ParseError("map length overflow".into()))?;
+            let Some(items) = parse_items(buf, &mut p, doubled, depth)? else {
+                return Ok(None);
+            };
             if kind == b'%' {
                 Reply::Map(pairs(items))
             } else {
-                let Some(inner) = parse_at(buf, &mut p, depth + 1)? else { return Ok(None) };
-                Reply::Attribute { attributes: pairs(items), reply: Box::new(inner) }
+                let Some(inner) = parse_at(buf, &mut p, depth + 1)? else {
+                    return Ok(None);
+                };
+                Reply::Attribute {
+                    attributes: pairs(items),
+                    reply: Box::new(inner),
+                }
             }
         }
         other => {
@@ -449,11 +490,26 @@ mod tests {
         assert_eq!(one(b"$-1\r\n"), Reply::NilBulk);
         assert_eq!(one(b"*-1\r\n"), Reply::NilArray);
         assert_eq!(one(b"_\r\n"), Reply::Null);
-        assert_eq!(one(b"*2\r\n:1\r\n$0\r\n\r\n"), Reply::Array(vec![Reply::Integer(1), Reply::bulk("")]));
-        assert_eq!(one(b"%1\r\n+a\r\n#t\r\n"), Reply::Map(vec![(Reply::Simple("a".into()), Reply::Boolean(true))]));
-        assert_eq!(one(b"~1\r\n,1.5\r\n"), Reply::Set(vec![Reply::Double("1.5".into())]));
+        assert_eq!(
+            one(b"*2\r\n:1\r\n$0\r\n\r\n"),
+            Reply::Array(vec![Reply::Integer(1), Reply::bulk("")])
+        );
+        assert_eq!(
+            one(b"%1\r\n+a\r\n#t\r\n"),
+            Reply::Map(vec![(Reply::Simple("a".into()), Reply::Boolean(true))])
+        );
+        assert_eq!(
+            one(b"~1\r\n,1.5\r\n"),
+            Reply::Set(vec![Reply::Double("1.5".into())])
+        );
         assert_eq!(one(b"(123\r\n"), Reply::BigNumber("123".into()));
-        assert_eq!(one(b"=7\r\ntxt:abc\r\n"), Reply::Verbatim { format: "txt".into(), text: b"abc".to_vec() });
+        assert_eq!(
+            one(b"=7\r\ntxt:abc\r\n"),
+            Reply::Verbatim {
+                format: "txt".into(),
+                text: b"abc".to_vec()
+            }
+        );
         assert_eq!(one(b">1\r\n:1\r\n"), Reply::Push(vec![Reply::Integer(1)]));
         assert_eq!(
             one(b"|1\r\n+k\r\n:1\r\n+v\r\n"),
@@ -476,7 +532,10 @@ mod tests {
 
     #[test]
     fn encodes_commands() {
-        assert_eq!(encode_command(&["SET", "k", ""]), b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$0\r\n\r\n");
+        assert_eq!(
+            encode_command(&["SET", "k", ""]),
+            b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$0\r\n\r\n"
+        );
         assert_eq!(format_command(&["SET", "a b", "x"]), "SET \"a b\" x");
     }
 }

@@ -28,7 +28,8 @@ static DIR_COUNTER: AtomicU64 = AtomicU64::new(0);
 /// Finds a loopback port nobody listens on: binds 127.0.0.1:0, notes the port, releases it.
 pub fn free_port() -> u16 {
     for _ in 0..100 {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("cannot bind a loopback port: {e}"));
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .unwrap_or_else(|e| panic!("cannot bind a loopback port: {e}"));
         let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
         drop(listener);
         if port == 0 {
@@ -54,14 +55,20 @@ fn is_executable(path: &Path) -> bool {
 
 fn search_path(name: &str) -> Option<PathBuf> {
     let paths = std::env::var_os("PATH")?;
-    std::env::split_paths(&paths).map(|dir| dir.join(name)).find(|p| is_executable(p))
+    std::env::split_paths(&paths)
+        .map(|dir| dir.join(name))
+        .find(|p| is_executable(p))
 }
 
 /// The reference server: `$REDIS_SERVER_BIN`, else `redis-server` on `PATH`.
 pub fn redis_binary() -> PathBuf {
     if let Some(path) = std::env::var_os("REDIS_SERVER_BIN") {
         let path = PathBuf::from(path);
-        assert!(is_executable(&path), "REDIS_SERVER_BIN={} does not exist", path.display());
+        assert!(
+            is_executable(&path),
+            "REDIS_SERVER_BIN={} does not exist",
+            path.display()
+        );
         return path;
     }
     search_path("redis-server").unwrap_or_else(|| {
@@ -77,18 +84,30 @@ pub fn redis_binary() -> PathBuf {
 pub fn redoubt_binary() -> PathBuf {
     if let Some(path) = std::env::var_os("REDOUBT_SERVER_BIN") {
         let path = PathBuf::from(path);
-        assert!(is_executable(&path), "REDOUBT_SERVER_BIN={} does not exist", path.display());
+        assert!(
+            is_executable(&path),
+            "REDOUBT_SERVER_BIN={} does not exist",
+            path.display()
+        );
         return path;
     }
     let root = workspace_root();
     let mut candidates = Vec::new();
     if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
         let dir = PathBuf::from(dir);
-        candidates.push(if dir.is_absolute() { dir } else { root.join(dir) });
+        candidates.push(if dir.is_absolute() {
+            dir
+        } else {
+            root.join(dir)
+        });
     }
     if let Some(dir) = option_env!("CARGO_TARGET_DIR") {
         let dir = PathBuf::from(dir);
-        candidates.push(if dir.is_absolute() { dir } else { root.join(dir) });
+        candidates.push(if dir.is_absolute() {
+            dir
+        } else {
+            root.join(dir)
+        });
     }
     // The test binary lives in <target>/debug/deps/.
     if let Ok(exe) = std::env::current_exe() {
@@ -97,7 +116,10 @@ pub fn redoubt_binary() -> PathBuf {
         }
     }
     candidates.push(root.join("target"));
-    let tried: Vec<PathBuf> = candidates.iter().map(|t| t.join("debug").join("redoubt-server")).collect();
+    let tried: Vec<PathBuf> = candidates
+        .iter()
+        .map(|t| t.join("debug").join("redoubt-server"))
+        .collect();
     if let Some(found) = tried.iter().find(|p| is_executable(p)) {
         return found.clone();
     }
@@ -106,7 +128,11 @@ pub fn redoubt_binary() -> PathBuf {
          `cargo build -p redoubt-server` (same CARGO_TARGET_DIR as the tests), or point \
          REDOUBT_SERVER_BIN at a binary (REDOUBT_SERVER_BIN=/usr/bin/redis-server runs the suite \
          redis-vs-redis).",
-        tried.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+        tried
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
     );
 }
 
@@ -115,10 +141,17 @@ struct TempDir(PathBuf);
 
 impl TempDir {
     fn new(label: &str) -> TempDir {
-        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
         let n = DIR_COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!("redoubt-tests.{}.{label}.{n}.{nanos}", std::process::id()));
-        fs::create_dir_all(&path).unwrap_or_else(|e| panic!("cannot create {}: {e}", path.display()));
+        let path = std::env::temp_dir().join(format!(
+            "redoubt-tests.{}.{label}.{n}.{nanos}",
+            std::process::id()
+        ));
+        fs::create_dir_all(&path)
+            .unwrap_or_else(|e| panic!("cannot create {}: {e}", path.display()));
         TempDir(path)
     }
 }
@@ -160,7 +193,12 @@ impl ServerProcess {
     /// Like [`ServerProcess::start`], first writing `config` (redis.conf syntax) to
     /// `redis.conf` in the server's directory and passing its path as the first argument.
     /// The command-line options still follow it and win, as in Redis.
-    pub fn start_with_config(name: &str, binary: &Path, config: Option<&str>, extra: &[&str]) -> ServerProcess {
+    pub fn start_with_config(
+        name: &str,
+        binary: &Path,
+        config: Option<&str>,
+        extra: &[&str],
+    ) -> ServerProcess {
         let mut failures = Vec::new();
         for _ in 0..START_ATTEMPTS {
             match ServerProcess::try_start(name, binary, config, extra) {
@@ -175,24 +213,43 @@ impl ServerProcess {
         );
     }
 
-    fn try_start(name: &str, binary: &Path, config: Option<&str>, extra: &[&str]) -> Result<ServerProcess, String> {
+    fn try_start(
+        name: &str,
+        binary: &Path,
+        config: Option<&str>,
+        extra: &[&str],
+    ) -> Result<ServerProcess, String> {
         let port = free_port();
         let dir = TempDir::new(name);
         let config_path = dir.0.join("redis.conf");
         let config_text = config_path.to_string_lossy().into_owned();
         if let Some(text) = config {
-            fs::write(&config_path, text).map_err(|e| format!("cannot write {config_text}: {e}"))?;
+            fs::write(&config_path, text)
+                .map_err(|e| format!("cannot write {config_text}: {e}"))?;
         }
         let log_path = dir.0.join("server.log");
         let log = File::create(&log_path).map_err(|e| format!("cannot create log: {e}"))?;
-        let log_err = log.try_clone().map_err(|e| format!("cannot clone log: {e}"))?;
+        let log_err = log
+            .try_clone()
+            .map_err(|e| format!("cannot clone log: {e}"))?;
         let port_text = port.to_string();
         let dir_text = dir.0.to_string_lossy().into_owned();
         let mut args: Vec<&str> = Vec::new();
         if config.is_some() {
             args.push(&config_text);
         }
-        args.extend(["--port", &port_text, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", &dir_text]);
+        args.extend([
+            "--port",
+            &port_text,
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            &dir_text,
+        ]);
         args.extend_from_slice(extra);
         let child = Command::new(binary)
             .args(&args)
@@ -202,8 +259,16 @@ impl ServerProcess {
             .stderr(Stdio::from(log_err))
             .spawn()
             .map_err(|e| format!("cannot spawn {}: {e}", binary.display()))?;
-        let mut server = ServerProcess { child, port, name: name.to_string(), binary: binary.to_path_buf(), dir };
-        server.wait_ready().map_err(|why| format!("{why}\nargs: {args:?}\nlog:\n{}", server.log()))?;
+        let mut server = ServerProcess {
+            child,
+            port,
+            name: name.to_string(),
+            binary: binary.to_path_buf(),
+            dir,
+        };
+        server
+            .wait_ready()
+            .map_err(|why| format!("{why}\nargs: {args:?}\nlog:\n{}", server.log()))?;
         Ok(server)
     }
 
@@ -226,7 +291,10 @@ impl ServerProcess {
                         if let Ok(info) = client.recv_timeout(Duration::from_secs(2)) {
                             if let Some(pid) = info_field(&info, "process_id") {
                                 if pid != self.child.id().to_string() {
-                                    return Err(format!("port {} answered by another process ({pid})", self.port));
+                                    return Err(format!(
+                                        "port {} answered by another process ({pid})",
+                                        self.port
+                                    ));
                                 }
                             }
                         }
@@ -277,7 +345,9 @@ impl ServerProcess {
 
     /// Everything it wrote to stdout/stderr so far.
     pub fn log(&self) -> String {
-        fs::read(self.dir.0.join("server.log")).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default()
+        fs::read(self.dir.0.join("server.log"))
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default()
     }
 
     /// True while the process runs.
@@ -313,5 +383,6 @@ impl Drop for ServerProcess {
 pub fn info_field(info: &Reply, name: &str) -> Option<String> {
     let text = info.as_text()?;
     let prefix = format!("{name}:");
-    text.lines().find_map(|line| line.strip_prefix(&prefix).map(|v| v.trim().to_string()))
+    text.lines()
+        .find_map(|line| line.strip_prefix(&prefix).map(|v| v.trim().to_string()))
 }

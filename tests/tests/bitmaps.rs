@@ -80,7 +80,9 @@ fn bitcount_ranges() {
         &["BITCOUNT", "l"],
     ]);
     // A value long enough for word-at-a-time counting.
-    let long: String = (0..1000).map(|i| char::from(b'!' + (i * 7 % 90) as u8)).collect();
+    let long: String = (0..1000)
+        .map(|i| char::from(b'!' + (i * 7 % 90) as u8))
+        .collect();
     p.check(&["SET", "long", &long]);
     p.check(&["BITCOUNT", "long"]);
     p.check(&["BITCOUNT", "long", "13", "977"]);
@@ -189,13 +191,22 @@ fn bitop() {
 #[test]
 fn bitfield_every_type() {
     let mut p = Pair::new();
-    p.check(&[b"SET".as_slice(), b"bf", &[0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0, 0x0f, 0xed]]);
+    p.check(&[
+        b"SET".as_slice(),
+        b"bf",
+        &[0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0, 0x0f, 0xed],
+    ]);
     for bits in 1..=64 {
         let signed = format!("i{bits}");
-        p.check(&["BITFIELD", "bf", "GET", &signed, "0", "GET", &signed, "3", "GET", &signed, "13"]);
+        p.check(&[
+            "BITFIELD", "bf", "GET", &signed, "0", "GET", &signed, "3", "GET", &signed, "13",
+        ]);
         if bits < 64 {
             let unsigned = format!("u{bits}");
-            p.check(&["BITFIELD", "bf", "GET", &unsigned, "0", "GET", &unsigned, "5", "GET", &unsigned, "17"]);
+            p.check(&[
+                "BITFIELD", "bf", "GET", &unsigned, "0", "GET", &unsigned, "5", "GET", &unsigned,
+                "17",
+            ]);
         }
     }
     p.check_all(&[
@@ -224,14 +235,38 @@ fn bitfield_set_incrby_offsets() {
     let mut p = Pair::new();
     p.check_all(&[
         &["BITFIELD", "k", "SET", "i8", "0", "-100", "GET", "i8", "0"],
-        &["BITFIELD", "k", "SET", "u8", "#1", "255", "GET", "u8", "#1", "GET", "u16", "0"],
-        &["BITFIELD", "k", "SET", "i5", "#3", "7", "GET", "i5", "#3", "GET", "i5", "15"],
+        &[
+            "BITFIELD", "k", "SET", "u8", "#1", "255", "GET", "u8", "#1", "GET", "u16", "0",
+        ],
+        &[
+            "BITFIELD", "k", "SET", "i5", "#3", "7", "GET", "i5", "#3", "GET", "i5", "15",
+        ],
         &["GET", "k"],
-        &["BITFIELD", "k", "INCRBY", "u2", "100", "1", "INCRBY", "u2", "100", "1", "INCRBY", "u2", "100", "1"],
-        &["BITFIELD", "k", "INCRBY", "i64", "64", "9223372036854775807"],
+        &[
+            "BITFIELD", "k", "INCRBY", "u2", "100", "1", "INCRBY", "u2", "100", "1", "INCRBY",
+            "u2", "100", "1",
+        ],
+        &[
+            "BITFIELD",
+            "k",
+            "INCRBY",
+            "i64",
+            "64",
+            "9223372036854775807",
+        ],
         &["BITFIELD", "k", "INCRBY", "i64", "64", "1"],
         &["BITFIELD", "k", "SET", "u63", "128", "9223372036854775807"],
-        &["BITFIELD", "k", "SET", "i64", "200", "-9223372036854775808", "GET", "i64", "200"],
+        &[
+            "BITFIELD",
+            "k",
+            "SET",
+            "i64",
+            "200",
+            "-9223372036854775808",
+            "GET",
+            "i64",
+            "200",
+        ],
         &["BITFIELD", "k", "SET", "i8", "#-1", "1"],
         &["BITFIELD", "k", "SET", "i8", "#x", "1"],
         &["BITFIELD", "k", "SET", "i8", "0", "x"],
@@ -269,16 +304,28 @@ fn bitfield_overflow_modes() {
         for mode in ["WRAP", "SAT", "FAIL"] {
             p.check(&["DEL", "o"]);
             p.check(&["BITFIELD", "o", "SET", ty, "3", start]);
-            p.check(&["BITFIELD", "o", "OVERFLOW", mode, "INCRBY", ty, "3", incr, "GET", ty, "3"]);
-            p.check(&["BITFIELD", "o", "OVERFLOW", mode, "SET", ty, "3", incr, "GET", ty, "3"]);
+            p.check(&[
+                "BITFIELD", "o", "OVERFLOW", mode, "INCRBY", ty, "3", incr, "GET", ty, "3",
+            ]);
+            p.check(&[
+                "BITFIELD", "o", "OVERFLOW", mode, "SET", ty, "3", incr, "GET", ty, "3",
+            ]);
         }
     }
     p.check_all(&[
-        &["BITFIELD", "o", "OVERFLOW", "FAIL", "INCRBY", "u8", "0", "300", "OVERFLOW", "WRAP", "INCRBY", "u8", "0", "300"],
-        &["BITFIELD", "o", "OVERFLOW", "SAT", "SET", "i8", "0", "200", "SET", "i8", "0", "-200", "GET", "i8", "0"],
+        &[
+            "BITFIELD", "o", "OVERFLOW", "FAIL", "INCRBY", "u8", "0", "300", "OVERFLOW", "WRAP",
+            "INCRBY", "u8", "0", "300",
+        ],
+        &[
+            "BITFIELD", "o", "OVERFLOW", "SAT", "SET", "i8", "0", "200", "SET", "i8", "0", "-200",
+            "GET", "i8", "0",
+        ],
         &["BITFIELD", "o", "OVERFLOW", "BOGUS", "GET", "u8", "0"],
         &["BITFIELD", "o", "OVERFLOW"],
-        &["BITFIELD", "o", "overflow", "sat", "incrby", "u4", "0", "100"],
+        &[
+            "BITFIELD", "o", "overflow", "sat", "incrby", "u4", "0", "100",
+        ],
         &["BITFIELD", "o", "OVERFLOW", "FAIL"],
     ]);
 }
@@ -288,7 +335,19 @@ fn bitfield_ro() {
     let mut p = Pair::new();
     p.check_all(&[
         &["SET", "k", "\u{1}\u{2}\u{3}"],
-        &["BITFIELD_RO", "k", "GET", "u8", "0", "GET", "i16", "#1", "GET", "u4", "100"],
+        &[
+            "BITFIELD_RO",
+            "k",
+            "GET",
+            "u8",
+            "0",
+            "GET",
+            "i16",
+            "#1",
+            "GET",
+            "u4",
+            "100",
+        ],
         &["BITFIELD_RO", "k"],
         &["BITFIELD_RO", "k", "SET", "u8", "0", "1"],
         &["BITFIELD_RO", "k", "INCRBY", "u8", "0", "1"],
@@ -300,5 +359,7 @@ fn bitfield_ro() {
     ]);
     p.hello(3);
     p.check(&["BITFIELD_RO", "k", "GET", "u8", "0"]);
-    p.check(&["BITFIELD", "k", "OVERFLOW", "FAIL", "INCRBY", "u8", "0", "1000"]);
+    p.check(&[
+        "BITFIELD", "k", "OVERFLOW", "FAIL", "INCRBY", "u8", "0", "1000",
+    ]);
 }

@@ -49,7 +49,10 @@ fn timeouts() {
     ] {
         let start = Instant::now();
         p.check(args);
-        assert!(start.elapsed() >= Duration::from_millis(50), "{args:?} returned too early");
+        assert!(
+            start.elapsed() >= Duration::from_millis(50),
+            "{args:?} returned too early"
+        );
     }
     p.hello(3);
     p.check(&["BLPOP", "empty", "0.05"]);
@@ -110,7 +113,11 @@ fn woken_by_another_client() {
     c.recv_check();
     p.check(&["LRANGE", "dst2", "0", "-1"]);
 
-    let mut c = block(&p, &["BLMPOP", "0", "2", "m1", "m2", "LEFT", "COUNT", "2"], 0);
+    let mut c = block(
+        &p,
+        &["BLMPOP", "0", "2", "m1", "m2", "LEFT", "COUNT", "2"],
+        0,
+    );
     p.check(&["RPUSH", "m2", "a", "b", "c"]);
     c.recv_check();
     p.check(&["LRANGE", "m2", "0", "-1"]);
@@ -163,7 +170,12 @@ fn first_come_first_served() {
 fn woken_by_transactions_and_moves() {
     let mut p = Pair::new();
     let mut c = block(&p, &["BLPOP", "k", "0"], 0);
-    p.check_all(&[&["MULTI"], &["RPUSH", "k", "a"], &["RPUSH", "k", "b"], &["LPOP", "k"]]);
+    p.check_all(&[
+        &["MULTI"],
+        &["RPUSH", "k", "a"],
+        &["RPUSH", "k", "b"],
+        &["LPOP", "k"],
+    ]);
     c.assert_silent(Duration::from_millis(50));
     p.check(&["EXEC"]);
     c.recv_check();
@@ -177,7 +189,11 @@ fn woken_by_transactions_and_moves() {
 
     // A BLMOVE whose push wakes a second blocked client.
     let mut second = block(&p, &["BLPOP", "chain-dst", "0"], 0);
-    let mut first = block(&p, &["BLMOVE", "chain-src", "chain-dst", "LEFT", "LEFT", "0"], 1);
+    let mut first = block(
+        &p,
+        &["BLMOVE", "chain-src", "chain-dst", "LEFT", "LEFT", "0"],
+        1,
+    );
     p.check(&["RPUSH", "chain-src", "item"]);
     first.recv_check();
     second.recv_check();

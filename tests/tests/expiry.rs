@@ -209,7 +209,13 @@ fn active_expiry_without_access() {
     let mut p = Pair::new();
     let mut cmds = Vec::new();
     for i in 0..200 {
-        cmds.push(redoubt_tests::command(&["SET", &format!("tmp:{i}"), "v", "PX", "50"]));
+        cmds.push(redoubt_tests::command(&[
+            "SET",
+            &format!("tmp:{i}"),
+            "v",
+            "PX",
+            "50",
+        ]));
     }
     for i in 0..20 {
         cmds.push(redoubt_tests::command(&["SET", &format!("keep:{i}"), "v"]));
@@ -225,11 +231,20 @@ fn active_expiry_without_access() {
             if db0.starts_with("keys=20,expires=0") {
                 break;
             }
-            assert!(Instant::now() < deadline, "{}: keys not actively expired: {db0}", server.name());
+            assert!(
+                Instant::now() < deadline,
+                "{}: keys not actively expired: {db0}",
+                server.name()
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
         let stats = client.cmd(&["INFO", "stats"]);
-        assert_eq!(info_field(&stats, "expired_keys").as_deref(), Some("200"), "{}", server.name());
+        assert_eq!(
+            info_field(&stats, "expired_keys").as_deref(),
+            Some("200"),
+            "{}",
+            server.name()
+        );
     }
     p.check(&["DBSIZE"]);
 }
@@ -246,7 +261,11 @@ fn expiry_info_keyspace() {
     let fields = |info: &redoubt_tests::Reply| -> Vec<String> {
         ["db0", "db1", "db2"]
             .iter()
-            .map(|db| info_field(info, db).map(|v| v.split(",avg_ttl").next().unwrap_or("").to_string()).unwrap_or_default())
+            .map(|db| {
+                info_field(info, db)
+                    .map(|v| v.split(",avg_ttl").next().unwrap_or("").to_string())
+                    .unwrap_or_default()
+            })
             .collect()
     };
     p.check_derived(&["INFO", "keyspace"], fields);
@@ -267,5 +286,10 @@ fn expired_keys_with_swapdb_and_move() {
         &["SET", "gone", "v", "PX", "1"],
     ]);
     std::thread::sleep(Duration::from_millis(20));
-    p.check_all(&[&["MOVE", "gone", "1"], &["COPY", "gone", "x"], &["RENAME", "gone", "y"], &["EXISTS", "gone"]]);
+    p.check_all(&[
+        &["MOVE", "gone", "1"],
+        &["COPY", "gone", "x"],
+        &["RENAME", "gone", "y"],
+        &["EXISTS", "gone"],
+    ]);
 }

@@ -57,7 +57,11 @@ fn set_get_delete() {
         &["HSTRLEN", "num", "n"],
     ]);
     p.hello(3);
-    p.check_all(&[&["HGETALL", "b"], &["HGETALL", "missing"], &["HMGET", "b", "", "x"]]);
+    p.check_all(&[
+        &["HGETALL", "b"],
+        &["HGETALL", "missing"],
+        &["HMGET", "b", "", "x"],
+    ]);
 }
 
 #[test]
@@ -68,7 +72,18 @@ fn hincrby_and_hincrbyfloat() {
         &["HINCRBY", "h", "c", "-10"],
         &["HINCRBY", "h", "c", "x"],
         &["HINCRBY", "h", "c", "1.5"],
-        &["HSET", "h", "max", "9223372036854775807", "s", "abc", "sp", " 1", "f", "1.5"],
+        &[
+            "HSET",
+            "h",
+            "max",
+            "9223372036854775807",
+            "s",
+            "abc",
+            "sp",
+            " 1",
+            "f",
+            "1.5",
+        ],
         &["HINCRBY", "h", "max", "1"],
         &["HINCRBY", "h", "c", "-9223372036854775808"],
         &["HINCRBY", "h", "c", "-9223372036854775808"],
@@ -132,7 +147,12 @@ fn listpack_to_hashtable_thresholds() {
 
 #[test]
 fn thresholds_from_config() {
-    let mut p = Pair::with_args(&["--hash-max-listpack-entries", "4", "--hash-max-listpack-value", "8"]);
+    let mut p = Pair::with_args(&[
+        "--hash-max-listpack-entries",
+        "4",
+        "--hash-max-listpack-value",
+        "8",
+    ]);
     p.check_all(&[
         &["HSET", "h", "a", "1", "b", "2", "c", "3", "d", "4"],
         &["OBJECT", "ENCODING", "h"],
@@ -144,7 +164,9 @@ fn thresholds_from_config() {
         &["HSET", "v", "b", "123456789"],
         &["OBJECT", "ENCODING", "v"],
         &["CONFIG", "SET", "hash-max-listpack-entries", "1000"],
-        &["HSET", "later", "a", "1", "b", "2", "c", "3", "d", "4", "e", "5"],
+        &[
+            "HSET", "later", "a", "1", "b", "2", "c", "3", "d", "4", "e", "5",
+        ],
         &["OBJECT", "ENCODING", "later"],
         &["CONFIG", "GET", "hash-max-ziplist-entries"],
         &["CONFIG", "GET", "hash-max-listpack-value"],
@@ -170,8 +192,13 @@ fn hrandfield() {
         &["SET", "s", "v"],
         &["HRANDFIELD", "s"],
     ]);
-    p.check(&["HSET", "h", "a", "1", "b", "2", "c", "3", "d", "4", "e", "5"]);
-    let fields: BTreeSet<String> = ["a", "b", "c", "d", "e"].iter().map(|s| s.to_string()).collect();
+    p.check(&[
+        "HSET", "h", "a", "1", "b", "2", "c", "3", "d", "4", "e", "5",
+    ]);
+    let fields: BTreeSet<String> = ["a", "b", "c", "d", "e"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     // Counts at least the size return the whole hash.
     p.check_unordered(&["HRANDFIELD", "h", "5"]);
     p.check_unordered(&["HRANDFIELD", "h", "100"]);
@@ -181,13 +208,25 @@ fn hrandfield() {
         p.check_derived(&["HRANDFIELD", "h", count], |r| {
             let got = r.to_strings();
             let distinct: BTreeSet<String> = got.iter().cloned().collect();
-            (got.len(), got.iter().all(|f| fields.contains(f)), count.starts_with('-') || distinct.len() == got.len())
+            (
+                got.len(),
+                got.iter().all(|f| fields.contains(f)),
+                count.starts_with('-') || distinct.len() == got.len(),
+            )
         });
     }
-    p.check_derived(&["HRANDFIELD", "h"], |r| r.as_text().is_some_and(|f| fields.contains(&f)));
+    p.check_derived(&["HRANDFIELD", "h"], |r| {
+        r.as_text().is_some_and(|f| fields.contains(&f))
+    });
     p.check_derived(&["HRANDFIELD", "h", "-4", "WITHVALUES"], |r| {
         let pairs = r.as_pairs().unwrap_or_default();
-        (pairs.len(), pairs.iter().all(|(f, v)| f.as_text().map(|f| (f.as_bytes()[0] - b'a' + b'1') as char) == v.as_text().and_then(|v| v.chars().next())))
+        (
+            pairs.len(),
+            pairs.iter().all(|(f, v)| {
+                f.as_text().map(|f| (f.as_bytes()[0] - b'a' + b'1') as char)
+                    == v.as_text().and_then(|v| v.chars().next())
+            }),
+        )
     });
     // A hashtable-encoded hash.
     for i in 0..200 {
@@ -219,7 +258,11 @@ fn hscan_all(client: &mut Client, key: &str, extra: &[&str]) -> Result<Entries, 
         let items = parts.get(1).and_then(Reply::as_array).ok_or("no items")?;
         for pair in items.chunks(2) {
             let field = pair[0].as_bytes().unwrap_or_default().to_vec();
-            let value = pair.get(1).and_then(Reply::as_bytes).unwrap_or_default().to_vec();
+            let value = pair
+                .get(1)
+                .and_then(Reply::as_bytes)
+                .unwrap_or_default()
+                .to_vec();
             seen.insert((field, value));
         }
         cursor = parts.first().and_then(Reply::as_text).ok_or("no cursor")?;
@@ -250,7 +293,12 @@ fn hscan() {
     for i in 0..500 {
         p.check(&["HSET", "big", &format!("field:{i}"), &format!("value:{i}")]);
     }
-    for extra in [vec![], vec!["COUNT", "3"], vec!["MATCH", "field:1*"], vec!["MATCH", "*7", "COUNT", "100"]] {
+    for extra in [
+        vec![],
+        vec!["COUNT", "3"],
+        vec!["MATCH", "field:1*"],
+        vec!["MATCH", "*7", "COUNT", "100"],
+    ] {
         let got = p.each(|c| hscan_all(c, "big", &extra));
         if extra.is_empty() {
             assert_eq!(got.map(|s| s.len()), Ok(500));

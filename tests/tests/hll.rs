@@ -105,7 +105,11 @@ fn pfmerge() {
     ]);
     let mut cmds = Vec::new();
     for i in 0..5000 {
-        cmds.push(command(&["PFADD", if i % 2 == 0 { "big1" } else { "big2" }, &format!("x{i}")]));
+        cmds.push(command(&[
+            "PFADD",
+            if i % 2 == 0 { "big1" } else { "big2" },
+            &format!("x{i}"),
+        ]));
     }
     p.pipeline_check(&cmds, Compare::Exact);
     p.check_all(&[

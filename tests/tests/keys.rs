@@ -131,15 +131,66 @@ fn copy_every_type() {
 fn keys_glob_patterns() {
     let mut p = Pair::new();
     for key in [
-        "hello", "hallo", "hxllo", "hllo", "heeeello", "a*b", "[x]", "x", "a\\b", "foo:1", "foo:2", "foo:bar:3", "",
-        "Hello", "h\x00llo", "ab", "abc", "^x", "-", "]",
+        "hello",
+        "hallo",
+        "hxllo",
+        "hllo",
+        "heeeello",
+        "a*b",
+        "[x]",
+        "x",
+        "a\\b",
+        "foo:1",
+        "foo:2",
+        "foo:bar:3",
+        "",
+        "Hello",
+        "h\x00llo",
+        "ab",
+        "abc",
+        "^x",
+        "-",
+        "]",
     ] {
         p.check(&["SET", key, "1"]);
     }
     for pattern in [
-        "*", "h?llo", "h*llo", "h[ae]llo", "h[^e]llo", "h[a-b]llo", "h[b-a]llo", "a\\*b", "\\[x\\]", "[x]", "[", "[[]x]",
-        "*\\", "a\\\\b", "foo:*", "foo:*:*", "*:?", "", "?", "??", "[^a]*", "[!a]*", "[a-]*", "*]", "-", "HELLO", "h*",
-        "*l*l*", "*o", "[]", "[\\]]", "a[", "***", "h\x00llo", "[a-c]b*", "nomatch",
+        "*",
+        "h?llo",
+        "h*llo",
+        "h[ae]llo",
+        "h[^e]llo",
+        "h[a-b]llo",
+        "h[b-a]llo",
+        "a\\*b",
+        "\\[x\\]",
+        "[x]",
+        "[",
+        "[[]x]",
+        "*\\",
+        "a\\\\b",
+        "foo:*",
+        "foo:*:*",
+        "*:?",
+        "",
+        "?",
+        "??",
+        "[^a]*",
+        "[!a]*",
+        "[a-]*",
+        "*]",
+        "-",
+        "HELLO",
+        "h*",
+        "*l*l*",
+        "*o",
+        "[]",
+        "[\\]]",
+        "a[",
+        "***",
+        "h\x00llo",
+        "[a-c]b*",
+        "nomatch",
     ] {
         p.check_unordered(&["KEYS", pattern]);
     }
@@ -148,7 +199,11 @@ fn keys_glob_patterns() {
 }
 
 /// Runs a full SCAN iteration with `extra` arguments and returns every key seen.
-fn scan_all(client: &mut Client, command: &[&str], extra: &[&str]) -> Result<BTreeSet<Vec<u8>>, String> {
+fn scan_all(
+    client: &mut Client,
+    command: &[&str],
+    extra: &[&str],
+) -> Result<BTreeSet<Vec<u8>>, String> {
     let mut cursor = "0".to_string();
     let mut seen = BTreeSet::new();
     for _ in 0..100_000 {
@@ -159,7 +214,9 @@ fn scan_all(client: &mut Client, command: &[&str], extra: &[&str]) -> Result<BTr
         if let Some(err) = reply.error_text() {
             return Err(err.to_string());
         }
-        let parts = reply.as_array().ok_or_else(|| format!("not an array: {reply}"))?;
+        let parts = reply
+            .as_array()
+            .ok_or_else(|| format!("not an array: {reply}"))?;
         let next = parts.first().and_then(Reply::as_text).ok_or("no cursor")?;
         for item in parts.get(1).and_then(Reply::as_array).ok_or("no items")? {
             seen.insert(item.as_bytes().unwrap_or_default().to_vec());
@@ -180,13 +237,27 @@ fn scan_full_iteration() {
     for i in 0..600 {
         cmds.push(redoubt_tests::command(&["SET", &format!("str:{i}"), "v"]));
         if i % 3 == 0 {
-            cmds.push(redoubt_tests::command(&["RPUSH", &format!("list:{i}"), "v"]));
+            cmds.push(redoubt_tests::command(&[
+                "RPUSH",
+                &format!("list:{i}"),
+                "v",
+            ]));
         }
         if i % 5 == 0 {
-            cmds.push(redoubt_tests::command(&["HSET", &format!("hash:{i}"), "f", "v"]));
+            cmds.push(redoubt_tests::command(&[
+                "HSET",
+                &format!("hash:{i}"),
+                "f",
+                "v",
+            ]));
         }
         if i % 7 == 0 {
-            cmds.push(redoubt_tests::command(&["ZADD", &format!("zset:{i}"), "1", "m"]));
+            cmds.push(redoubt_tests::command(&[
+                "ZADD",
+                &format!("zset:{i}"),
+                "1",
+                "m",
+            ]));
         }
         if i % 11 == 0 {
             cmds.push(redoubt_tests::command(&["SADD", &format!("set:{i}"), "m"]));
@@ -218,7 +289,9 @@ fn scan_full_iteration() {
     p.check(&["SCAN", "x"]);
     // Cursors are unsigned 64-bit ("-1" wraps); where they land depends on the table's layout.
     for cursor in ["-1", "18446744073709551615", "12345"] {
-        p.check_derived(&["SCAN", cursor, "COUNT", "1"], |r| r.as_array().map(|a| a.len()));
+        p.check_derived(&["SCAN", cursor, "COUNT", "1"], |r| {
+            r.as_array().map(|a| a.len())
+        });
     }
     p.check(&["SCAN", "18446744073709551616"]);
 }
@@ -243,14 +316,20 @@ fn scan_guarantee_under_writes() {
             for j in 0..5 {
                 c.cmd(&["SET", &format!("added:{step}:{j}"), "v"]);
             }
-            cursor = parts.first().and_then(Reply::as_text).unwrap_or_else(|| "0".into());
+            cursor = parts
+                .first()
+                .and_then(Reply::as_text)
+                .unwrap_or_else(|| "0".into());
             if cursor == "0" {
                 break;
             }
         }
         (0..300).all(|i| seen.contains(&format!("stable:{i}")))
     });
-    assert!(complete, "SCAN missed keys that existed for the whole iteration");
+    assert!(
+        complete,
+        "SCAN missed keys that existed for the whole iteration"
+    );
 }
 
 #[test]
@@ -265,7 +344,8 @@ fn randomkey_dbsize_flush() {
         &["DBSIZE"],
     ]);
     p.check_derived(&["RANDOMKEY"], |r| {
-        r.as_text().is_some_and(|k| ["only", "a", "b", "c"].contains(&k.as_str()))
+        r.as_text()
+            .is_some_and(|k| ["only", "a", "b", "c"].contains(&k.as_str()))
     });
     p.check_all(&[
         &["FLUSHDB"],
@@ -322,7 +402,9 @@ fn touch_and_object() {
         &["OBJECT", "ENCODING", "a", "b"],
         &["OBJECT"],
     ]);
-    p.check_derived(&["OBJECT", "IDLETIME", "str"], |r| r.as_int().is_some_and(|n| (0..=2).contains(&n)));
+    p.check_derived(&["OBJECT", "IDLETIME", "str"], |r| {
+        r.as_int().is_some_and(|n| (0..=2).contains(&n))
+    });
     p.check(&["OBJECT", "IDLETIME", "missing"]);
     p.check_shape(&["OBJECT", "HELP"]);
 }
@@ -409,7 +491,13 @@ fn dump_and_restore() {
         let target = format!("{key}-restored");
         p.check(&[b"RESTORE".as_slice(), target.as_bytes(), b"0", &bytes]);
         p.check(&[b"RESTORE".as_slice(), target.as_bytes(), b"0", &bytes]);
-        p.check(&[b"RESTORE".as_slice(), target.as_bytes(), b"0", &bytes, b"REPLACE"]);
+        p.check(&[
+            b"RESTORE".as_slice(),
+            target.as_bytes(),
+            b"0",
+            &bytes,
+            b"REPLACE",
+        ]);
         p.check(&["TYPE", &target]);
     }
     p.check(&["DUMP", "missing"]);

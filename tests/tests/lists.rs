@@ -43,7 +43,15 @@ fn push_pop_and_len() {
         &["LLEN", "s"],
         &["RPUSH", "bin", "", "\x00", "a\r\nb"],
         &["LRANGE", "bin", "0", "-1"],
-        &["RPUSH", "nums", "1", "-1", "9223372036854775807", "1.5", "007"],
+        &[
+            "RPUSH",
+            "nums",
+            "1",
+            "-1",
+            "9223372036854775807",
+            "1.5",
+            "007",
+        ],
         &["LRANGE", "nums", "0", "-1"],
     ]);
 }
@@ -51,7 +59,9 @@ fn push_pop_and_len() {
 #[test]
 fn lrange_lindex_lset() {
     let mut p = Pair::new();
-    p.check(&["RPUSH", "l", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
+    p.check(&[
+        "RPUSH", "l", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9",
+    ]);
     for (start, stop) in [
         ("0", "-1"),
         ("0", "0"),
@@ -72,7 +82,17 @@ fn lrange_lindex_lset() {
     ] {
         p.check(&["LRANGE", "l", start, stop]);
     }
-    for index in ["0", "9", "10", "-1", "-10", "-11", "x", "9223372036854775807", "-9223372036854775808"] {
+    for index in [
+        "0",
+        "9",
+        "10",
+        "-1",
+        "-10",
+        "-11",
+        "x",
+        "9223372036854775807",
+        "-9223372036854775808",
+    ] {
         p.check(&["LINDEX", "l", index]);
     }
     p.check_all(&[
@@ -126,14 +146,26 @@ fn linsert_lrem_ltrim() {
         &["LREM", "s", "0", "a"],
         &["LTRIM", "s", "0", "1"],
     ]);
-    for (start, stop) in [("1", "-2"), ("0", "-1"), ("-2", "-1"), ("5", "1"), ("0", "0"), ("-100", "100"), ("3", "100")] {
+    for (start, stop) in [
+        ("1", "-2"),
+        ("0", "-1"),
+        ("-2", "-1"),
+        ("5", "1"),
+        ("0", "0"),
+        ("-100", "100"),
+        ("3", "100"),
+    ] {
         p.check(&["DEL", "t"]);
         p.check(&["RPUSH", "t", "a", "b", "c", "d", "e", "f"]);
         p.check(&["LTRIM", "t", start, stop]);
         p.check(&["LRANGE", "t", "0", "-1"]);
         p.check(&["EXISTS", "t"]);
     }
-    p.check_all(&[&["LTRIM", "missing", "0", "1"], &["LTRIM", "t", "x", "1"], &["LTRIM", "t", "0"]]);
+    p.check_all(&[
+        &["LTRIM", "missing", "0", "1"],
+        &["LTRIM", "t", "x", "1"],
+        &["LTRIM", "t", "0"],
+    ]);
 }
 
 #[test]
@@ -186,7 +218,12 @@ fn lpos() {
 fn lmove_and_rpoplpush() {
     let mut p = Pair::new();
     p.check(&["RPUSH", "src", "1", "2", "3", "4"]);
-    for (from, to) in [("LEFT", "LEFT"), ("LEFT", "RIGHT"), ("RIGHT", "LEFT"), ("RIGHT", "RIGHT")] {
+    for (from, to) in [
+        ("LEFT", "LEFT"),
+        ("LEFT", "RIGHT"),
+        ("RIGHT", "LEFT"),
+        ("RIGHT", "RIGHT"),
+    ] {
         p.check(&["LMOVE", "src", "dst", from, to]);
         p.check(&["LRANGE", "src", "0", "-1"]);
         p.check(&["LRANGE", "dst", "0", "-1"]);
@@ -246,7 +283,11 @@ fn lmpop() {
         &["LMPOP", "2", "missing", "s", "LEFT"],
     ]);
     p.hello(3);
-    p.check_all(&[&["RPUSH", "r3", "a", "b"], &["LMPOP", "1", "r3", "LEFT", "COUNT", "5"], &["LMPOP", "1", "r3", "LEFT"]]);
+    p.check_all(&[
+        &["RPUSH", "r3", "a", "b"],
+        &["LMPOP", "1", "r3", "LEFT", "COUNT", "5"],
+        &["LMPOP", "1", "r3", "LEFT"],
+    ]);
 }
 
 #[test]
@@ -254,7 +295,11 @@ fn large_lists_and_encoding() {
     let mut p = Pair::new();
     let mut cmds = Vec::new();
     for i in 0..5000 {
-        cmds.push(command(&[if i % 2 == 0 { "RPUSH" } else { "LPUSH" }, "big", &format!("element-{i}")]));
+        cmds.push(command(&[
+            if i % 2 == 0 { "RPUSH" } else { "LPUSH" },
+            "big",
+            &format!("element-{i}"),
+        ]));
     }
     p.pipeline_check(&cmds, Compare::Exact);
     p.check_all(&[

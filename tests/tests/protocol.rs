@@ -10,7 +10,10 @@ use std::time::Duration;
 /// and checks that the servers still serve the main connection.
 fn protocol_error(p: &mut Pair, bytes: &[u8]) {
     let mut conn = p.connect();
-    conn.set_context(format!("raw input {}", redoubt_tests::reply::escape_bytes(&bytes[..bytes.len().min(60)])));
+    conn.set_context(format!(
+        "raw input {}",
+        redoubt_tests::reply::escape_bytes(&bytes[..bytes.len().min(60)])
+    ));
     conn.send_raw(bytes);
     let reply = conn.recv_check();
     assert!(reply.is_error(), "expected a protocol error, got {reply}");
@@ -136,7 +139,11 @@ fn pipelining_thousands_in_one_write() {
     let mut cmds = Vec::new();
     for i in 0..10_000 {
         match i % 5 {
-            0 => cmds.push(command(&["SET", &format!("key:{}", i % 700), &i.to_string()])),
+            0 => cmds.push(command(&[
+                "SET",
+                &format!("key:{}", i % 700),
+                &i.to_string(),
+            ])),
             1 => cmds.push(command(&["INCR", "counter"])),
             2 => cmds.push(command(&["GET", &format!("key:{}", (i * 7) % 700)])),
             3 => cmds.push(command(&["RPUSH", "list", &i.to_string()])),
@@ -183,7 +190,10 @@ fn big_bulks_and_binary_safety() {
     p.check(&["STRLEN", "big"]);
     p.check(&["GETRANGE", "big", "-5", "-1"]);
     let (a, b) = p.both(&["GET", "big"]);
-    assert!(a == b && a.as_bytes().map(|v| v.len()) == Some(big.len()), "10 MB GET differs");
+    assert!(
+        a == b && a.as_bytes().map(|v| v.len()) == Some(big.len()),
+        "10 MB GET differs"
+    );
     // Many medium arguments (above the 32 KB "big argument" threshold).
     let medium: Vec<Vec<u8>> = (0..20u8).map(|i| vec![b'a' + i; 40_000]).collect();
     let mut cmd: Vec<&[u8]> = vec![b"RPUSH", b"mlist"];
@@ -262,7 +272,9 @@ fn hello_with_requirepass() {
         &["HELLO", "3", "AUTH", "default", "wrong"],
         &["HELLO", "3", "AUTH", "nouser", "secret"],
     ]);
-    let (a, b) = p.both(&["HELLO", "3", "AUTH", "default", "secret", "SETNAME", "authed"]);
+    let (a, b) = p.both(&[
+        "HELLO", "3", "AUTH", "default", "secret", "SETNAME", "authed",
+    ]);
     redoubt_tests::pair::compare_hello(&a, &b, &("redis".into(), "subject".into()));
     p.check_all(&[&["GET", "k"], &["CLIENT", "GETNAME"]]);
     // Unauthenticated clients get tighter protocol limits.
@@ -316,11 +328,20 @@ fn resp3_reply_types() {
 #[test]
 fn quit_and_reset() {
     let mut p = Pair::new();
-    p.check_all(&[&["SET", "k", "v"], &["SELECT", "2"], &["CLIENT", "SETNAME", "x"]]);
+    p.check_all(&[
+        &["SET", "k", "v"],
+        &["SELECT", "2"],
+        &["CLIENT", "SETNAME", "x"],
+    ]);
     p.hello(3);
     let (a, b) = p.both(&["RESET"]);
     assert_eq!(a, b);
-    p.check_all(&[&["GET", "k"], &["CLIENT", "GETNAME"], &["GET", "missing"], &["RESET", "x"]]);
+    p.check_all(&[
+        &["GET", "k"],
+        &["CLIENT", "GETNAME"],
+        &["GET", "missing"],
+        &["RESET", "x"],
+    ]);
     let mut q = p.connect();
     q.check(&["QUIT"]);
     q.assert_closed(Duration::from_secs(2));

@@ -58,10 +58,20 @@ fn unsubscribe_all_reports_every_channel() {
         }
         c.send(&["UNSUBSCRIBE"]);
         let frames: Vec<Reply> = (0..3).map(|_| c.recv()).collect();
-        let mut channels: Vec<String> =
-            frames.iter().map(|f| f.as_array().and_then(|a| a.get(1)).and_then(Reply::as_text).unwrap_or_default()).collect();
+        let mut channels: Vec<String> = frames
+            .iter()
+            .map(|f| {
+                f.as_array()
+                    .and_then(|a| a.get(1))
+                    .and_then(Reply::as_text)
+                    .unwrap_or_default()
+            })
+            .collect();
         channels.sort();
-        let counts: Vec<i64> = frames.iter().filter_map(|f| f.as_array().and_then(|a| a.get(2)).and_then(Reply::as_int)).collect();
+        let counts: Vec<i64> = frames
+            .iter()
+            .filter_map(|f| f.as_array().and_then(|a| a.get(2)).and_then(Reply::as_int))
+            .collect();
         (channels, counts, c.cmd(&["PING"]))
     });
     assert_eq!(summary.1, vec![2, 1, 0]);
@@ -118,7 +128,10 @@ fn pubsub_introspection() {
         if a == Reply::Integer(0) && b == Reply::Integer(0) {
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "patterns of a closed client remain: {a} {b}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "patterns of a closed client remain: {a} {b}"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
     p.check(&["PUBSUB", "NUMSUB", "news"]);
@@ -148,7 +161,11 @@ fn resp3_push_messages() {
 
 /// True for the `message` frame of the `marker` channel.
 fn is_marker(frame: &Reply) -> bool {
-    frame.as_array().is_some_and(|a| a.len() == 3 && a[0].as_text().as_deref() == Some("message") && a[1].as_text().as_deref() == Some("marker"))
+    frame.as_array().is_some_and(|a| {
+        a.len() == 3
+            && a[0].as_text().as_deref() == Some("message")
+            && a[1].as_text().as_deref() == Some("marker")
+    })
 }
 
 /// Runs `script` with notifications configured as `events`, comparing after each command
@@ -222,11 +239,34 @@ fn keyspace_notifications_all_events() {
 #[test]
 fn keyspace_notifications_filtered_classes() {
     // Only the keyspace channel, string and generic classes.
-    notifications("K$g", &[&["SET", "k", "v"], &["LPUSH", "l", "a"], &["DEL", "k", "l"], &["EXPIRE", "missing", "1"]]);
+    notifications(
+        "K$g",
+        &[
+            &["SET", "k", "v"],
+            &["LPUSH", "l", "a"],
+            &["DEL", "k", "l"],
+            &["EXPIRE", "missing", "1"],
+        ],
+    );
     // Only the keyevent channel, list events.
-    notifications("El", &[&["SET", "k", "v"], &["RPUSH", "l", "a"], &["LMOVE", "l", "m", "LEFT", "RIGHT"]]);
+    notifications(
+        "El",
+        &[
+            &["SET", "k", "v"],
+            &["RPUSH", "l", "a"],
+            &["LMOVE", "l", "m", "LEFT", "RIGHT"],
+        ],
+    );
     // Hash, set, zset classes.
-    notifications("Khsz", &[&["HSET", "h", "f", "v"], &["SADD", "s", "m"], &["ZADD", "z", "1", "m"], &["SET", "x", "y"]]);
+    notifications(
+        "Khsz",
+        &[
+            &["HSET", "h", "f", "v"],
+            &["SADD", "s", "m"],
+            &["ZADD", "z", "1", "m"],
+            &["SET", "x", "y"],
+        ],
+    );
 }
 
 #[test]
@@ -262,13 +302,22 @@ fn subscriber_that_stops_reading_is_disconnected_and_nobody_else_suffers() {
         let payload = vec![b'x'; 1 << 20];
         let mut delivered = 0;
         for _ in 0..48 {
-            delivered += publisher.cmd(&[&b"PUBLISH"[..], b"firehose", &payload]).as_int().unwrap_or(-1);
+            delivered += publisher
+                .cmd(&[&b"PUBLISH"[..], b"firehose", &payload])
+                .as_int()
+                .unwrap_or(-1);
         }
         let alive = publisher.cmd(&["PING"]);
         // The server's word on it: the subscription is gone (the socket may still hold data).
-        let subscribers = publisher.cmd(&["PUBSUB", "NUMSUB", "firehose"]).to_strings();
+        let subscribers = publisher
+            .cmd(&["PUBSUB", "NUMSUB", "firehose"])
+            .to_strings();
         drop(subscriber);
         (delivered >= 1, alive, subscribers)
     });
-    assert_eq!(outcome.2, vec!["firehose".to_string(), ":0".to_string()], "the slow subscriber was not disconnected");
+    assert_eq!(
+        outcome.2,
+        vec!["firehose".to_string(), ":0".to_string()],
+        "the slow subscriber was not disconnected"
+    );
 }

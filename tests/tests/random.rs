@@ -59,8 +59,19 @@ fn seed_7_resp3() {
 /// Any extra seed from the environment, for replaying or soaking: `RANDOM_SEED=123 RANDOM_STEPS=10000`.
 #[test]
 fn seed_from_env() {
-    let Some(seed) = std::env::var("RANDOM_SEED").ok().and_then(|s| s.parse().ok()) else { return };
-    let steps = std::env::var("RANDOM_STEPS").ok().and_then(|s| s.parse().ok()).unwrap_or(STEPS);
-    let protocol = std::env::var("RANDOM_PROTOCOL").ok().and_then(|s| s.parse().ok()).unwrap_or(2);
+    let Some(seed) = std::env::var("RANDOM_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+    else {
+        return;
+    };
+    let steps = std::env::var("RANDOM_STEPS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(STEPS);
+    let protocol = std::env::var("RANDOM_PROTOCOL")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2);
     run_seed(seed, protocol, steps);
 }

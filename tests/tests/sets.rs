@@ -47,7 +47,16 @@ fn add_remove_members() {
 fn intset_and_hashtable_encodings() {
     let mut p = Pair::new();
     p.check_all(&[
-        &["SADD", "ints", "3", "1", "2", "-5", "9223372036854775807", "-9223372036854775808"],
+        &[
+            "SADD",
+            "ints",
+            "3",
+            "1",
+            "2",
+            "-5",
+            "9223372036854775807",
+            "-9223372036854775808",
+        ],
         &["OBJECT", "ENCODING", "ints"],
         &["SMEMBERS", "ints"],
         &["SADD", "ints", "007"],
@@ -127,17 +136,33 @@ fn spop_and_srandmember() {
             p.check_derived(&["SRANDMEMBER", key, &count.to_string()], |r| {
                 let got = r.to_strings();
                 let distinct: BTreeSet<&String> = got.iter().collect();
-                (got.len(), got.iter().all(|m| all.contains(m)), count < 0 || distinct.len() == got.len())
+                (
+                    got.len(),
+                    got.iter().all(|m| all.contains(m)),
+                    count < 0 || distinct.len() == got.len(),
+                )
             });
         }
-        p.check_derived(&["SRANDMEMBER", key], |r| r.as_text().is_some_and(|m| all.contains(&m)));
+        p.check_derived(&["SRANDMEMBER", key], |r| {
+            r.as_text().is_some_and(|m| all.contains(&m))
+        });
         // SPOP removes what it returns: compare counts, then the rest must be the complement.
         let popped = p.each(|c| {
-            let got: BTreeSet<String> = c.cmd(&["SPOP", key, "3"]).to_strings().into_iter().collect();
-            let rest: BTreeSet<String> = c.cmd(&["SMEMBERS", key]).to_strings().into_iter().collect();
+            let got: BTreeSet<String> = c
+                .cmd(&["SPOP", key, "3"])
+                .to_strings()
+                .into_iter()
+                .collect();
+            let rest: BTreeSet<String> =
+                c.cmd(&["SMEMBERS", key]).to_strings().into_iter().collect();
             let single = c.cmd(&["SPOP", key]).as_text().unwrap_or_default();
             let after = c.cmd(&["SCARD", key]).as_int();
-            (got.len(), got.is_disjoint(&rest) && got.union(&rest).cloned().collect::<BTreeSet<_>>() == all, rest.contains(&single), after)
+            (
+                got.len(),
+                got.is_disjoint(&rest) && got.union(&rest).cloned().collect::<BTreeSet<_>>() == all,
+                rest.contains(&single),
+                after,
+            )
         });
         assert_eq!(popped.0, 3);
         p.check(&["SCARD", key]);
@@ -146,7 +171,13 @@ fn spop_and_srandmember() {
         p.check(&["EXISTS", key]);
     }
     p.hello(3);
-    p.check_all(&[&["SPOP", "missing"], &["SPOP", "missing", "2"], &["SRANDMEMBER", "missing", "2"], &["SADD", "r", "a"], &["SPOP", "r", "5"]]);
+    p.check_all(&[
+        &["SPOP", "missing"],
+        &["SPOP", "missing", "2"],
+        &["SRANDMEMBER", "missing", "2"],
+        &["SADD", "r", "a"],
+        &["SPOP", "r", "5"],
+    ]);
 }
 
 #[test]
@@ -293,7 +324,12 @@ fn sscan() {
     for i in 0..700 {
         p.check(&["SADD", "big", &format!("member:{i}")]);
     }
-    for extra in [vec![], vec!["COUNT", "5"], vec!["MATCH", "member:6*"], vec!["MATCH", "*9", "COUNT", "1000"]] {
+    for extra in [
+        vec![],
+        vec!["COUNT", "5"],
+        vec!["MATCH", "member:6*"],
+        vec!["MATCH", "*9", "COUNT", "1000"],
+    ] {
         let got = p.each(|c| sscan_all(c, "big", &extra));
         if extra.is_empty() {
             assert_eq!(got.map(|s| s.len()), Ok(700));

@@ -9,7 +9,9 @@ use redoubt_tests::{Compare, Pair, PairConn};
 
 /// Replies that carry times in milliseconds: compared with a tolerance.
 fn timed(line: &str) -> bool {
-    line.contains("XINFO CONSUMERS") || line.contains("FULL") || (line.starts_with("XPENDING") && line.split_whitespace().count() > 3)
+    line.contains("XINFO CONSUMERS")
+        || line.contains("FULL")
+        || (line.starts_with("XPENDING") && line.split_whitespace().count() > 3)
 }
 
 /// Runs a script (one command per line, words split on spaces) on both servers.
@@ -69,10 +71,19 @@ fn add_range_delete_trim() {
 
 #[test]
 fn approximate_trimming_with_small_nodes() {
-    let mut p = Pair::with_args(&["--stream-node-max-entries", "5", "--stream-node-max-bytes", "200"]);
+    let mut p = Pair::with_args(&[
+        "--stream-node-max-entries",
+        "5",
+        "--stream-node-max-bytes",
+        "200",
+    ]);
     let mut script = String::new();
     for i in 1..=300 {
-        script.push_str(&format!("XADD s MAXLEN ~ 90 {i}-0 sensor-id {} temperature {}.5\n", i % 7, i % 40));
+        script.push_str(&format!(
+            "XADD s MAXLEN ~ 90 {i}-0 sensor-id {} temperature {}.5\n",
+            i % 7,
+            i % 40
+        ));
     }
     script.push_str("XLEN s\nXINFO STREAM s\nXTRIM s MAXLEN ~ 40\nXLEN s\nXTRIM s MINID ~ 280 LIMIT 10\nXLEN s\nXTRIM s MINID = 290\nXINFO STREAM s\n");
     run(&mut p, &script);
@@ -156,10 +167,32 @@ fn xread_and_blocking_reads() {
     reader.recv_check();
     // Two group readers are served in arrival order, one entry each.
     let mut r1 = p.connect();
-    r1.send(&["XREADGROUP", "GROUP", "g", "c1", "COUNT", "1", "BLOCK", "0", "STREAMS", "q", ">"]);
+    r1.send(&[
+        "XREADGROUP",
+        "GROUP",
+        "g",
+        "c1",
+        "COUNT",
+        "1",
+        "BLOCK",
+        "0",
+        "STREAMS",
+        "q",
+        ">",
+    ]);
     p.wait_blocked(1);
     let mut r2 = p.connect();
-    r2.send(&["XREADGROUP", "GROUP", "g", "c2", "BLOCK", "0", "STREAMS", "q", ">"]);
+    r2.send(&[
+        "XREADGROUP",
+        "GROUP",
+        "g",
+        "c2",
+        "BLOCK",
+        "0",
+        "STREAMS",
+        "q",
+        ">",
+    ]);
     p.wait_blocked(2);
     p.check(&["XADD", "q", "1-0", "n", "1"]);
     r1.recv_check();

@@ -30,7 +30,13 @@ fn multi_exec_basics() {
         &["EXEC", "extra"],
     ]);
     p.hello(3);
-    p.check_all(&[&["MULTI"], &["GET", "a"], &["GET", "missing"], &["HGETALL", "missing"], &["EXEC"]]);
+    p.check_all(&[
+        &["MULTI"],
+        &["GET", "a"],
+        &["GET", "missing"],
+        &["HGETALL", "missing"],
+        &["EXEC"],
+    ]);
 }
 
 #[test]
@@ -80,7 +86,12 @@ fn queueing_errors_abort() {
 fn watch_other_client() {
     let mut p = Pair::new();
     let mut other = p.connect();
-    p.check_all(&[&["SET", "k", "1"], &["WATCH", "k"], &["MULTI"], &["INCR", "k"]]);
+    p.check_all(&[
+        &["SET", "k", "1"],
+        &["WATCH", "k"],
+        &["MULTI"],
+        &["INCR", "k"],
+    ]);
     other.check(&["SET", "k", "10"]);
     p.check(&["EXEC"]);
     p.check(&["GET", "k"]);
@@ -117,7 +128,13 @@ fn watch_other_client() {
     // Several keys, one touched.
     p.check(&["WATCH", "a", "b", "k"]);
     other.check(&["INCR", "b"]);
-    p.check_all(&[&["MULTI"], &["GET", "k"], &["EXEC"], &["WATCH"], &["UNWATCH", "x"]]);
+    p.check_all(&[
+        &["MULTI"],
+        &["GET", "k"],
+        &["EXEC"],
+        &["WATCH"],
+        &["UNWATCH", "x"],
+    ]);
 }
 
 #[test]

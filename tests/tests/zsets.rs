@@ -9,8 +9,14 @@ use std::collections::BTreeSet;
 
 fn setup(p: &mut Pair) {
     p.check_all(&[
-        &["ZADD", "z", "1", "a", "2", "b", "2", "c", "3", "d", "-inf", "ninf", "+inf", "pinf", "2.5", "e", "0", "zero"],
-        &["ZADD", "lex", "0", "a", "0", "b", "0", "c", "0", "d", "0", "e", "0", "f", "0", "g", "0", "aa", "0", "A", "0", ""],
+        &[
+            "ZADD", "z", "1", "a", "2", "b", "2", "c", "3", "d", "-inf", "ninf", "+inf", "pinf",
+            "2.5", "e", "0", "zero",
+        ],
+        &[
+            "ZADD", "lex", "0", "a", "0", "b", "0", "c", "0", "d", "0", "e", "0", "f", "0", "g",
+            "0", "aa", "0", "A", "0", "",
+        ],
     ]);
 }
 
@@ -46,9 +52,31 @@ fn zadd_options_and_scores() {
         &["ZADD", "z", "", "a"],
         &["ZADD", "z", "1.5.5", "a"],
         &["ZADD", "z", "CH"],
-        &["ZADD", "z", "inf", "i", "-inf", "ni", "+inf", "pi", "-0", "negzero", "1e300", "huge"],
-        &["ZADD", "z", "0.1", "tenth", "3.0000000000000004", "t", "1.5e-7", "tiny", "1e17", "e17"],
-        &["ZADD", "z", "123456789012345678", "long", "-1.7976931348623157e308", "min", "5e-324", "denorm"],
+        &[
+            "ZADD", "z", "inf", "i", "-inf", "ni", "+inf", "pi", "-0", "negzero", "1e300", "huge",
+        ],
+        &[
+            "ZADD",
+            "z",
+            "0.1",
+            "tenth",
+            "3.0000000000000004",
+            "t",
+            "1.5e-7",
+            "tiny",
+            "1e17",
+            "e17",
+        ],
+        &[
+            "ZADD",
+            "z",
+            "123456789012345678",
+            "long",
+            "-1.7976931348623157e308",
+            "min",
+            "5e-324",
+            "denorm",
+        ],
         &["ZADD", "z", " 1", "sp", "0x10", "hex", "1e", "bad"],
         &["ZADD", "z", "INCR", "inf", "i"],
         &["ZADD", "z", "INCR", "-inf", "i"],
@@ -61,7 +89,18 @@ fn zadd_options_and_scores() {
         &["ZADD", "zz", "nx", "ch", "gt", "1", "a"],
         &["ZADD", "zz", "xx", "incr", "1", "a"],
     ]);
-    for score in ["0.1", "-0.0", "1e-300", "1.0", "10", "100.5", "1e16", "12345.6789", "0.30000000000000004", "-inf"] {
+    for score in [
+        "0.1",
+        "-0.0",
+        "1e-300",
+        "1.0",
+        "10",
+        "100.5",
+        "1e16",
+        "12345.6789",
+        "0.30000000000000004",
+        "-inf",
+    ] {
         p.check(&["ZADD", "fmt", score, "m"]);
         p.check(&["ZSCORE", "fmt", "m"]);
         p.check(&["ZINCRBY", "fmt", "0.1", "m"]);
@@ -144,9 +183,23 @@ fn score_lookups_counts_ranks() {
 fn zrange_every_form() {
     let mut p = Pair::new();
     setup(&mut p);
-    let index_ranges = [("0", "-1"), ("1", "3"), ("-3", "-1"), ("5", "2"), ("-100", "100"), ("100", "200"), ("x", "1")];
+    let index_ranges = [
+        ("0", "-1"),
+        ("1", "3"),
+        ("-3", "-1"),
+        ("5", "2"),
+        ("-100", "100"),
+        ("100", "200"),
+        ("x", "1"),
+    ];
     for (start, stop) in index_ranges {
-        for extra in [vec![], vec!["WITHSCORES"], vec!["REV"], vec!["REV", "WITHSCORES"], vec!["LIMIT", "0", "1"]] {
+        for extra in [
+            vec![],
+            vec!["WITHSCORES"],
+            vec!["REV"],
+            vec!["REV", "WITHSCORES"],
+            vec!["LIMIT", "0", "1"],
+        ] {
             let mut cmd = vec!["ZRANGE", "z", start, stop];
             cmd.extend(extra.iter());
             p.check(&cmd);
@@ -181,9 +234,27 @@ fn zrange_every_form() {
             p.check(&cmd);
         }
         p.check(&["ZRANGEBYSCORE", "z", min, max]);
-        p.check(&["ZRANGEBYSCORE", "z", min, max, "WITHSCORES", "LIMIT", "1", "3"]);
+        p.check(&[
+            "ZRANGEBYSCORE",
+            "z",
+            min,
+            max,
+            "WITHSCORES",
+            "LIMIT",
+            "1",
+            "3",
+        ]);
         p.check(&["ZREVRANGEBYSCORE", "z", max, min]);
-        p.check(&["ZREVRANGEBYSCORE", "z", max, min, "LIMIT", "0", "2", "WITHSCORES"]);
+        p.check(&[
+            "ZREVRANGEBYSCORE",
+            "z",
+            max,
+            min,
+            "LIMIT",
+            "0",
+            "2",
+            "WITHSCORES",
+        ]);
     }
     let lex_ranges = [
         ("-", "+"),
@@ -200,7 +271,13 @@ fn zrange_every_form() {
         ("[A", "[a"),
     ];
     for (min, max) in lex_ranges {
-        for extra in [vec![], vec!["REV"], vec!["LIMIT", "1", "2"], vec!["REV", "LIMIT", "0", "3"], vec!["WITHSCORES"]] {
+        for extra in [
+            vec![],
+            vec!["REV"],
+            vec!["LIMIT", "1", "2"],
+            vec!["REV", "LIMIT", "0", "3"],
+            vec!["WITHSCORES"],
+        ] {
             let mut cmd = vec!["ZRANGE", "lex", min, max, "BYLEX"];
             cmd.extend(extra.iter());
             p.check(&cmd);
@@ -229,7 +306,15 @@ fn zrange_every_form() {
     p.hello(3);
     p.check_all(&[
         &["ZRANGE", "z", "0", "-1", "WITHSCORES"],
-        &["ZRANGE", "z", "-inf", "+inf", "BYSCORE", "REV", "WITHSCORES"],
+        &[
+            "ZRANGE",
+            "z",
+            "-inf",
+            "+inf",
+            "BYSCORE",
+            "REV",
+            "WITHSCORES",
+        ],
         &["ZRANGEBYSCORE", "z", "1", "3", "WITHSCORES"],
         &["ZREVRANGE", "z", "0", "2", "WITHSCORES"],
         &["ZRANGE", "missing", "0", "-1", "WITHSCORES"],
@@ -257,7 +342,13 @@ fn removals_and_zrangestore() {
         p.check(&["ZRANGE", "z", "0", "-1", "WITHSCORES"]);
         p.check(&["EXISTS", "z"]);
     }
-    for (a, b) in [("[a", "[c"), ("(a", "+"), ("-", "+"), ("[z", "[zz"), ("a", "b")] {
+    for (a, b) in [
+        ("[a", "[c"),
+        ("(a", "+"),
+        ("-", "+"),
+        ("[z", "[zz"),
+        ("a", "b"),
+    ] {
         p.check(&["DEL", "lex"]);
         setup(&mut p);
         p.check(&["ZREMRANGEBYLEX", "lex", a, b]);
@@ -273,7 +364,17 @@ fn removals_and_zrangestore() {
         &["ZREMRANGEBYSCORE", "str", "0", "1"],
         &["ZRANGESTORE", "dst", "z", "0", "2"],
         &["ZRANGE", "dst", "0", "-1", "WITHSCORES"],
-        &["ZRANGESTORE", "dst", "z", "1", "2", "BYSCORE", "LIMIT", "0", "1"],
+        &[
+            "ZRANGESTORE",
+            "dst",
+            "z",
+            "1",
+            "2",
+            "BYSCORE",
+            "LIMIT",
+            "0",
+            "1",
+        ],
         &["ZRANGE", "dst", "0", "-1", "WITHSCORES"],
         &["ZRANGESTORE", "dst", "z", "+inf", "-inf", "BYSCORE", "REV"],
         &["ZRANGE", "dst", "0", "-1", "WITHSCORES"],
@@ -302,8 +403,15 @@ fn zunion_zinter_zdiff() {
         &["SADD", "set", "x", "w", "v"],
         &["SET", "str", "v"],
     ]);
-    let key_lists: [&[&str]; 7] =
-        [&["a"], &["a", "b"], &["a", "b", "c"], &["b", "a"], &["a", "set"], &["a", "missing"], &["missing", "missing2"]];
+    let key_lists: [&[&str]; 7] = [
+        &["a"],
+        &["a", "b"],
+        &["a", "b", "c"],
+        &["b", "a"],
+        &["a", "set"],
+        &["a", "missing"],
+        &["missing", "missing2"],
+    ];
     for op in ["ZUNION", "ZINTER", "ZDIFF"] {
         for keys in key_lists {
             let n = keys.len().to_string();
@@ -350,7 +458,16 @@ fn zunion_zinter_zdiff() {
         &["ZUNION", "2", "a", "b", "WEIGHTS", "1", "x"],
         &["ZUNION", "2", "a", "b", "WEIGHTS", "1", "nan"],
         &["ZUNION", "2", "a", "c", "WEIGHTS", "0", "0", "WITHSCORES"],
-        &["ZUNION", "2", "a", "c", "WEIGHTS", "inf", "-inf", "WITHSCORES"],
+        &[
+            "ZUNION",
+            "2",
+            "a",
+            "c",
+            "WEIGHTS",
+            "inf",
+            "-inf",
+            "WITHSCORES",
+        ],
         &["ZINTER", "2", "b", "c", "WEIGHTS", "1", "-1", "WITHSCORES"],
         &["ZUNION", "2", "a", "b", "AGGREGATE", "AVG"],
         &["ZUNION", "2", "a", "b", "AGGREGATE"],
@@ -376,7 +493,11 @@ fn zunion_zinter_zdiff() {
         &["ZINTERCARD", "1", "str"],
     ]);
     p.hello(3);
-    p.check_all(&[&["ZUNION", "2", "a", "b", "WITHSCORES"], &["ZINTER", "2", "a", "b", "WITHSCORES"], &["ZDIFF", "1", "b", "WITHSCORES"]]);
+    p.check_all(&[
+        &["ZUNION", "2", "a", "b", "WITHSCORES"],
+        &["ZINTER", "2", "a", "b", "WITHSCORES"],
+        &["ZDIFF", "1", "b", "WITHSCORES"],
+    ]);
 }
 
 #[test]
@@ -484,7 +605,12 @@ fn encodings_and_thresholds() {
         &["ZRANGESTORE", "small", "big", "0", "2"],
         &["OBJECT", "ENCODING", "small"],
     ]);
-    let mut p2 = Pair::with_args(&["--zset-max-listpack-entries", "3", "--zset-max-listpack-value", "4"]);
+    let mut p2 = Pair::with_args(&[
+        "--zset-max-listpack-entries",
+        "3",
+        "--zset-max-listpack-value",
+        "4",
+    ]);
     p2.check_all(&[
         &["ZADD", "z", "1", "a", "2", "b", "3", "c"],
         &["OBJECT", "ENCODING", "z"],
@@ -514,7 +640,11 @@ fn zscan_all(client: &mut Client, key: &str, extra: &[&str]) -> Result<Entries, 
         let items = parts.get(1).and_then(Reply::as_array).ok_or("no items")?;
         for pair in items.chunks(2) {
             let member = pair[0].as_bytes().unwrap_or_default().to_vec();
-            let score = pair.get(1).and_then(Reply::as_bytes).unwrap_or_default().to_vec();
+            let score = pair
+                .get(1)
+                .and_then(Reply::as_bytes)
+                .unwrap_or_default()
+                .to_vec();
             seen.insert((member, score));
         }
         cursor = parts.first().and_then(Reply::as_text).ok_or("no cursor")?;
@@ -539,7 +669,12 @@ fn zscan() {
         &["ZSCAN", "str", "0"],
     ]);
     for i in 0..400 {
-        p.check(&["ZADD", "big", &format!("{}.25", i % 37), &format!("member:{i}")]);
+        p.check(&[
+            "ZADD",
+            "big",
+            &format!("{}.25", i % 37),
+            &format!("member:{i}"),
+        ]);
     }
     for extra in [vec![], vec!["COUNT", "7"], vec!["MATCH", "member:3*"]] {
         let got = p.each(|c| zscan_all(c, "big", &extra));

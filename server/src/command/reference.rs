@@ -18,8 +18,16 @@ pub enum BeginSearch {
 /// How to find keys from the start position (a key spec's `find_keys`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum FindKeys {
-    Range { last_key: i64, step: i64, limit: i64 },
-    KeyNum { key_num_idx: i64, first_key: i64, step: i64 },
+    Range {
+        last_key: i64,
+        step: i64,
+        limit: i64,
+    },
+    KeyNum {
+        key_num_idx: i64,
+        first_key: i64,
+        step: i64,
+    },
     Unknown,
 }
 
@@ -75,7 +83,10 @@ pub fn parse_resp3(data: &[u8]) -> Option<(Reply, &[u8])> {
             if rest.len() < n + 2 {
                 return None;
             }
-            Some((Reply::Bulk(Bytes::copy_from_slice(&rest[..n])), &rest[n + 2..]))
+            Some((
+                Reply::Bulk(Bytes::copy_from_slice(&rest[..n])),
+                &rest[n + 2..],
+            ))
         }
         b'_' => Some((Reply::Null, rest)),
         b'*' => {
@@ -116,7 +127,10 @@ fn int(r: &Reply) -> Option<i64> {
 
 fn map_get<'a>(r: &'a Reply, key: &str) -> Option<&'a Reply> {
     match r {
-        Reply::Map(pairs) => pairs.iter().find(|(k, _)| text(k).as_deref() == Some(key)).map(|(_, v)| v),
+        Reply::Map(pairs) => pairs
+            .iter()
+            .find(|(k, _)| text(k).as_deref() == Some(key))
+            .map(|(_, v)| v),
         _ => None,
     }
 }
@@ -129,7 +143,9 @@ fn list(r: &Reply) -> &[Reply] {
 }
 
 fn parse_key_spec(r: &Reply) -> KeySpec {
-    let flags = map_get(r, "flags").map(|f| list(f).iter().filter_map(text).collect()).unwrap_or_default();
+    let flags = map_get(r, "flags")
+        .map(|f| list(f).iter().filter_map(text).collect())
+        .unwrap_or_default();
     let begin = map_get(r, "begin_search")
         .and_then(|b| {
             let ty = text(map_get(b, "type")?)?;
@@ -196,7 +212,10 @@ pub fn all_commands() -> Vec<CommandMeta> {
 /// `COMMAND DOCS` entries by lower-case name (subcommands are nested inside their parent's docs).
 pub fn all_docs() -> Vec<(String, Reply)> {
     match parse_resp3(COMMAND_DOCS_RESP3) {
-        Some((Reply::Map(pairs), _)) => pairs.into_iter().filter_map(|(k, v)| Some((text(&k)?.to_ascii_lowercase(), v))).collect(),
+        Some((Reply::Map(pairs), _)) => pairs
+            .into_iter()
+            .filter_map(|(k, v)| Some((text(&k)?.to_ascii_lowercase(), v)))
+            .collect(),
         _ => Vec::new(),
     }
 }

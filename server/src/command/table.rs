@@ -3,8 +3,8 @@
 use super::reference::{self, CommandMeta};
 use crate::protocol::Reply;
 use crate::server::Ctx;
-use bytes::Bytes;
 use ahash::AHashMap as HashMap;
+use bytes::Bytes;
 
 /// A command implementation: gets the whole argument vector (`args[0]` is the name as sent).
 pub type Handler = fn(&mut Ctx, &[Bytes]) -> Reply;
@@ -130,8 +130,15 @@ impl CommandTable {
             };
             commands.insert(cmd.meta.name.clone(), cmd);
         }
-        let docs = reference::all_docs().into_iter().filter(|(n, _)| commands.contains_key(n)).collect();
-        CommandTable { commands, docs, stat_names }
+        let docs = reference::all_docs()
+            .into_iter()
+            .filter(|(n, _)| commands.contains_key(n))
+            .collect();
+        CommandTable {
+            commands,
+            docs,
+            stat_names,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -184,7 +191,10 @@ impl CommandTable {
             cmd
         };
         if !cmd.arity_ok(args.len()) || cmd.handler.is_none() {
-            return Err(Reply::Error(format!("ERR wrong number of arguments for '{}' command", cmd.meta.name)));
+            return Err(Reply::Error(format!(
+                "ERR wrong number of arguments for '{}' command",
+                cmd.meta.name
+            )));
         }
         Ok(cmd)
     }
@@ -208,7 +218,11 @@ pub fn unknown_command(args: &[Bytes]) -> Reply {
         quoted.push_str("' ");
     }
     let name = String::from_utf8_lossy(c_str(&args[0]));
-    Reply::Error(format!("ERR unknown command '{}', with args beginning with: {}", truncate(&name, 128), quoted))
+    Reply::Error(format!(
+        "ERR unknown command '{}', with args beginning with: {}",
+        truncate(&name, 128),
+        quoted
+    ))
 }
 
 /// The bytes up to the first NUL, as C's `%s` prints them.

@@ -39,7 +39,11 @@ fn read_bytes(ctx: &mut Ctx, key: &[u8]) -> Result<Option<Vec<u8>>, Reply> {
 
 /// Runs `edit` on the raw bytes of the string at `key`, creating it empty when missing. The key is
 /// removed again if it was created and `edit` left it empty.
-fn edit_string<T>(ctx: &mut Ctx, key: &[u8], edit: impl FnOnce(&mut Vec<u8>) -> T) -> Result<T, Reply> {
+fn edit_string<T>(
+    ctx: &mut Ctx,
+    key: &[u8],
+    edit: impl FnOnce(&mut Vec<u8>) -> T,
+) -> Result<T, Reply> {
     let created = match ctx.write(key) {
         None => {
             ctx.add_key(key, Value::Str(RString::raw(Vec::new())));
@@ -48,7 +52,9 @@ fn edit_string<T>(ctx: &mut Ctx, key: &[u8], edit: impl FnOnce(&mut Vec<u8>) -> 
         Some(Value::Str(_)) => false,
         Some(_) => return Err(wrong_type()),
     };
-    let Some(Value::Str(s)) = ctx.write(key) else { return Err(wrong_type()) };
+    let Some(Value::Str(s)) = ctx.write(key) else {
+        return Err(wrong_type());
+    };
     let out = edit(s.make_raw());
     let empty = s.is_empty();
     if created && empty {
@@ -150,7 +156,13 @@ fn bitfield_generic(ctx: &mut Ctx, args: &[Bytes], read_only: bool) -> Reply {
         Ok(ops) => ops,
         Err(e) => return Reply::err(e),
     };
-    let to_reply = |v: Vec<Option<i64>>| Reply::Array(v.into_iter().map(|x| x.map(Reply::Int).unwrap_or(Reply::Null)).collect());
+    let to_reply = |v: Vec<Option<i64>>| {
+        Reply::Array(
+            v.into_iter()
+                .map(|x| x.map(Reply::Int).unwrap_or(Reply::Null))
+                .collect(),
+        )
+    };
     if !bitmap::bitfield_has_writes(&ops) {
         let s = match read_bytes(ctx, &args[1]) {
             Ok(s) => s.unwrap_or_default(),

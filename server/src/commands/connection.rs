@@ -118,7 +118,9 @@ fn check_password(ctx: &mut Ctx, user: Option<&[u8]>, pass: &[u8]) -> Result<(),
         ctx.client.authenticated = true;
         Ok(())
     } else {
-        Err(Reply::err("WRONGPASS invalid username-password pair or user is disabled."))
+        Err(Reply::err(
+            "WRONGPASS invalid username-password pair or user is disabled.",
+        ))
     }
 }
 
@@ -129,7 +131,11 @@ fn auth(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     if args.len() == 2 && ctx.st.config.tunables.requirepass.is_none() {
         return Reply::err("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?");
     }
-    let (user, pass) = if args.len() == 3 { (Some(&args[1][..]), &args[2][..]) } else { (None, &args[1][..]) };
+    let (user, pass) = if args.len() == 3 {
+        (Some(&args[1][..]), &args[2][..])
+    } else {
+        (None, &args[1][..])
+    };
     match check_password(ctx, user, pass) {
         Ok(()) => Reply::ok(),
         Err(e) => e,
@@ -140,7 +146,10 @@ fn auth(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 pub fn hello_reply(ctx: &Ctx) -> Reply {
     Reply::Map(vec![
         (Reply::bulk("server"), Reply::bulk("redis")),
-        (Reply::bulk("version"), Reply::bulk(crate::commands::server::REDIS_VERSION)),
+        (
+            Reply::bulk("version"),
+            Reply::bulk(crate::commands::server::REDIS_VERSION),
+        ),
         (Reply::bulk("proto"), Reply::Int(ctx.client.resp as i64)),
         (Reply::bulk("id"), Reply::Int(ctx.client.id as i64)),
         (Reply::bulk("mode"), Reply::bulk("standalone")),
@@ -175,7 +184,10 @@ fn hello(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             name = Some(args[i + 1].clone());
             i += 2;
         } else {
-            return Reply::err(format!("ERR Syntax error in HELLO option '{}'", text(&args[i])));
+            return Reply::err(format!(
+                "ERR Syntax error in HELLO option '{}'",
+                text(&args[i])
+            ));
         }
     }
     if let Some((u, p)) = auth {
@@ -202,10 +214,16 @@ fn hello(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 
 fn set_name(ctx: &mut Ctx, name: &Bytes) -> Result<(), Reply> {
     if name.iter().any(|&b| !(b'!'..=b'~').contains(&b)) {
-        return Err(Reply::err("ERR Client names cannot contain spaces, newlines or special characters."));
+        return Err(Reply::err(
+            "ERR Client names cannot contain spaces, newlines or special characters.",
+        ));
     }
     if let Some(c) = ctx.st.clients.get_mut(&ctx.client.id) {
-        c.name = if name.is_empty() { None } else { Some(name.clone()) };
+        c.name = if name.is_empty() {
+            None
+        } else {
+            Some(name.clone())
+        };
     }
     Ok(())
 }
@@ -222,7 +240,12 @@ fn client_setname(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 }
 
 fn client_getname(ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
-    match ctx.st.clients.get(&ctx.client.id).and_then(|c| c.name.clone()) {
+    match ctx
+        .st
+        .clients
+        .get(&ctx.client.id)
+        .and_then(|c| c.name.clone())
+    {
         Some(n) => Reply::Bulk(n),
         None => Reply::Null,
     }
@@ -230,7 +253,9 @@ fn client_getname(ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
 
 /// One CLIENT LIST line, in Redis 7.0's field order.
 fn client_line(ctx: &Ctx, id: u64) -> String {
-    let Some(c) = ctx.st.clients.get(&id) else { return String::new() };
+    let Some(c) = ctx.st.clients.get(&id) else {
+        return String::new();
+    };
     let now = ctx.now_ms;
     let mut flags = String::new();
     if c.monitor {
@@ -254,11 +279,17 @@ fn client_line(ctx: &Ctx, id: u64) -> String {
     if flags.is_empty() {
         flags.push('N');
     }
-    let name = c.name.as_ref().map(|n| String::from_utf8_lossy(n).into_owned()).unwrap_or_default();
+    let name = c
+        .name
+        .as_ref()
+        .map(|n| String::from_utf8_lossy(n).into_owned())
+        .unwrap_or_default();
     let cmd = if id == ctx.client.id {
         "client|list".to_string()
     } else {
-        c.last_cmd.and_then(|i| ctx.shared.table.stat_names.get(i).cloned()).unwrap_or_else(|| "NULL".into())
+        c.last_cmd
+            .and_then(|i| ctx.shared.table.stat_names.get(i).cloned())
+            .unwrap_or_else(|| "NULL".into())
     };
     format!(
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub=0 multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user=default redir=-1 resp={}",
@@ -287,10 +318,22 @@ fn client_list(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         if is(&args[i], "TYPE") && i + 1 < args.len() {
             let t = text(&args[i + 1]).to_ascii_lowercase();
             match t.as_str() {
-                "normal" => ids.retain(|id| ctx.st.clients.get(id).is_some_and(|c| c.subscriptions + c.psubscriptions == 0)),
-                "pubsub" => ids.retain(|id| ctx.st.clients.get(id).is_some_and(|c| c.subscriptions + c.psubscriptions > 0)),
+                "normal" => ids.retain(|id| {
+                    ctx.st
+                        .clients
+                        .get(id)
+                        .is_some_and(|c| c.subscriptions + c.psubscriptions == 0)
+                }),
+                "pubsub" => ids.retain(|id| {
+                    ctx.st
+                        .clients
+                        .get(id)
+                        .is_some_and(|c| c.subscriptions + c.psubscriptions > 0)
+                }),
                 "master" | "replica" | "slave" => ids.clear(),
-                _ => return Reply::err(format!("ERR Unknown client type '{}'", text(&args[i + 1]))),
+                _ => {
+                    return Reply::err(format!("ERR Unknown client type '{}'", text(&args[i + 1])))
+                }
             }
             i += 2;
         } else if is(&args[i], "ID") && i + 1 < args.len() {
@@ -326,7 +369,12 @@ fn client_kill(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     if args.len() == 3 {
         // Old form: CLIENT KILL addr:port
         let addr = text(&args[2]);
-        let found = ctx.st.clients.iter().find(|(_, c)| c.addr.to_string() == addr).map(|(id, _)| *id);
+        let found = ctx
+            .st
+            .clients
+            .iter()
+            .find(|(_, c)| c.addr.to_string() == addr)
+            .map(|(id, _)| *id);
         return match found {
             Some(id) => {
                 kill(ctx, id);
@@ -425,8 +473,14 @@ fn client_pause(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         return syntax_error();
     }
     let until_ms = ctx.now_ms + ms;
-    let keep = ctx.st.pause.filter(|p| p.until_ms > until_ms && (!p.writes_only || writes_only));
-    ctx.st.pause = Some(keep.unwrap_or(Pause { until_ms, writes_only }));
+    let keep = ctx
+        .st
+        .pause
+        .filter(|p| p.until_ms > until_ms && (!p.writes_only || writes_only));
+    ctx.st.pause = Some(keep.unwrap_or(Pause {
+        until_ms,
+        writes_only,
+    }));
     Reply::ok()
 }
 
@@ -477,8 +531,14 @@ fn client_unblock(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         Some(a) if is(a, "ERROR") => true,
         Some(_) => return Reply::err("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"),
     };
-    let Some(bc) = ctx.st.blocking.unblock(id) else { return Reply::Int(0) };
-    let reply = if error { Reply::err("UNBLOCKED client unblocked via CLIENT UNBLOCK") } else { bc.spec.timeout_reply.clone() };
+    let Some(bc) = ctx.st.blocking.unblock(id) else {
+        return Reply::Int(0);
+    };
+    let reply = if error {
+        Reply::err("UNBLOCKED client unblocked via CLIENT UNBLOCK")
+    } else {
+        bc.spec.timeout_reply.clone()
+    };
     if let Some(c) = ctx.st.clients.get_mut(&id) {
         c.blocked = false;
         c.send(Outbound::Unblocked(reply.to_bytes(bc.resp)));
@@ -541,7 +601,9 @@ fn client_help(_ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
 
 /// The `<CMD> <subcommand> arg arg ... arg. Subcommands are:` help layout Redis uses.
 pub fn help_reply(cmd: &str, lines: &[&str]) -> Reply {
-    let mut out = vec![Reply::Status(format!("{cmd} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"))];
+    let mut out = vec![Reply::Status(format!(
+        "{cmd} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
+    ))];
     out.extend(lines.iter().map(|l| Reply::Status(l.to_string())));
     out.push(Reply::Status("HELP".into()));
     out.push(Reply::Status("    Prints this help.".into()));
@@ -550,9 +612,18 @@ pub fn help_reply(cmd: &str, lines: &[&str]) -> Reply {
 
 fn command(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     if args.len() > 1 {
-        return Reply::err(format!("ERR unknown subcommand '{}'. Try COMMAND HELP.", text(&args[1])));
+        return Reply::err(format!(
+            "ERR unknown subcommand '{}'. Try COMMAND HELP.",
+            text(&args[1])
+        ));
     }
-    Reply::Array(ctx.shared.table.iter().map(|c| c.meta.info.clone()).collect())
+    Reply::Array(
+        ctx.shared
+            .table
+            .iter()
+            .map(|c| c.meta.info.clone())
+            .collect(),
+    )
 }
 
 fn command_count(ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
@@ -561,15 +632,23 @@ fn command_count(ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
 
 fn command_info(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     if args.len() == 2 {
-        return Reply::Array(ctx.shared.table.iter().map(|c| c.meta.info.clone()).collect());
+        return Reply::Array(
+            ctx.shared
+                .table
+                .iter()
+                .map(|c| c.meta.info.clone())
+                .collect(),
+        );
     }
     Reply::Array(
         args[2..]
             .iter()
-            .map(|n| match lookup_full_name(ctx, &text(n).to_ascii_lowercase()) {
-                Some(c) => c.meta.info.clone(),
-                None => Reply::Null,
-            })
+            .map(
+                |n| match lookup_full_name(ctx, &text(n).to_ascii_lowercase()) {
+                    Some(c) => c.meta.info.clone(),
+                    None => Reply::Null,
+                },
+            )
             .collect(),
     )
 }
@@ -585,9 +664,16 @@ fn lookup_full_name<'t>(ctx: &Ctx<'t>, name: &str) -> Option<&'t crate::command:
 
 fn command_docs(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let names: Vec<String> = if args.len() == 2 {
-        ctx.shared.table.iter().map(|c| c.meta.name.clone()).collect()
+        ctx.shared
+            .table
+            .iter()
+            .map(|c| c.meta.name.clone())
+            .collect()
     } else {
-        args[2..].iter().map(|n| text(n).to_ascii_lowercase()).collect()
+        args[2..]
+            .iter()
+            .map(|n| text(n).to_ascii_lowercase())
+            .collect()
     };
     let mut out = Vec::new();
     for n in names {
@@ -622,10 +708,11 @@ fn getkeys_generic(ctx: &mut Ctx, args: &[Bytes], with_flags: bool) -> Reply {
                 .map(|(p, spec)| {
                     let key = Reply::Bulk(target[p].clone());
                     if with_flags {
-                        let flags = key_flags(&cmd.meta.name, &cmd.meta.key_specs[spec].flags, target)
-                            .into_iter()
-                            .map(Reply::Status)
-                            .collect();
+                        let flags =
+                            key_flags(&cmd.meta.name, &cmd.meta.key_specs[spec].flags, target)
+                                .into_iter()
+                                .map(Reply::Status)
+                                .collect();
                         Reply::Array(vec![key, Reply::Set(flags)])
                     } else {
                         key
@@ -643,7 +730,11 @@ fn getkeys_generic(ctx: &mut Ctx, args: &[Bytes], with_flags: bool) -> Reply {
 fn key_flags(name: &str, spec_flags: &[String], args: &[Bytes]) -> Vec<String> {
     if name == "set" && spec_flags.iter().any(|f| f == "variable_flags") {
         let get = args.iter().skip(3).any(|a| is(a, "GET"));
-        let flags: &[&str] = if get { &["RW", "access", "update"] } else { &["OW", "update"] };
+        let flags: &[&str] = if get {
+            &["RW", "access", "update"]
+        } else {
+            &["OW", "update"]
+        };
         return flags.iter().map(|f| f.to_string()).collect();
     }
     spec_flags.to_vec()

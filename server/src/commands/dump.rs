@@ -18,8 +18,15 @@ pub const HANDLERS: &[(&str, Handler)] = &[("dump", dump), ("restore", restore)]
 const RDB_VERSION: u16 = 10;
 
 fn dump(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    let Some(v) = ctx.read(&args[1]).map(to_rdb) else { return Reply::Null };
-    let opts = WriterOptions { version: RDB_VERSION as u32, compress: true, checksum: true, limits: encoding_limits(ctx.tunables()) };
+    let Some(v) = ctx.read(&args[1]).map(to_rdb) else {
+        return Reply::Null;
+    };
+    let opts = WriterOptions {
+        version: RDB_VERSION as u32,
+        compress: true,
+        checksum: true,
+        limits: encoding_limits(ctx.tunables()),
+    };
     match encode_dump_payload(&v, opts) {
         Ok(p) => Reply::Bulk(Bytes::from(p)),
         Err(e) => Reply::err(format!("ERR {e}")),
@@ -65,8 +72,14 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         return Reply::err("BUSYKEY Target key name already exists.");
     }
     let payload = &args[3];
-    let version_ok = payload.len() >= 10 && u16::from_le_bytes([payload[payload.len() - 10], payload[payload.len() - 9]]) <= RDB_VERSION;
-    let decoded = if version_ok { decode_dump_payload(payload).ok() } else { None };
+    let version_ok = payload.len() >= 10
+        && u16::from_le_bytes([payload[payload.len() - 10], payload[payload.len() - 9]])
+            <= RDB_VERSION;
+    let decoded = if version_ok {
+        decode_dump_payload(payload).ok()
+    } else {
+        None
+    };
     let Some((_, value)) = decoded else {
         return if version_ok {
             Reply::err("ERR Bad data format")
@@ -74,7 +87,9 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             Reply::err("ERR DUMP payload version or checksum are wrong")
         };
     };
-    let Some(value) = from_rdb(value, ctx.tunables()) else { return Reply::err("ERR Bad data format") };
+    let Some(value) = from_rdb(value, ctx.tunables()) else {
+        return Reply::err("ERR Bad data format");
+    };
     let at = if ttl == 0 {
         None
     } else if absttl {

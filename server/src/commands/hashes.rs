@@ -33,7 +33,10 @@ pub const HANDLERS: &[(&str, Handler)] = &[
 ];
 
 fn limits(ctx: &Ctx) -> HashLimits {
-    HashLimits { max_entries: ctx.tunables().hash_max_entries, max_value: ctx.tunables().hash_max_value }
+    HashLimits {
+        max_entries: ctx.tunables().hash_max_entries,
+        max_value: ctx.tunables().hash_max_value,
+    }
 }
 
 fn hash_read<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c Hash>, Reply> {
@@ -59,7 +62,9 @@ fn hash_create<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<&'c mut Hash, Reply> 
 
 fn hset_generic(ctx: &mut Ctx, args: &[Bytes], name: &str) -> Reply {
     if !args.len().is_multiple_of(2) {
-        return Reply::err(format!("ERR wrong number of arguments for '{name}' command"));
+        return Reply::err(format!(
+            "ERR wrong number of arguments for '{name}' command"
+        ));
     }
     let l = limits(ctx);
     let h = match hash_create(ctx, &args[1]) {
@@ -114,7 +119,16 @@ fn hget(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 
 fn hmget(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     match hash_read(ctx, &args[1]) {
-        Ok(h) => Reply::Array(args[2..].iter().map(|f| h.and_then(|h| h.get(f)).map(Reply::bulk).unwrap_or(Reply::Null)).collect()),
+        Ok(h) => Reply::Array(
+            args[2..]
+                .iter()
+                .map(|f| {
+                    h.and_then(|h| h.get(f))
+                        .map(Reply::bulk)
+                        .unwrap_or(Reply::Null)
+                })
+                .collect(),
+        ),
         Err(e) => e,
     }
 }
@@ -141,7 +155,11 @@ fn hlen(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 
 fn hstrlen(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     match hash_read(ctx, &args[1]) {
-        Ok(h) => Reply::Int(h.and_then(|h| h.get(&args[2])).map(|v| v.len()).unwrap_or(0) as i64),
+        Ok(h) => Reply::Int(
+            h.and_then(|h| h.get(&args[2]))
+                .map(|v| v.len())
+                .unwrap_or(0) as i64,
+        ),
         Err(e) => e,
     }
 }
@@ -171,7 +189,11 @@ fn hvals(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 
 fn hgetall(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     match hash_read(ctx, &args[1]) {
-        Ok(Some(h)) => Reply::Map(h.iter().map(|(f, v)| (Reply::bulk(f), Reply::bulk(v))).collect()),
+        Ok(Some(h)) => Reply::Map(
+            h.iter()
+                .map(|(f, v)| (Reply::bulk(f), Reply::bulk(v)))
+                .collect(),
+        ),
         Ok(None) => Reply::Map(vec![]),
         Err(e) => e,
     }
@@ -192,7 +214,9 @@ fn hincrby(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         },
         Err(e) => return e,
     };
-    let Some(new) = cur.checked_add(by) else { return Reply::err("ERR increment or decrement would overflow") };
+    let Some(new) = cur.checked_add(by) else {
+        return Reply::err("ERR increment or decrement would overflow");
+    };
     let l = limits(ctx);
     match hash_create(ctx, &args[1]) {
         Ok(h) => {
@@ -250,7 +274,13 @@ fn hrandfield(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let resp3 = ctx.client.resp >= 3;
     let pairs: Vec<(Vec<u8>, Vec<u8>)> = match hash_read(ctx, &args[1]) {
         Ok(Some(h)) => h.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect(),
-        Ok(None) => return if count.is_some() { Reply::Array(vec![]) } else { Reply::Null },
+        Ok(None) => {
+            return if count.is_some() {
+                Reply::Array(vec![])
+            } else {
+                Reply::Null
+            }
+        }
         Err(e) => return e,
     };
     let Some(count) = count else {
@@ -301,7 +331,10 @@ fn hscan(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     };
     let mut out = Vec::new();
     for (f, v) in found {
-        if o.pattern.as_ref().is_some_and(|p| !crate::glob::matches(p, &f, false)) {
+        if o.pattern
+            .as_ref()
+            .is_some_and(|p| !crate::glob::matches(p, &f, false))
+        {
             continue;
         }
         out.push(Reply::bulk(f));

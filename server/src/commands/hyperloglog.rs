@@ -11,7 +11,12 @@ use crate::types::hyperloglog as hll;
 use crate::types::{RString, Value};
 use bytes::Bytes;
 
-pub const HANDLERS: &[(&str, Handler)] = &[("pfadd", pfadd), ("pfcount", pfcount), ("pfmerge", pfmerge), ("pfdebug", pfdebug)];
+pub const HANDLERS: &[(&str, Handler)] = &[
+    ("pfadd", pfadd),
+    ("pfcount", pfcount),
+    ("pfmerge", pfmerge),
+    ("pfdebug", pfdebug),
+];
 
 fn err(e: hll::HllError) -> Reply {
     Reply::err(e.message())
@@ -52,13 +57,18 @@ fn pfadd(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         Some(_) => return wrong_type(),
     };
     let updated = if exists {
-        let Some(bytes) = hll_mut(ctx, key) else { return wrong_type() };
+        let Some(bytes) = hll_mut(ctx, key) else {
+            return wrong_type();
+        };
         match hll::pfadd(bytes, &elements, sparse_max) {
             Ok(u) => u,
             Err(e) => return err(e),
         }
     } else {
-        ctx.add_key(key, Value::Str(RString::raw(hll::pfadd_new(&elements, sparse_max))));
+        ctx.add_key(
+            key,
+            Value::Str(RString::raw(hll::pfadd_new(&elements, sparse_max))),
+        );
         true
     };
     if updated {
@@ -89,7 +99,9 @@ fn pfcount(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         Ok(None) => return Reply::Int(0),
         Err(e) => return e,
     }
-    let Some(bytes) = hll_mut(ctx, key) else { return wrong_type() };
+    let Some(bytes) = hll_mut(ctx, key) else {
+        return wrong_type();
+    };
     match hll::count_one(bytes) {
         Ok((n, rewritten)) => {
             if rewritten {
@@ -149,7 +161,9 @@ fn pfdebug(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         Some(_) => return wrong_type(),
     }
     let sub = text(&args[1]).to_ascii_lowercase();
-    let Some(bytes) = hll_mut(ctx, key) else { return wrong_type() };
+    let Some(bytes) = hll_mut(ctx, key) else {
+        return wrong_type();
+    };
     match sub.as_str() {
         "getreg" if args.len() == 3 => match hll::debug_getreg(bytes) {
             Ok((regs, converted)) => {
@@ -178,6 +192,9 @@ fn pfdebug(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             }
             Err(e) => err(e),
         },
-        _ => Reply::err(format!("ERR Unknown PFDEBUG subcommand '{}'", text(&args[1]))),
+        _ => Reply::err(format!(
+            "ERR Unknown PFDEBUG subcommand '{}'",
+            text(&args[1])
+        )),
     }
 }

@@ -79,7 +79,9 @@ fn rename_generic(ctx: &mut Ctx, args: &[Bytes], nx: bool) -> Reply {
     }
     let db = ctx.db_index();
     let ttl = ctx.st.dbs[db].expire_at(src);
-    let Some(value) = ctx.st.dbs[db].remove(src) else { return Reply::err("ERR no such key") };
+    let Some(value) = ctx.st.dbs[db].remove(src) else {
+        return Reply::err("ERR no such key");
+    };
     if dst_exists {
         ctx.st.dbs[db].remove(dst);
     }
@@ -137,7 +139,9 @@ fn copy(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     if src_db == target_db && src == dst {
         return Reply::err("ERR source and destination objects are the same");
     }
-    let Some(value) = ctx.lookup_write(src).map(|e| e.value.clone()) else { return Reply::Int(0) };
+    let Some(value) = ctx.lookup_write(src).map(|e| e.value.clone()) else {
+        return Reply::Int(0);
+    };
     let ttl = ctx.st.dbs[src_db].expire_at(src);
     ctx.st.expire_if_needed(target_db, dst, ctx.now_ms);
     if ctx.st.dbs[target_db].keys.contains_key(dst) {
@@ -177,7 +181,9 @@ fn move_(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         return Reply::Int(0);
     }
     let ttl = ctx.st.dbs[src_db].expire_at(key);
-    let Some(value) = ctx.st.dbs[src_db].remove(key) else { return Reply::Int(0) };
+    let Some(value) = ctx.st.dbs[src_db].remove(key) else {
+        return Reply::Int(0);
+    };
     let access = ctx.new_access();
     ctx.st.dbs[dst_db].set(key, value, access);
     if let Some(t) = ttl {
@@ -193,8 +199,12 @@ fn move_(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 }
 
 fn swapdb(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    let Some(a) = parse_int(&args[1]) else { return Reply::err("ERR invalid first DB index") };
-    let Some(b) = parse_int(&args[2]) else { return Reply::err("ERR invalid second DB index") };
+    let Some(a) = parse_int(&args[1]) else {
+        return Reply::err("ERR invalid first DB index");
+    };
+    let Some(b) = parse_int(&args[2]) else {
+        return Reply::err("ERR invalid second DB index");
+    };
     let n = ctx.st.dbs.len() as i64;
     if a < 0 || a >= n || b < 0 || b >= n {
         return Reply::err("ERR DB index is out of range");
@@ -214,7 +224,9 @@ fn swapdb(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
                 ctx.st.dbs[d]
                     .keys
                     .iter()
-                    .filter(|(_, e)| matches!(e.value, Value::List(_) | Value::ZSet(_) | Value::Stream(_)))
+                    .filter(|(_, e)| {
+                        matches!(e.value, Value::List(_) | Value::ZSet(_) | Value::Stream(_))
+                    })
                     .map(move |(k, _)| (d, Bytes::copy_from_slice(k)))
                     .collect::<Vec<_>>()
             })
@@ -264,14 +276,25 @@ pub fn parse_cursor(a: &[u8]) -> Result<u64, Reply> {
     }
     let mut v: u64 = 0;
     for &d in digits {
-        v = v.checked_mul(10).and_then(|v| v.checked_add((d - b'0') as u64)).ok_or_else(invalid)?;
+        v = v
+            .checked_mul(10)
+            .and_then(|v| v.checked_add((d - b'0') as u64))
+            .ok_or_else(invalid)?;
     }
     Ok(if neg { v.wrapping_neg() } else { v })
 }
 
 /// Parses `[MATCH pattern] [COUNT count] [TYPE type]` starting at `args[from]`.
-pub fn parse_scan_options(args: &[Bytes], from: usize, allow_type: bool) -> Result<ScanOptions, Reply> {
-    let mut o = ScanOptions { pattern: None, count: 10, type_filter: None };
+pub fn parse_scan_options(
+    args: &[Bytes],
+    from: usize,
+    allow_type: bool,
+) -> Result<ScanOptions, Reply> {
+    let mut o = ScanOptions {
+        pattern: None,
+        count: 10,
+        type_filter: None,
+    };
     let mut i = from;
     while i < args.len() {
         if i + 1 >= args.len() {
@@ -284,7 +307,11 @@ pub fn parse_scan_options(args: &[Bytes], from: usize, allow_type: bool) -> Resu
             }
             o.count = n as usize;
         } else if is(&args[i], "MATCH") {
-            o.pattern = if args[i + 1].as_ref() == b"*" { None } else { Some(args[i + 1].clone()) };
+            o.pattern = if args[i + 1].as_ref() == b"*" {
+                None
+            } else {
+                Some(args[i + 1].clone())
+            };
         } else if allow_type && is(&args[i], "TYPE") {
             o.type_filter = Some(text(&args[i + 1]).to_ascii_lowercase());
         } else {
@@ -306,7 +333,9 @@ fn scan(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     };
     let db = ctx.client.db;
     let mut found: Vec<Bytes> = Vec::new();
-    let cur = ctx.st.dbs[db].keys.scan_some(cursor, o.count, |k, _| found.push(Bytes::copy_from_slice(k)));
+    let cur = ctx.st.dbs[db].keys.scan_some(cursor, o.count, |k, _| {
+        found.push(Bytes::copy_from_slice(k))
+    });
     let now = ctx.now_ms;
     let mut out = Vec::new();
     for k in found {
@@ -332,7 +361,9 @@ fn scan(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 fn randomkey(ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
     let db = ctx.client.db;
     for _ in 0..100 {
-        let Some((k, _)) = ctx.st.dbs[db].keys.random_entry(&mut ctx.st.rng) else { return Reply::Null };
+        let Some((k, _)) = ctx.st.dbs[db].keys.random_entry(&mut ctx.st.rng) else {
+            return Reply::Null;
+        };
         let k = Bytes::copy_from_slice(k);
         if ctx.st.expire_if_needed(db, &k, ctx.now_ms) {
             continue;
@@ -343,7 +374,12 @@ fn randomkey(ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
 }
 
 fn touch(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    Reply::Int(args[1..].iter().filter(|k| ctx.lookup_read(k).is_some()).count() as i64)
+    Reply::Int(
+        args[1..]
+            .iter()
+            .filter(|k| ctx.lookup_read(k).is_some())
+            .count() as i64,
+    )
 }
 
 /// OBJECT subcommands look the key up without touching its access time.
@@ -364,15 +400,23 @@ fn object_encoding(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 }
 
 fn object_refcount(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    let lru_policy = ctx.st.config.tunables.maxmemory > 0 && (ctx.st.config.tunables.maxmemory_policy.contains("lru") || ctx.st.config.tunables.maxmemory_policy.contains("lfu"));
+    let lru_policy = ctx.st.config.tunables.maxmemory > 0
+        && (ctx.st.config.tunables.maxmemory_policy.contains("lru")
+            || ctx.st.config.tunables.maxmemory_policy.contains("lfu"));
     match peek(ctx, &args[2]) {
-        Some((_, _, shared)) => Reply::Int(if shared && !lru_policy { i32::MAX as i64 } else { 1 }),
+        Some((_, _, shared)) => Reply::Int(if shared && !lru_policy {
+            i32::MAX as i64
+        } else {
+            1
+        }),
         None => Reply::Null,
     }
 }
 
 fn object_idletime(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    let Some((_, access, _)) = peek(ctx, &args[2]) else { return Reply::Null };
+    let Some((_, access, _)) = peek(ctx, &args[2]) else {
+        return Reply::Null;
+    };
     if ctx.st.lfu {
         return Reply::err("ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
     }
@@ -380,11 +424,17 @@ fn object_idletime(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 }
 
 fn object_freq(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    let Some((_, access, _)) = peek(ctx, &args[2]) else { return Reply::Null };
+    let Some((_, access, _)) = peek(ctx, &args[2]) else {
+        return Reply::Null;
+    };
     if !ctx.st.lfu {
         return Reply::err("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
     }
-    Reply::Int(crate::eviction::lfu_decayed_counter(access, ctx.now_ms, ctx.st.config.tunables.lfu_decay_time) as i64)
+    Reply::Int(crate::eviction::lfu_decayed_counter(
+        access,
+        ctx.now_ms,
+        ctx.st.config.tunables.lfu_decay_time,
+    ) as i64)
 }
 
 fn object_help(_ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
@@ -430,9 +480,13 @@ fn expire_generic(ctx: &mut Ctx, args: &[Bytes], unit_ms: i64, absolute: bool) -
     if gt && lt {
         return Reply::err("ERR GT and LT options at the same time are not compatible");
     }
-    let Some(when) = parse_int(&args[2]) else { return Reply::err(ERR_NOT_INT) };
+    let Some(when) = parse_int(&args[2]) else {
+        return Reply::err(ERR_NOT_INT);
+    };
     let invalid = || Reply::err(format!("ERR invalid expire time in '{name}' command"));
-    let Some(mut at) = when.checked_mul(unit_ms) else { return invalid() };
+    let Some(mut at) = when.checked_mul(unit_ms) else {
+        return invalid();
+    };
     if !absolute {
         match at.checked_add(ctx.now_ms) {
             Some(v) => at = v,
@@ -482,8 +536,14 @@ fn ttl_generic(ctx: &mut Ctx, key: &[u8], ms: bool, absolute: bool) -> Reply {
     if ctx.lookup_read(key).is_none() {
         return Reply::Int(-2);
     }
-    let Some(at) = ctx.st.dbs[ctx.client.db].expire_at(key) else { return Reply::Int(-1) };
-    let v = if absolute { at } else { (at - ctx.now_ms).max(0) };
+    let Some(at) = ctx.st.dbs[ctx.client.db].expire_at(key) else {
+        return Reply::Int(-1);
+    };
+    let v = if absolute {
+        at
+    } else {
+        (at - ctx.now_ms).max(0)
+    };
     Reply::Int(if ms { v } else { (v + 500) / 1000 })
 }
 

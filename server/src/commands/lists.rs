@@ -64,7 +64,9 @@ fn push_generic(ctx: &mut Ctx, args: &[Bytes], left: bool, only_existing: bool) 
         }
         ctx.add_key(key, Value::List(Box::default()));
     }
-    let Ok(Some(l)) = list_mut(ctx, key) else { return wrong_type() };
+    let Ok(Some(l)) = list_mut(ctx, key) else {
+        return wrong_type();
+    };
     for v in &args[2..] {
         if left {
             l.push_front(v[..].into());
@@ -93,7 +95,9 @@ fn rpushx(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 
 /// Pops up to `count` elements from one end; deletes the key when it empties.
 fn pop_n(ctx: &mut Ctx, key: &[u8], left: bool, count: usize) -> Vec<Box<[u8]>> {
-    let Ok(Some(l)) = list_mut(ctx, key) else { return Vec::new() };
+    let Ok(Some(l)) = list_mut(ctx, key) else {
+        return Vec::new();
+    };
     let mut out = Vec::with_capacity(count.min(l.len()));
     for _ in 0..count {
         match if left { l.pop_front() } else { l.pop_back() } {
@@ -110,7 +114,10 @@ fn pop_n(ctx: &mut Ctx, key: &[u8], left: bool, count: usize) -> Vec<Box<[u8]>> 
 
 fn pop_generic(ctx: &mut Ctx, args: &[Bytes], left: bool) -> Reply {
     if args.len() > 3 {
-        return Reply::err(format!("ERR wrong number of arguments for '{}' command", if left { "lpop" } else { "rpop" }));
+        return Reply::err(format!(
+            "ERR wrong number of arguments for '{}' command",
+            if left { "lpop" } else { "rpop" }
+        ));
     }
     let count = match args.get(2) {
         Some(a) => match parse_int(a) {
@@ -122,13 +129,27 @@ fn pop_generic(ctx: &mut Ctx, args: &[Bytes], left: bool) -> Reply {
     let key = &args[1];
     match list_mut(ctx, key) {
         Ok(Some(_)) => {}
-        Ok(None) => return if count.is_some() { Reply::NullArray } else { Reply::Null },
+        Ok(None) => {
+            return if count.is_some() {
+                Reply::NullArray
+            } else {
+                Reply::Null
+            }
+        }
         Err(e) => return e,
     }
     match count {
         Some(0) => Reply::Array(vec![]),
-        Some(n) => Reply::Array(pop_n(ctx, key, left, n).into_iter().map(Reply::bulk).collect()),
-        None => pop_n(ctx, key, left, 1).pop().map(Reply::bulk).unwrap_or(Reply::Null),
+        Some(n) => Reply::Array(
+            pop_n(ctx, key, left, n)
+                .into_iter()
+                .map(Reply::bulk)
+                .collect(),
+        ),
+        None => pop_n(ctx, key, left, 1)
+            .pop()
+            .map(Reply::bulk)
+            .unwrap_or(Reply::Null),
     }
 }
 
@@ -153,9 +174,13 @@ fn lindex(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         Ok(None) => return Reply::Null,
         Err(e) => return e,
     }
-    let Some(i) = parse_int(&args[2]) else { return Reply::err(ERR_NOT_INT) };
+    let Some(i) = parse_int(&args[2]) else {
+        return Reply::err(ERR_NOT_INT);
+    };
     match list_read(ctx, &args[1]) {
-        Ok(Some(l)) => normalize_index(i, l.len()).map(|i| Reply::bulk(&l[i])).unwrap_or(Reply::Null),
+        Ok(Some(l)) => normalize_index(i, l.len())
+            .map(|i| Reply::bulk(&l[i]))
+            .unwrap_or(Reply::Null),
         Ok(None) => Reply::Null,
         Err(e) => e,
     }
@@ -167,7 +192,9 @@ fn lset(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         Ok(None) => return Reply::err("ERR no such key"),
         Err(e) => return e,
     }
-    let Some(i) = parse_int(&args[2]) else { return Reply::err(ERR_NOT_INT) };
+    let Some(i) = parse_int(&args[2]) else {
+        return Reply::err(ERR_NOT_INT);
+    };
     match list_mut(ctx, &args[1]) {
         Ok(Some(l)) => match normalize_index(i, l.len()) {
             Some(i) => {
@@ -183,7 +210,9 @@ fn lset(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 }
 
 fn lrange(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    let (Some(start), Some(stop)) = (parse_int(&args[2]), parse_int(&args[3])) else { return Reply::err(ERR_NOT_INT) };
+    let (Some(start), Some(stop)) = (parse_int(&args[2]), parse_int(&args[3])) else {
+        return Reply::err(ERR_NOT_INT);
+    };
     match list_read(ctx, &args[1]) {
         Ok(Some(l)) => match normalize_range(start, stop, l.len()) {
             Some((s, e)) => Reply::Array(l.range(s..=e).map(Reply::bulk).collect()),
@@ -195,7 +224,9 @@ fn lrange(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 }
 
 fn ltrim(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    let (Some(start), Some(stop)) = (parse_int(&args[2]), parse_int(&args[3])) else { return Reply::err(ERR_NOT_INT) };
+    let (Some(start), Some(stop)) = (parse_int(&args[2]), parse_int(&args[3])) else {
+        return Reply::err(ERR_NOT_INT);
+    };
     match list_mut(ctx, &args[1]) {
         Ok(Some(l)) => {
             match normalize_range(start, stop, l.len()) {
@@ -215,11 +246,17 @@ fn ltrim(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 }
 
 fn lrem(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    let Some(count) = parse_int(&args[2]) else { return Reply::err(ERR_NOT_INT) };
+    let Some(count) = parse_int(&args[2]) else {
+        return Reply::err(ERR_NOT_INT);
+    };
     let elem = &args[3][..];
     let removed = match list_mut(ctx, &args[1]) {
         Ok(Some(l)) => {
-            let limit = if count == 0 { usize::MAX } else { count.unsigned_abs() as usize };
+            let limit = if count == 0 {
+                usize::MAX
+            } else {
+                count.unsigned_abs() as usize
+            };
             let mut removed = 0;
             if count >= 0 {
                 let mut i = 0;
@@ -283,7 +320,9 @@ fn lpos(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         if i + 1 >= args.len() {
             return syntax_error();
         }
-        let Some(v) = parse_int(&args[i + 1]) else { return Reply::err(ERR_NOT_INT) };
+        let Some(v) = parse_int(&args[i + 1]) else {
+            return Reply::err(ERR_NOT_INT);
+        };
         if is(&args[i], "RANK") {
             if v == 0 {
                 return Reply::err("ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list");
@@ -306,7 +345,13 @@ fn lpos(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     }
     let l = match list_read(ctx, &args[1]) {
         Ok(Some(l)) => l,
-        Ok(None) => return if count.is_some() { Reply::Array(vec![]) } else { Reply::Null },
+        Ok(None) => {
+            return if count.is_some() {
+                Reply::Array(vec![])
+            } else {
+                Reply::Null
+            }
+        }
         Err(e) => return e,
     };
     let elem = &args[2][..];
@@ -318,11 +363,23 @@ fn lpos(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     // Redis negates a negative rank in a C long: LONG_MIN stays negative, so every match "ranks"
     // and a COUNT never fills up. Reproduce that rather than refuse it.
     let overflowed = rank == i64::MIN;
-    let want = if overflowed && count.is_some_and(|c| c > 0) { usize::MAX } else { want };
-    let mut skip = if overflowed { 0 } else { rank.unsigned_abs() - 1 };
+    let want = if overflowed && count.is_some_and(|c| c > 0) {
+        usize::MAX
+    } else {
+        want
+    };
+    let mut skip = if overflowed {
+        0
+    } else {
+        rank.unsigned_abs() - 1
+    };
     let mut found = Vec::new();
     let len = l.len();
-    let limit = if maxlen == 0 { len } else { (maxlen as usize).min(len) };
+    let limit = if maxlen == 0 {
+        len
+    } else {
+        (maxlen as usize).min(len)
+    };
     for step in 0..limit {
         let idx = if rank > 0 { step } else { len - 1 - step };
         if &*l[idx] == elem {
@@ -354,13 +411,27 @@ fn side(a: &[u8]) -> Option<bool> {
 
 /// Moves one element from `src` (`from_left`) to `dst` (`to_left`). `Ok(None)` when `src` is empty.
 /// Events come in Redis's order: the push on `dst`, then the pop (and `del`) on `src`.
-fn move_one(ctx: &mut Ctx, src: &Bytes, dst: &Bytes, from_left: bool, to_left: bool) -> Result<Option<Box<[u8]>>, Reply> {
+fn move_one(
+    ctx: &mut Ctx,
+    src: &Bytes,
+    dst: &Bytes,
+    from_left: bool,
+    to_left: bool,
+) -> Result<Option<Box<[u8]>>, Reply> {
     if list_mut(ctx, src)?.is_none() {
         return Ok(None);
     }
     list_mut(ctx, dst)?;
-    let Some(l) = list_mut(ctx, src)? else { return Ok(None) };
-    let Some(v) = (if from_left { l.pop_front() } else { l.pop_back() }) else { return Ok(None) };
+    let Some(l) = list_mut(ctx, src)? else {
+        return Ok(None);
+    };
+    let Some(v) = (if from_left {
+        l.pop_front()
+    } else {
+        l.pop_back()
+    }) else {
+        return Ok(None);
+    };
     if list_mut(ctx, dst)?.is_none() {
         ctx.add_key(dst, Value::List(Box::default()));
     }
@@ -379,7 +450,9 @@ fn move_one(ctx: &mut Ctx, src: &Bytes, dst: &Bytes, from_left: bool, to_left: b
 }
 
 fn lmove(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    let (Some(from), Some(to)) = (side(&args[3]), side(&args[4])) else { return syntax_error() };
+    let (Some(from), Some(to)) = (side(&args[3]), side(&args[4])) else {
+        return syntax_error();
+    };
     match move_one(ctx, &args[1], &args[2], from, to) {
         Ok(Some(v)) => Reply::bulk(v),
         Ok(None) => Reply::Null,
@@ -407,7 +480,9 @@ fn parse_mpop(args: &[Bytes], from: usize) -> Result<(Vec<Bytes>, bool, usize), 
         return Err(syntax_error());
     }
     let keys = args[from + 1..where_idx].to_vec();
-    let Some(left) = side(&args[where_idx]) else { return Err(syntax_error()) };
+    let Some(left) = side(&args[where_idx]) else {
+        return Err(syntax_error());
+    };
     let mut count = 1;
     let mut i = where_idx + 1;
     let mut seen_count = false;
@@ -427,11 +502,19 @@ fn parse_mpop(args: &[Bytes], from: usize) -> Result<(Vec<Bytes>, bool, usize), 
 }
 
 /// Pops from the first non-empty list among `keys`: `[key, [elements]]`, or `None` if all are empty.
-fn mpop_first(ctx: &mut Ctx, keys: &[Bytes], left: bool, count: usize) -> Result<Option<Reply>, Reply> {
+fn mpop_first(
+    ctx: &mut Ctx,
+    keys: &[Bytes],
+    left: bool,
+    count: usize,
+) -> Result<Option<Reply>, Reply> {
     for k in keys {
         if list_mut(ctx, k)?.is_some() {
             let items = pop_n(ctx, k, left, count);
-            return Ok(Some(Reply::Array(vec![Reply::Bulk(k.clone()), Reply::Array(items.into_iter().map(Reply::bulk).collect())])));
+            return Ok(Some(Reply::Array(vec![
+                Reply::Bulk(k.clone()),
+                Reply::Array(items.into_iter().map(Reply::bulk).collect()),
+            ])));
         }
     }
     Ok(None)
@@ -477,7 +560,14 @@ fn brpop(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     bpop_generic(ctx, args, false)
 }
 
-fn bmove_generic(ctx: &mut Ctx, src: &Bytes, dst: &Bytes, from: bool, to: bool, timeout: &[u8]) -> Reply {
+fn bmove_generic(
+    ctx: &mut Ctx,
+    src: &Bytes,
+    dst: &Bytes,
+    from: bool,
+    to: bool,
+    timeout: &[u8],
+) -> Reply {
     let deadline = match timeout_arg(timeout, ctx.now_ms) {
         Ok(d) => d,
         Err(e) => return e,
@@ -492,7 +582,9 @@ fn bmove_generic(ctx: &mut Ctx, src: &Bytes, dst: &Bytes, from: bool, to: bool, 
 }
 
 fn blmove(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    let (Some(from), Some(to)) = (side(&args[3]), side(&args[4])) else { return syntax_error() };
+    let (Some(from), Some(to)) = (side(&args[3]), side(&args[4])) else {
+        return syntax_error();
+    };
     bmove_generic(ctx, &args[1], &args[2], from, to, &args[5])
 }
 
@@ -515,4 +607,3 @@ fn blmpop(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         Err(e) => e,
     }
 }
-

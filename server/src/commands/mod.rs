@@ -93,7 +93,8 @@ pub fn text(a: &[u8]) -> String {
 /// A blocking command's timeout in seconds (fractions allowed) → absolute deadline in ms, or `None`
 /// for 0 (wait forever).
 pub fn timeout_arg(a: &[u8], now_ms: i64) -> Result<Option<i64>, Reply> {
-    let s = std::str::from_utf8(a).map_err(|_| Reply::err("ERR timeout is not a float or out of range"))?;
+    let s = std::str::from_utf8(a)
+        .map_err(|_| Reply::err("ERR timeout is not a float or out of range"))?;
     if s.is_empty() || s.trim() != s {
         return Err(Reply::err("ERR timeout is not a float or out of range"));
     }
@@ -130,7 +131,9 @@ pub fn pick_random<T: Clone>(mut items: Vec<T>, count: i64, rng: &mut impl rand:
     use rand::seq::SliceRandom;
     if count < 0 {
         let n = count.unsigned_abs().min(MAX_RANDOM_PICKS);
-        return (0..n).map(|_| items[rng.gen_range(0..items.len())].clone()).collect();
+        return (0..n)
+            .map(|_| items[rng.gen_range(0..items.len())].clone())
+            .collect();
     }
     if count as usize >= items.len() {
         return items;

@@ -52,7 +52,12 @@ pub fn debug(ctx: &mut Ctx, sub: &str, args: &[Bytes]) -> Option<Reply> {
         "digest" if args.len() == 2 => Reply::Status(digest::hex(&digest::dataset_digest(ctx.st))),
         "digest-value" => {
             let db = ctx.db_index();
-            Reply::Array(args[2..].iter().map(|k| Reply::Status(digest::hex(&digest::key_digest(ctx.st, db, k)))).collect())
+            Reply::Array(
+                args[2..]
+                    .iter()
+                    .map(|k| Reply::Status(digest::hex(&digest::key_digest(ctx.st, db, k))))
+                    .collect(),
+            )
         }
         "reload" => {
             let (mut save, mut flush, mut merge) = (true, true, false);
@@ -64,7 +69,9 @@ pub fn debug(ctx: &mut Ctx, sub: &str, args: &[Bytes]) -> Option<Reply> {
                 } else if is(a, "MERGE") {
                     merge = true;
                 } else {
-                    return Some(Reply::err("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options."));
+                    return Some(Reply::err(
+                        "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.",
+                    ));
                 }
             }
             persistence::kill_bgsave(ctx.st);

@@ -28,7 +28,11 @@ fn sync_counts(ctx: &mut Ctx) {
 
 fn confirm(ctx: &mut Ctx, kind: &'static str, name: Option<Bytes>) {
     let count = ctx.client.subscription_count() as i64;
-    let r = Reply::Push(vec![Reply::bulk(kind), name.map(Reply::Bulk).unwrap_or(Reply::Null), Reply::Int(count)]);
+    let r = Reply::Push(vec![
+        Reply::bulk(kind),
+        name.map(Reply::Bulk).unwrap_or(Reply::Null),
+        Reply::Int(count),
+    ]);
     ctx.pushes.push(r.to_bytes(ctx.client.resp));
 }
 
@@ -60,7 +64,11 @@ fn subscribe(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 }
 
 fn unsubscribe(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    let targets: Vec<Bytes> = if args.len() == 1 { ctx.client.channels.iter().cloned().collect() } else { args[1..].to_vec() };
+    let targets: Vec<Bytes> = if args.len() == 1 {
+        ctx.client.channels.iter().cloned().collect()
+    } else {
+        args[1..].to_vec()
+    };
     if targets.is_empty() {
         confirm(ctx, "unsubscribe", None);
     }
@@ -89,7 +97,11 @@ fn psubscribe(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 }
 
 fn punsubscribe(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    let targets: Vec<Bytes> = if args.len() == 1 { ctx.client.patterns.iter().cloned().collect() } else { args[1..].to_vec() };
+    let targets: Vec<Bytes> = if args.len() == 1 {
+        ctx.client.patterns.iter().cloned().collect()
+    } else {
+        args[1..].to_vec()
+    };
     if targets.is_empty() {
         confirm(ctx, "punsubscribe", None);
     }
@@ -104,7 +116,10 @@ fn punsubscribe(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 }
 
 fn publish(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    let (n, to_self) = ctx.st.pubsub.publish(&ctx.st.clients, &args[1], &args[2], Some(ctx.client.id));
+    let (n, to_self) =
+        ctx.st
+            .pubsub
+            .publish(&ctx.st.clients, &args[1], &args[2], Some(ctx.client.id));
     ctx.st.stats.pubsub_messages += 1;
     ctx.pushes.extend(to_self);
     Reply::Int(n)
@@ -130,7 +145,12 @@ fn pubsub_numsub(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     Reply::Map(
         args[2..]
             .iter()
-            .map(|c| (Reply::Bulk(c.clone()), Reply::Int(ctx.st.pubsub.channels.get(c).map(|s| s.len()).unwrap_or(0) as i64)))
+            .map(|c| {
+                (
+                    Reply::Bulk(c.clone()),
+                    Reply::Int(ctx.st.pubsub.channels.get(c).map(|s| s.len()).unwrap_or(0) as i64),
+                )
+            })
             .collect(),
     )
 }
@@ -144,7 +164,10 @@ fn pubsub_numpat(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 
 /// Redis's `addReplySubcommandSyntaxError` for PUBSUB.
 fn subcommand_syntax_error(sub: &[u8]) -> Reply {
-    Reply::err(format!("ERR unknown subcommand or wrong number of arguments for '{}'. Try PUBSUB HELP.", String::from_utf8_lossy(sub)))
+    Reply::err(format!(
+        "ERR unknown subcommand or wrong number of arguments for '{}'. Try PUBSUB HELP.",
+        String::from_utf8_lossy(sub)
+    ))
 }
 
 fn pubsub_help(_ctx: &mut Ctx, args: &[Bytes]) -> Reply {

@@ -40,11 +40,25 @@ pub const HANDLERS: &[(&str, Handler)] = &[
     ("shutdown", shutdown),
 ];
 
-const DEFAULT_SECTIONS: &[&str] =
-    &["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "errorstats", "cluster", "keyspace"];
+const DEFAULT_SECTIONS: &[&str] = &[
+    "server",
+    "clients",
+    "memory",
+    "persistence",
+    "stats",
+    "replication",
+    "cpu",
+    "modules",
+    "errorstats",
+    "cluster",
+    "keyspace",
+];
 
 fn info(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    let mut wanted: Vec<String> = args[1..].iter().map(|a| text(a).to_ascii_lowercase()).collect();
+    let mut wanted: Vec<String> = args[1..]
+        .iter()
+        .map(|a| text(a).to_ascii_lowercase())
+        .collect();
     let all = wanted.iter().any(|w| w == "all" || w == "everything");
     if wanted.is_empty() || wanted.iter().any(|w| w == "default") {
         wanted.extend(DEFAULT_SECTIONS.iter().map(|s| s.to_string()));
@@ -55,7 +69,19 @@ fn info(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         wanted.push("latencystats".into());
     }
     let order = [
-        "server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "commandstats", "errorstats", "latencystats", "cluster", "keyspace",
+        "server",
+        "clients",
+        "memory",
+        "persistence",
+        "stats",
+        "replication",
+        "cpu",
+        "modules",
+        "commandstats",
+        "errorstats",
+        "latencystats",
+        "cluster",
+        "keyspace",
     ];
     let mut out = String::new();
     for section in order {
@@ -99,7 +125,11 @@ fn section_text(ctx: &mut Ctx, section: &str, out: &mut String) {
         }
         "clients" => {
             let blocked = st.clients.values().filter(|c| c.blocked).count();
-            let pubsub = st.clients.values().filter(|c| c.subscriptions + c.psubscriptions > 0).count();
+            let pubsub = st
+                .clients
+                .values()
+                .filter(|c| c.subscriptions + c.psubscriptions > 0)
+                .count();
             let _ = write!(
                 w,
                 "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\nblocked_clients:{}\r\ntracking_clients:0\r\nclients_in_timeout_table:{}\r\npubsub_clients:{}\r\n",
@@ -116,8 +146,18 @@ fn section_text(ctx: &mut Ctx, section: &str, out: &mut String) {
             let peak = crate::alloc::peak() as u64;
             let maxmem = st.config.tunables.maxmemory;
             let total = total_system_memory();
-            let frag = if used > 0 { rss as f64 / used as f64 } else { 1.0 };
-            let pct = |a: u64, b: u64| if b > 0 { a as f64 * 100.0 / b as f64 } else { 100.0 };
+            let frag = if used > 0 {
+                rss as f64 / used as f64
+            } else {
+                1.0
+            };
+            let pct = |a: u64, b: u64| {
+                if b > 0 {
+                    a as f64 * 100.0 / b as f64
+                } else {
+                    100.0
+                }
+            };
             let _ = write!(
                 w,
                 "# Memory\r\nused_memory:{used}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{peak}\r\nused_memory_peak_human:{}\r\nused_memory_peak_perc:{:.2}%\r\nused_memory_overhead:0\r\nused_memory_startup:0\r\nused_memory_dataset:{used}\r\nused_memory_dataset_perc:100.00%\r\nallocator_allocated:{used}\r\nallocator_active:{rss}\r\nallocator_resident:{rss}\r\ntotal_system_memory:{total}\r\ntotal_system_memory_human:{}\r\nused_memory_lua:0\r\nused_memory_vm_eval:0\r\nused_memory_lua_human:0B\r\nused_memory_scripts_eval:0\r\nnumber_of_cached_scripts:0\r\nnumber_of_functions:0\r\nnumber_of_libraries:0\r\nused_memory_vm_functions:0\r\nused_memory_vm_total:0\r\nused_memory_vm_total_human:0B\r\nused_memory_functions:0\r\nused_memory_scripts:0\r\nused_memory_scripts_human:0B\r\nmaxmemory:{maxmem}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\nallocator_frag_ratio:1.00\r\nallocator_frag_bytes:0\r\nallocator_rss_ratio:{frag:.2}\r\nallocator_rss_bytes:{}\r\nrss_overhead_ratio:1.00\r\nrss_overhead_bytes:0\r\nmem_fragmentation_ratio:{frag:.2}\r\nmem_fragmentation_bytes:{}\r\nmem_not_counted_for_evict:0\r\nmem_replication_backlog:0\r\nmem_total_replication_buffers:0\r\nmem_clients_slaves:0\r\nmem_clients_normal:0\r\nmem_cluster_links:0\r\nmem_aof_buffer:0\r\nmem_allocator:mimalloc\r\nactive_defrag_running:0\r\nlazyfree_pending_objects:0\r\nlazyfreed_objects:0\r\n",
@@ -189,7 +229,11 @@ fn section_text(ctx: &mut Ctx, section: &str, out: &mut String) {
                     continue;
                 }
                 let name = &shared.table.stat_names[i];
-                let per = if s.calls > 0 { s.usec as f64 / s.calls as f64 } else { 0.0 };
+                let per = if s.calls > 0 {
+                    s.usec as f64 / s.calls as f64
+                } else {
+                    0.0
+                };
                 let _ = write!(
                     w,
                     "cmdstat_{}:calls={},usec={},usec_per_call={:.2},rejected_calls={},failed_calls={}\r\n",
@@ -202,7 +246,14 @@ fn section_text(ctx: &mut Ctx, section: &str, out: &mut String) {
             w.push_str("# Keyspace\r\n");
             for (i, db) in st.dbs.iter().enumerate() {
                 if !db.is_empty() {
-                    let _ = write!(w, "db{}:keys={},expires={},avg_ttl={}\r\n", i, db.len(), db.expires.len(), db.avg_ttl);
+                    let _ = write!(
+                        w,
+                        "db{}:keys={},expires={},avg_ttl={}\r\n",
+                        i,
+                        db.len(),
+                        db.expires.len(),
+                        db.avg_ttl
+                    );
                 }
             }
         }
@@ -226,14 +277,21 @@ fn human(n: u64) -> String {
 fn total_system_memory() -> u64 {
     std::fs::read_to_string("/proc/meminfo")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("MemTotal:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse::<u64>().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("MemTotal:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<u64>().ok())
+        })
         .map(|kb| kb * 1024)
         .unwrap_or(0)
 }
 
 /// User and system CPU seconds of this process, from /proc/self/stat.
 fn cpu_times() -> (f64, f64) {
-    let Ok(s) = std::fs::read_to_string("/proc/self/stat") else { return (0.0, 0.0) };
+    let Ok(s) = std::fs::read_to_string("/proc/self/stat") else {
+        return (0.0, 0.0);
+    };
     let after = s.rsplit(')').next().unwrap_or("");
     let f: Vec<&str> = after.split_whitespace().collect();
     let tick = 100.0;
@@ -245,14 +303,22 @@ fn cpu_times() -> (f64, f64) {
 fn config_get(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let patterns: Vec<&[u8]> = args[2..].iter().map(|a| &a[..]).collect();
     let pairs = ctx.st.config.matching(&patterns);
-    Reply::Map(pairs.into_iter().map(|(k, v)| (Reply::bulk_str(k), Reply::bulk_str(v))).collect())
+    Reply::Map(
+        pairs
+            .into_iter()
+            .map(|(k, v)| (Reply::bulk_str(k), Reply::bulk_str(v)))
+            .collect(),
+    )
 }
 
 fn config_set(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     if !args.len().is_multiple_of(2) {
         return Reply::err("ERR wrong number of arguments for 'config|set' command");
     }
-    let pairs: Vec<(String, String)> = args[2..].chunks(2).map(|p| (text(&p[0]), text(&p[1]))).collect();
+    let pairs: Vec<(String, String)> = args[2..]
+        .chunks(2)
+        .map(|p| (text(&p[0]), text(&p[1])))
+        .collect();
     for (i, (name, _)) in pairs.iter().enumerate() {
         if pairs[..i].iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
             return Reply::err(format!("ERR CONFIG SET failed (possibly related to argument '{name}') - duplicate parameter"));
@@ -261,14 +327,22 @@ fn config_set(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     for (name, value) in &pairs {
         if let Err(e) = ctx.st.config.validate(name, value) {
             if e.0.starts_with("Unknown option") {
-                return Reply::err(format!("ERR Unknown option or number of arguments for CONFIG SET - '{name}'"));
+                return Reply::err(format!(
+                    "ERR Unknown option or number of arguments for CONFIG SET - '{name}'"
+                ));
             }
-            return Reply::err(format!("ERR CONFIG SET failed (possibly related to argument '{name}') - {}", e.0));
+            return Reply::err(format!(
+                "ERR CONFIG SET failed (possibly related to argument '{name}') - {}",
+                e.0
+            ));
         }
     }
     for (name, value) in &pairs {
         if let Err(e) = ctx.st.config.set(name, value) {
-            return Reply::err(format!("ERR CONFIG SET failed (possibly related to argument '{name}') - {}", e.0));
+            return Reply::err(format!(
+                "ERR CONFIG SET failed (possibly related to argument '{name}') - {}",
+                e.0
+            ));
         }
     }
     ctx.st.lfu = ctx.st.config.tunables.maxmemory_policy.contains("lfu");
@@ -349,9 +423,15 @@ fn flushall(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 }
 
 fn time(ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
-    let us = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros()).unwrap_or(0);
+    let us = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros())
+        .unwrap_or(0);
     let _ = ctx;
-    Reply::Array(vec![Reply::bulk_str((us / 1_000_000).to_string()), Reply::bulk_str((us % 1_000_000).to_string())])
+    Reply::Array(vec![
+        Reply::bulk_str((us / 1_000_000).to_string()),
+        Reply::bulk_str((us % 1_000_000).to_string()),
+    ])
 }
 
 fn lastsave(ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
@@ -361,7 +441,11 @@ fn lastsave(ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
 fn debug_allowed(ctx: &Ctx) -> bool {
     match ctx.st.config.get("enable-debug-command").unwrap_or("no") {
         "yes" => true,
-        "local" => ctx.st.clients.get(&ctx.client.id).is_some_and(|c| c.addr.ip().is_loopback()),
+        "local" => ctx
+            .st
+            .clients
+            .get(&ctx.client.id)
+            .is_some_and(|c| c.addr.ip().is_loopback()),
         _ => false,
     }
 }
@@ -375,13 +459,17 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         "sleep" if args.len() == 3 => {
             let secs = crate::types::float::parse_long_double(&args[2]).unwrap_or(0.0);
             // DEBUG SLEEP blocks the whole server, as in Redis (the lock is held).
-            std::thread::sleep(std::time::Duration::from_micros((secs.max(0.0) * 1e6) as u64));
+            std::thread::sleep(std::time::Duration::from_micros(
+                (secs.max(0.0) * 1e6) as u64,
+            ));
             Reply::ok()
         }
         "set-active-expire" if args.len() == 3 => Reply::ok(),
         "object" if args.len() == 3 => {
             let opts = crate::persistence::save::writer_options(ctx.st);
-            let Some(e) = ctx.lookup_read(&args[2]) else { return Reply::err("ERR no such key") };
+            let Some(e) = ctx.lookup_read(&args[2]) else {
+                return Reply::err("ERR no such key");
+            };
             let (enc, access) = (e.value.encoding_name(), e.access);
             let len = crate::persistence::save::serialized_length(&e.value, opts);
             let idle = crate::eviction::lru_idle_secs(access, ctx.now_ms);
@@ -408,7 +496,10 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         ),
         _ => match super::persistence::debug(ctx, &sub, args) {
             Some(reply) => reply,
-            None => Reply::err(format!("ERR unknown subcommand '{}'. Try DEBUG HELP.", text(&args[1]))),
+            None => Reply::err(format!(
+                "ERR unknown subcommand '{}'. Try DEBUG HELP.",
+                text(&args[1])
+            )),
         },
     }
 }
@@ -494,7 +585,12 @@ fn latency_latest(ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
             .filter_map(|(name, samples)| {
                 let (t, ms) = samples.back()?;
                 let max = samples.iter().map(|s| s.1).max().unwrap_or(0);
-                Some(Reply::Array(vec![Reply::bulk_str(name.clone()), Reply::Int(*t), Reply::Int(*ms as i64), Reply::Int(max as i64)]))
+                Some(Reply::Array(vec![
+                    Reply::bulk_str(name.clone()),
+                    Reply::Int(*t),
+                    Reply::Int(*ms as i64),
+                    Reply::Int(max as i64),
+                ]))
             })
             .collect(),
     )
@@ -506,7 +602,11 @@ fn latency_history(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         ctx.st
             .latency_events
             .get(&name)
-            .map(|s| s.iter().map(|(t, ms)| Reply::Array(vec![Reply::Int(*t), Reply::Int(*ms as i64)])).collect())
+            .map(|s| {
+                s.iter()
+                    .map(|(t, ms)| Reply::Array(vec![Reply::Int(*t), Reply::Int(*ms as i64)]))
+                    .collect()
+            })
             .unwrap_or_default(),
     )
 }
@@ -533,7 +633,11 @@ fn latency_doctor(ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
     let mut s = String::from("Dave, I have observed latency spikes in this Redis instance.\n");
     for (name, samples) in &ctx.st.latency_events {
         let max = samples.iter().map(|x| x.1).max().unwrap_or(0);
-        let _ = writeln!(s, "{name}: {} latency spikes (max {max} milliseconds).", samples.len());
+        let _ = writeln!(
+            s,
+            "{name}: {} latency spikes (max {max} milliseconds).",
+            samples.len()
+        );
     }
     Reply::Verbatim(s)
 }
@@ -584,7 +688,10 @@ fn shutdown(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     if args[1..].iter().any(|a| is(a, "ABORT")) {
         return Reply::err("ERR No shutdown in progress.");
     }
-    let flags = crate::persistence::ShutdownFlags { save: has("SAVE"), nosave: has("NOSAVE") };
+    let flags = crate::persistence::ShutdownFlags {
+        save: has("SAVE"),
+        nosave: has("NOSAVE"),
+    };
     if crate::persistence::prepare_shutdown(ctx.st, flags, ctx.now_ms).is_err() && !has("FORCE") {
         return Reply::err("ERR Errors trying to SHUTDOWN. Check logs.");
     }

@@ -55,7 +55,9 @@ fn sadd(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         Ok(None) => ctx.add_key(&args[1], Value::Set(Box::new(Set::for_member(&args[2])))),
         Err(e) => return e,
     }
-    let Ok(Some(s)) = set_write(ctx, &args[1]) else { return wrong_type() };
+    let Ok(Some(s)) = set_write(ctx, &args[1]) else {
+        return wrong_type();
+    };
     let added = args[2..].iter().filter(|m| s.add(m, max)).count();
     if added > 0 {
         ctx.modified(&args[1], notify::SET, "sadd");
@@ -92,7 +94,12 @@ fn sismember(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 
 fn smismember(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     match set_read(ctx, &args[1]) {
-        Ok(s) => Reply::Array(args[2..].iter().map(|m| Reply::Int(s.is_some_and(|s| s.contains(m)) as i64)).collect()),
+        Ok(s) => Reply::Array(
+            args[2..]
+                .iter()
+                .map(|m| Reply::Int(s.is_some_and(|s| s.contains(m)) as i64))
+                .collect(),
+        ),
         Err(e) => e,
     }
 }
@@ -123,7 +130,13 @@ fn spop(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let key = &args[1];
     let members = match set_read(ctx, key) {
         Ok(Some(s)) => s.members(),
-        Ok(None) => return if count.is_some() { Reply::Set(vec![]) } else { Reply::Null },
+        Ok(None) => {
+            return if count.is_some() {
+                Reply::Set(vec![])
+            } else {
+                Reply::Null
+            }
+        }
         Err(e) => return e,
     };
     let n = count.unwrap_or(1);
@@ -147,7 +160,11 @@ fn spop(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     ctx.delete_if_empty(key);
     match count {
         Some(_) => members_reply(chosen),
-        None => chosen.into_iter().next().map(Reply::bulk).unwrap_or(Reply::Null),
+        None => chosen
+            .into_iter()
+            .next()
+            .map(Reply::bulk)
+            .unwrap_or(Reply::Null),
     }
 }
 
@@ -165,14 +182,25 @@ fn srandmember(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     };
     let members = match set_read(ctx, &args[1]) {
         Ok(Some(s)) => s.members(),
-        Ok(None) => return if count.is_some() { Reply::Array(vec![]) } else { Reply::Null },
+        Ok(None) => {
+            return if count.is_some() {
+                Reply::Array(vec![])
+            } else {
+                Reply::Null
+            }
+        }
         Err(e) => return e,
     };
     let rng = &mut ctx.st.rng;
     match count {
         None => Reply::bulk(&members[rng.gen_range(0..members.len())]),
         Some(c) if c < -(super::MAX_RANDOM_PICKS as i64) => Reply::err("ERR value is out of range"),
-        Some(c) => Reply::Array(super::pick_random(members, c, rng).into_iter().map(Reply::bulk).collect()),
+        Some(c) => Reply::Array(
+            super::pick_random(members, c, rng)
+                .into_iter()
+                .map(Reply::bulk)
+                .collect(),
+        ),
     }
 }
 
@@ -229,8 +257,13 @@ fn combine(ctx: &mut Ctx, keys: &[Bytes], op: Op) -> Result<Vec<Vec<u8>>, Reply>
             }
             let mut sets: Vec<Vec<Vec<u8>>> = sets.into_iter().flatten().collect();
             sets.sort_by_key(|s| s.len());
-            let others: Vec<std::collections::HashSet<&Vec<u8>>> = sets[1..].iter().map(|s| s.iter().collect()).collect();
-            sets[0].iter().filter(|m| others.iter().all(|o| o.contains(m))).cloned().collect()
+            let others: Vec<std::collections::HashSet<&Vec<u8>>> =
+                sets[1..].iter().map(|s| s.iter().collect()).collect();
+            sets[0]
+                .iter()
+                .filter(|m| others.iter().all(|o| o.contains(m)))
+                .cloned()
+                .collect()
         }
         Op::Union => {
             let mut seen = std::collections::HashSet::new();
@@ -244,7 +277,9 @@ fn combine(ctx: &mut Ctx, keys: &[Bytes], op: Op) -> Result<Vec<Vec<u8>>, Reply>
         }
         Op::Diff => {
             let mut iter = sets.into_iter();
-            let Some(Some(first)) = iter.next() else { return Ok(Vec::new()) };
+            let Some(Some(first)) = iter.next() else {
+                return Ok(Vec::new());
+            };
             let others: std::collections::HashSet<Vec<u8>> = iter.flatten().flatten().collect();
             first.into_iter().filter(|m| !others.contains(m)).collect()
         }
@@ -252,13 +287,19 @@ fn combine(ctx: &mut Ctx, keys: &[Bytes], op: Op) -> Result<Vec<Vec<u8>>, Reply>
 }
 
 fn sinter(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    combine(ctx, &args[1..], Op::Inter).map(members_reply).unwrap_or_else(|e| e)
+    combine(ctx, &args[1..], Op::Inter)
+        .map(members_reply)
+        .unwrap_or_else(|e| e)
 }
 fn sunion(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    combine(ctx, &args[1..], Op::Union).map(members_reply).unwrap_or_else(|e| e)
+    combine(ctx, &args[1..], Op::Union)
+        .map(members_reply)
+        .unwrap_or_else(|e| e)
 }
 fn sdiff(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    combine(ctx, &args[1..], Op::Diff).map(members_reply).unwrap_or_else(|e| e)
+    combine(ctx, &args[1..], Op::Diff)
+        .map(members_reply)
+        .unwrap_or_else(|e| e)
 }
 
 fn store(ctx: &mut Ctx, args: &[Bytes], op: Op, event: &str) -> Reply {
@@ -316,7 +357,11 @@ fn sintercard(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         }
     }
     match combine(ctx, &args[2..2 + numkeys], Op::Inter) {
-        Ok(m) => Reply::Int(if limit > 0 { m.len().min(limit) } else { m.len() } as i64),
+        Ok(m) => Reply::Int(if limit > 0 {
+            m.len().min(limit)
+        } else {
+            m.len()
+        } as i64),
         Err(e) => e,
     }
 }
@@ -343,6 +388,14 @@ fn sscan(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         }
         Set::Table(d) => d.scan_some(cursor, o.count, |m, _| found.push(m.to_vec())),
     };
-    let out: Vec<Reply> = found.into_iter().filter(|m| o.pattern.as_ref().is_none_or(|p| crate::glob::matches(p, m, false))).map(Reply::bulk).collect();
+    let out: Vec<Reply> = found
+        .into_iter()
+        .filter(|m| {
+            o.pattern
+                .as_ref()
+                .is_none_or(|p| crate::glob::matches(p, m, false))
+        })
+        .map(Reply::bulk)
+        .collect();
     Reply::Array(vec![Reply::bulk_str(next.to_string()), Reply::Array(out)])
 }

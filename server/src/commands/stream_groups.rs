@@ -3,14 +3,20 @@
 //! XAUTOCLAIM, following `t_stream.c` of Redis 7.0.15 (checks, error texts, PEL bookkeeping, the
 //! group's read counter).
 
-use super::streams::{entry_reply, id_reply, long_arg, nogroup_key, parse_id, parse_interval_id, parse_strict_id, stream_mut, stream_read};
+use super::streams::{
+    entry_reply, id_reply, long_arg, nogroup_key, parse_id, parse_interval_id, parse_strict_id,
+    stream_mut, stream_read,
+};
 use super::{is, syntax_error};
 use crate::command::Handler;
 use crate::notify;
 use crate::protocol::request::parse_int;
 use crate::protocol::Reply;
 use crate::server::{wrong_type, Ctx};
-use crate::types::stream::{decr_id, incr_id, Consumer, ConsumerGroup, Nack, StreamEntry, StreamId, INVALID_ENTRIES_READ, MAX_ID, MIN_ID};
+use crate::types::stream::{
+    decr_id, incr_id, Consumer, ConsumerGroup, Nack, StreamEntry, StreamId, INVALID_ENTRIES_READ,
+    MAX_ID, MIN_ID,
+};
 use crate::types::{Stream, Value};
 use bytes::Bytes;
 use std::collections::BTreeSet;
@@ -37,16 +43,31 @@ pub(super) fn touch_consumer(g: &mut ConsumerGroup, name: &[u8], now: i64) -> bo
             false
         }
         None => {
-            g.consumers.insert(name.to_vec(), Consumer { seen_time: now, pel: BTreeSet::new() });
+            g.consumers.insert(
+                name.to_vec(),
+                Consumer {
+                    seen_time: now,
+                    pel: BTreeSet::new(),
+                },
+            );
             true
         }
     }
 }
 
 /// Entries from the consumer's own PEL with IDs >= `start` (`streamReplyWithRangeFromConsumerPEL`).
-pub(super) fn read_history(s: &mut Stream, gname: &[u8], cname: &[u8], start: StreamId, count: usize, now: i64) -> Vec<Reply> {
+pub(super) fn read_history(
+    s: &mut Stream,
+    gname: &[u8],
+    cname: &[u8],
+    start: StreamId,
+    count: usize,
+    now: i64,
+) -> Vec<Reply> {
     let ids: Vec<StreamId> = {
-        let Some(c) = s.groups.get(gname).and_then(|g| g.consumers.get(cname)) else { return Vec::new() };
+        let Some(c) = s.groups.get(gname).and_then(|g| g.consumers.get(cname)) else {
+            return Vec::new();
+        };
         let it = c.pel.range(start..).copied();
         if count > 0 {
             it.take(count).collect()
@@ -72,11 +93,29 @@ pub(super) fn read_history(s: &mut Stream, gname: &[u8], cname: &[u8], start: St
 
 /// Delivers entries from `start` on to a consumer, moving the group's last ID and read counter and
 /// creating PEL entries unless NOACK (`streamReplyWithRange` with a group).
-pub(super) fn deliver_new(s: &mut Stream, gname: &[u8], cname: &[u8], start: StreamId, count: usize, noack: bool, now: i64) -> Vec<Reply> {
+pub(super) fn deliver_new(
+    s: &mut Stream,
+    gname: &[u8],
+    cname: &[u8],
+    start: StreamId,
+    count: usize,
+    noack: bool,
+    now: i64,
+) -> Vec<Reply> {
     let entries = s.range(start, MAX_ID, false, count);
-    let facts: Vec<(bool, i64)> = entries.iter().map(|e| (s.range_has_tombstones(Some(e.id), None), s.estimate_distance(e.id))).collect();
+    let facts: Vec<(bool, i64)> = entries
+        .iter()
+        .map(|e| {
+            (
+                s.range_has_tombstones(Some(e.id), None),
+                s.estimate_distance(e.id),
+            )
+        })
+        .collect();
     let entries_added = s.entries_added;
-    let Some(g) = s.groups.get_mut(gname) else { return Vec::new() };
+    let Some(g) = s.groups.get_mut(gname) else {
+        return Vec::new();
+    };
     let mut out = Vec::with_capacity(entries.len());
     for (e, (tomb, est)) in entries.iter().zip(facts) {
         if e.id > g.last_id {
@@ -97,7 +136,14 @@ pub(super) fn deliver_new(s: &mut Stream, gname: &[u8], cname: &[u8], start: Str
                     pc.pel.remove(&e.id);
                 }
             } else {
-                g.pel.insert(e.id, Nack { delivery_time: now, delivery_count: 1, consumer: cname.to_vec() });
+                g.pel.insert(
+                    e.id,
+                    Nack {
+                        delivery_time: now,
+                        delivery_count: 1,
+                        consumer: cname.to_vec(),
+                    },
+                );
             }
             if let Some(c) = g.consumers.get_mut(cname) {
                 c.pel.insert(e.id);
@@ -112,7 +158,12 @@ fn xgroup(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let sub = &args[1];
     let is_create = is(sub, "CREATE");
     let is_setid = is(sub, "SETID");
-    let subcommand_error = || Reply::err(format!("ERR unknown subcommand or wrong number of arguments for '{}'. Try XGROUP HELP.", super::text(sub)));
+    let subcommand_error = || {
+        Reply::err(format!(
+            "ERR unknown subcommand or wrong number of arguments for '{}'. Try XGROUP HELP.",
+            super::text(sub)
+        ))
+    };
     let mut mkstream = false;
     let mut entries_read = INVALID_ENTRIES_READ;
     let mut i = 5;
@@ -145,7 +196,11 @@ fn xgroup(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             return Reply::err("ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically.");
         }
         if !has_group && (is_setid || is(sub, "CREATECONSUMER") || is(sub, "DELCONSUMER")) {
-            return Reply::err(format!("NOGROUP No such consumer group '{}' for key name '{}'", super::text(gname), super::text(key)));
+            return Reply::err(format!(
+                "NOGROUP No such consumer group '{}' for key name '{}'",
+                super::text(gname),
+                super::text(key)
+            ));
         }
     }
     let now = ctx.now_ms;
@@ -163,11 +218,14 @@ fn xgroup(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             let db = ctx.db_index();
             ctx.st.touch_watched(db, key);
         }
-        let Ok(Some(s)) = stream_mut(ctx, key) else { return wrong_type() };
+        let Ok(Some(s)) = stream_mut(ctx, key) else {
+            return wrong_type();
+        };
         if s.groups.contains_key(gname) {
             return Reply::err("BUSYGROUP Consumer Group name already exists");
         }
-        s.groups.insert(gname.to_vec(), ConsumerGroup::new(id, entries_read));
+        s.groups
+            .insert(gname.to_vec(), ConsumerGroup::new(id, entries_read));
         ctx.st.dirty += 1;
         ctx.notify(notify::STREAM, "xgroup-create", key);
         Reply::ok()
@@ -180,7 +238,9 @@ fn xgroup(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
                 Err(e) => return e,
             }
         };
-        let Ok(Some(s)) = stream_mut(ctx, key) else { return wrong_type() };
+        let Ok(Some(s)) = stream_mut(ctx, key) else {
+            return wrong_type();
+        };
         if let Some(g) = s.groups.get_mut(gname) {
             g.last_id = id;
             g.entries_read = entries_read;
@@ -189,7 +249,9 @@ fn xgroup(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         ctx.notify(notify::STREAM, "xgroup-setid", key);
         Reply::ok()
     } else if is(sub, "DESTROY") && args.len() == 4 {
-        let Ok(Some(s)) = stream_mut(ctx, key) else { return wrong_type() };
+        let Ok(Some(s)) = stream_mut(ctx, key) else {
+            return wrong_type();
+        };
         if s.groups.remove(gname).is_some() {
             ctx.st.dirty += 1;
             ctx.notify(notify::STREAM, "xgroup-destroy", key);
@@ -199,19 +261,35 @@ fn xgroup(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             Reply::Int(0)
         }
     } else if is(sub, "CREATECONSUMER") && args.len() == 5 {
-        let Ok(Some(s)) = stream_mut(ctx, key) else { return wrong_type() };
-        let Some(g) = s.groups.get_mut(gname) else { return Reply::Int(0) };
+        let Ok(Some(s)) = stream_mut(ctx, key) else {
+            return wrong_type();
+        };
+        let Some(g) = s.groups.get_mut(gname) else {
+            return Reply::Int(0);
+        };
         if g.consumers.contains_key(&args[4][..]) {
             return Reply::Int(0);
         }
-        g.consumers.insert(args[4].to_vec(), Consumer { seen_time: now, pel: BTreeSet::new() });
+        g.consumers.insert(
+            args[4].to_vec(),
+            Consumer {
+                seen_time: now,
+                pel: BTreeSet::new(),
+            },
+        );
         ctx.st.dirty += 1;
         ctx.notify(notify::STREAM, "xgroup-createconsumer", key);
         Reply::Int(1)
     } else if is(sub, "DELCONSUMER") && args.len() == 5 {
-        let Ok(Some(s)) = stream_mut(ctx, key) else { return wrong_type() };
-        let Some(g) = s.groups.get_mut(gname) else { return Reply::Int(0) };
-        let Some(c) = g.consumers.remove(&args[4][..]) else { return Reply::Int(0) };
+        let Ok(Some(s)) = stream_mut(ctx, key) else {
+            return wrong_type();
+        };
+        let Some(g) = s.groups.get_mut(gname) else {
+            return Reply::Int(0);
+        };
+        let Some(c) = g.consumers.remove(&args[4][..]) else {
+            return Reply::Int(0);
+        };
         for id in &c.pel {
             g.pel.remove(id);
         }
@@ -262,8 +340,12 @@ fn xack(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             Err(e) => return e,
         }
     }
-    let Ok(Some(s)) = stream_read(ctx, &args[1]) else { return Reply::Int(0) };
-    let Some(g) = s.groups.get_mut(&args[2][..]) else { return Reply::Int(0) };
+    let Ok(Some(s)) = stream_read(ctx, &args[1]) else {
+        return Reply::Int(0);
+    };
+    let Some(g) = s.groups.get_mut(&args[2][..]) else {
+        return Reply::Int(0);
+    };
     let mut acked = 0;
     for id in ids {
         if let Some(n) = g.pel.remove(&id) {
@@ -332,10 +414,17 @@ fn xpending(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         Err(e) => return e,
         Ok(s) => s,
     };
-    let Some(g) = s.and_then(|s| s.groups.get(&args[2][..])) else { return nogroup_key(&args[1], &args[2]) };
+    let Some(g) = s.and_then(|s| s.groups.get(&args[2][..])) else {
+        return nogroup_key(&args[1], &args[2]);
+    };
     let Some((start, end, count)) = range else {
         if g.pel.is_empty() {
-            return Reply::Array(vec![Reply::Int(0), Reply::Null, Reply::Null, Reply::NullArray]);
+            return Reply::Array(vec![
+                Reply::Int(0),
+                Reply::Null,
+                Reply::Null,
+                Reply::NullArray,
+            ]);
         }
         let first = g.pel.keys().next().copied().unwrap_or(MIN_ID);
         let last = g.pel.keys().next_back().copied().unwrap_or(MIN_ID);
@@ -343,9 +432,19 @@ fn xpending(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             .consumers
             .iter()
             .filter(|(_, c)| !c.pel.is_empty())
-            .map(|(n, c)| Reply::Array(vec![Reply::bulk(n), Reply::bulk_str(c.pel.len().to_string())]))
+            .map(|(n, c)| {
+                Reply::Array(vec![
+                    Reply::bulk(n),
+                    Reply::bulk_str(c.pel.len().to_string()),
+                ])
+            })
             .collect();
-        return Reply::Array(vec![Reply::Int(g.pel.len() as i64), id_reply(first), id_reply(last), Reply::Array(per)]);
+        return Reply::Array(vec![
+            Reply::Int(g.pel.len() as i64),
+            id_reply(first),
+            id_reply(last),
+            Reply::Array(per),
+        ]);
     };
     let ids: Vec<StreamId> = match consumer {
         Some(name) => match g.consumers.get(&name[..]) {
@@ -368,7 +467,12 @@ fn xpending(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             continue;
         }
         left -= 1;
-        out.push(Reply::Array(vec![id_reply(id), Reply::bulk(&n.consumer), Reply::Int((now.wrapping_sub(n.delivery_time)).max(0)), Reply::Int(n.delivery_count as i64)]));
+        out.push(Reply::Array(vec![
+            id_reply(id),
+            Reply::bulk(&n.consumer),
+            Reply::Int((now.wrapping_sub(n.delivery_time)).max(0)),
+            Reply::Int(n.delivery_count as i64),
+        ]));
     }
     Reply::Array(out)
 }
@@ -430,19 +534,24 @@ fn xclaim(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             justid = true;
         } else if is(opt, "IDLE") && more > 0 {
             j += 1;
-            deliverytime = match long_arg(&args[j], Some("Invalid IDLE option argument for XCLAIM")) {
+            deliverytime = match long_arg(&args[j], Some("Invalid IDLE option argument for XCLAIM"))
+            {
                 Ok(n) => now.saturating_sub(n),
                 Err(e) => return e,
             };
         } else if is(opt, "TIME") && more > 0 {
             j += 1;
-            deliverytime = match long_arg(&args[j], Some("Invalid TIME option argument for XCLAIM")) {
+            deliverytime = match long_arg(&args[j], Some("Invalid TIME option argument for XCLAIM"))
+            {
                 Ok(n) => n,
                 Err(e) => return e,
             };
         } else if is(opt, "RETRYCOUNT") && more > 0 {
             j += 1;
-            retrycount = match long_arg(&args[j], Some("Invalid RETRYCOUNT option argument for XCLAIM")) {
+            retrycount = match long_arg(
+                &args[j],
+                Some("Invalid RETRYCOUNT option argument for XCLAIM"),
+            ) {
                 Ok(n) => n,
                 Err(e) => return e,
             };
@@ -453,7 +562,10 @@ fn xclaim(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
                 Err(e) => return e,
             };
         } else {
-            return Reply::err(format!("ERR Unrecognized XCLAIM option '{}'", super::text(opt)));
+            return Reply::err(format!(
+                "ERR Unrecognized XCLAIM option '{}'",
+                super::text(opt)
+            ));
         }
         j += 1;
     }
@@ -465,9 +577,13 @@ fn xclaim(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let mut out = Vec::new();
     let mut dirty = 0u64;
     {
-        let Ok(Some(s)) = stream_read(ctx, key) else { return wrong_type() };
+        let Ok(Some(s)) = stream_read(ctx, key) else {
+            return wrong_type();
+        };
         let existing: Vec<Option<StreamEntry>> = ids.iter().map(|&id| s.get(id)).collect();
-        let Some(g) = s.groups.get_mut(&args[2][..]) else { return nogroup_key(key, &args[2]) };
+        let Some(g) = s.groups.get_mut(&args[2][..]) else {
+            return nogroup_key(key, &args[2]);
+        };
         if last_id > g.last_id {
             g.last_id = last_id;
             dirty += 1;
@@ -485,7 +601,14 @@ fn xclaim(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             };
             let mut forced_new = false;
             if force && !g.pel.contains_key(&id) {
-                g.pel.insert(id, Nack { delivery_time: now, delivery_count: 1, consumer: Vec::new() });
+                g.pel.insert(
+                    id,
+                    Nack {
+                        delivery_time: now,
+                        delivery_count: 1,
+                        consumer: Vec::new(),
+                    },
+                );
                 forced_new = true;
             }
             let Some(n) = g.pel.get(&id) else { continue };
@@ -505,7 +628,11 @@ fn xclaim(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
                     n.delivery_count = n.delivery_count.wrapping_add(1);
                 }
             }
-            out.push(if justid { id_reply(id) } else { entry_reply(&entry) });
+            out.push(if justid {
+                id_reply(id)
+            } else {
+                entry_reply(&entry)
+            });
             dirty += 1;
         }
     }
@@ -520,7 +647,10 @@ fn xclaim(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 /// XAUTOCLAIM key group consumer min-idle-time start [COUNT count] [JUSTID]
 fn xautoclaim(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let key = &args[1];
-    let minidle = match long_arg(&args[4], Some("Invalid min-idle-time argument for XAUTOCLAIM")) {
+    let minidle = match long_arg(
+        &args[4],
+        Some("Invalid min-idle-time argument for XAUTOCLAIM"),
+    ) {
         Ok(n) => n.max(0),
         Err(e) => return e,
     };
@@ -569,7 +699,9 @@ fn xautoclaim(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let mut dirty = 0u64;
     let end_id;
     {
-        let Ok(Some(s)) = stream_read(ctx, key) else { return wrong_type() };
+        let Ok(Some(s)) = stream_read(ctx, key) else {
+            return wrong_type();
+        };
         let candidates: Vec<StreamId> = match s.groups.get(&args[2][..]) {
             Some(g) => g.pel.range(start..).map(|(id, _)| *id).collect(),
             None => Vec::new(),
@@ -582,7 +714,9 @@ fn xautoclaim(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             let id = candidates[idx];
             idx += 1;
             let entry = s.get(id);
-            let Some(g) = s.groups.get_mut(&args[2][..]) else { break };
+            let Some(g) = s.groups.get_mut(&args[2][..]) else {
+                break;
+            };
             let Some(entry) = entry else {
                 if let Some(n) = g.pel.remove(&id) {
                     if let Some(c) = g.consumers.get_mut(&n.consumer) {
@@ -609,7 +743,11 @@ fn xautoclaim(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
                     n.delivery_count = n.delivery_count.wrapping_add(1);
                 }
             }
-            claimed.push(if justid { id_reply(id) } else { entry_reply(&entry) });
+            claimed.push(if justid {
+                id_reply(id)
+            } else {
+                entry_reply(&entry)
+            });
             count -= 1;
             dirty += 1;
         }
@@ -621,5 +759,9 @@ fn xautoclaim(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         dirty += 1;
     }
     ctx.st.dirty += dirty;
-    Reply::Array(vec![id_reply(end_id), Reply::Array(claimed), Reply::Array(deleted.into_iter().map(id_reply).collect())])
+    Reply::Array(vec![
+        id_reply(end_id),
+        Reply::Array(claimed),
+        Reply::Array(deleted.into_iter().map(id_reply).collect()),
+    ])
 }

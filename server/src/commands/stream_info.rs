@@ -10,7 +10,12 @@ use crate::types::stream::{ConsumerGroup, StreamEntry, INVALID_ENTRIES_READ, MAX
 use crate::types::Stream;
 use bytes::Bytes;
 
-pub const HANDLERS: &[(&str, Handler)] = &[("xinfo|stream", xinfo), ("xinfo|groups", xinfo), ("xinfo|consumers", xinfo), ("xinfo|help", xinfo_help)];
+pub const HANDLERS: &[(&str, Handler)] = &[
+    ("xinfo|stream", xinfo),
+    ("xinfo|groups", xinfo),
+    ("xinfo|consumers", xinfo),
+    ("xinfo|help", xinfo_help),
+];
 
 fn bulk_key(s: &str) -> Reply {
     Reply::bulk_str(s)
@@ -31,7 +36,12 @@ fn entries_read_reply(g: &ConsumerGroup) -> Reply {
 /// XINFO STREAM key [FULL [COUNT count]] | GROUPS key | CONSUMERS key group
 fn xinfo(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let sub = &args[1];
-    let syntax = || Reply::err(format!("ERR unknown subcommand or wrong number of arguments for '{}'. Try XINFO HELP.", super::text(sub)));
+    let syntax = || {
+        Reply::err(format!(
+            "ERR unknown subcommand or wrong number of arguments for '{}'. Try XINFO HELP.",
+            super::text(sub)
+        ))
+    };
     let now = ctx.now_ms;
     let s = match stream_read(ctx, &args[2]) {
         Err(e) => return e,
@@ -40,7 +50,11 @@ fn xinfo(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     };
     if is(sub, "CONSUMERS") && args.len() == 4 {
         let Some(g) = s.groups.get(&args[3][..]) else {
-            return Reply::err(format!("NOGROUP No such consumer group '{}' for key name '{}'", super::text(&args[3]), super::text(&args[2])));
+            return Reply::err(format!(
+                "NOGROUP No such consumer group '{}' for key name '{}'",
+                super::text(&args[3]),
+                super::text(&args[2])
+            ));
         };
         let out = g
             .consumers
@@ -49,7 +63,10 @@ fn xinfo(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
                 Reply::Map(vec![
                     (bulk_key("name"), Reply::bulk(n)),
                     (bulk_key("pending"), Reply::Int(c.pel.len() as i64)),
-                    (bulk_key("idle"), Reply::Int((now.wrapping_sub(c.seen_time)).max(0))),
+                    (
+                        bulk_key("idle"),
+                        Reply::Int((now.wrapping_sub(c.seen_time)).max(0)),
+                    ),
                 ])
             })
             .collect();
@@ -65,7 +82,10 @@ fn xinfo(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
                     (bulk_key("pending"), Reply::Int(g.pel.len() as i64)),
                     (bulk_key("last-delivered-id"), id_reply(g.last_id)),
                     (bulk_key("entries-read"), entries_read_reply(g)),
-                    (bulk_key("lag"), s.group_lag(g).map(Reply::Int).unwrap_or(Reply::Null)),
+                    (
+                        bulk_key("lag"),
+                        s.group_lag(g).map(Reply::Int).unwrap_or(Reply::Null),
+                    ),
                 ])
             })
             .collect();
@@ -95,19 +115,34 @@ fn xinfo(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         let mut m = vec![
             (bulk_key("length"), Reply::Int(s.len() as i64)),
             (bulk_key("radix-tree-keys"), Reply::Int(s.rax_keys() as i64)),
-            (bulk_key("radix-tree-nodes"), Reply::Int(rax_nodes(s) as i64)),
+            (
+                bulk_key("radix-tree-nodes"),
+                Reply::Int(rax_nodes(s) as i64),
+            ),
             (bulk_key("last-generated-id"), id_reply(s.last_id)),
             (bulk_key("max-deleted-entry-id"), id_reply(s.max_deleted_id)),
-            (bulk_key("entries-added"), Reply::Int(s.entries_added as i64)),
+            (
+                bulk_key("entries-added"),
+                Reply::Int(s.entries_added as i64),
+            ),
             (bulk_key("recorded-first-entry-id"), id_reply(s.first_id)),
         ];
         if !full {
             m.push((bulk_key("groups"), Reply::Int(s.groups.len() as i64)));
-            m.push((bulk_key("first-entry"), opt_entry(s.range(MIN_ID, MAX_ID, false, 1).pop())));
-            m.push((bulk_key("last-entry"), opt_entry(s.range(MIN_ID, MAX_ID, true, 1).pop())));
+            m.push((
+                bulk_key("first-entry"),
+                opt_entry(s.range(MIN_ID, MAX_ID, false, 1).pop()),
+            ));
+            m.push((
+                bulk_key("last-entry"),
+                opt_entry(s.range(MIN_ID, MAX_ID, true, 1).pop()),
+            ));
         } else {
             let count = count as usize;
-            m.push((bulk_key("entries"), entries_reply(&s.range(MIN_ID, MAX_ID, false, count))));
+            m.push((
+                bulk_key("entries"),
+                entries_reply(&s.range(MIN_ID, MAX_ID, false, count)),
+            ));
             let groups = s
                 .groups
                 .iter()
@@ -118,7 +153,12 @@ fn xinfo(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
                         .iter()
                         .take(take(g.pel.len()))
                         .map(|(id, nk)| {
-                            Reply::Array(vec![id_reply(*id), Reply::bulk(&nk.consumer), Reply::Int(nk.delivery_time), Reply::Int(nk.delivery_count as i64)])
+                            Reply::Array(vec![
+                                id_reply(*id),
+                                Reply::bulk(&nk.consumer),
+                                Reply::Int(nk.delivery_time),
+                                Reply::Int(nk.delivery_count as i64),
+                            ])
                         })
                         .collect();
                     let consumers = g
@@ -130,8 +170,16 @@ fn xinfo(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
                                 .iter()
                                 .take(take(c.pel.len()))
                                 .map(|id| {
-                                    let (t, dc) = g.pel.get(id).map(|nk| (nk.delivery_time, nk.delivery_count)).unwrap_or((0, 0));
-                                    Reply::Array(vec![id_reply(*id), Reply::Int(t), Reply::Int(dc as i64)])
+                                    let (t, dc) = g
+                                        .pel
+                                        .get(id)
+                                        .map(|nk| (nk.delivery_time, nk.delivery_count))
+                                        .unwrap_or((0, 0));
+                                    Reply::Array(vec![
+                                        id_reply(*id),
+                                        Reply::Int(t),
+                                        Reply::Int(dc as i64),
+                                    ])
                                 })
                                 .collect();
                             Reply::Map(vec![
@@ -146,7 +194,10 @@ fn xinfo(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
                         (bulk_key("name"), Reply::bulk(n)),
                         (bulk_key("last-delivered-id"), id_reply(g.last_id)),
                         (bulk_key("entries-read"), entries_read_reply(g)),
-                        (bulk_key("lag"), s.group_lag(g).map(Reply::Int).unwrap_or(Reply::Null)),
+                        (
+                            bulk_key("lag"),
+                            s.group_lag(g).map(Reply::Int).unwrap_or(Reply::Null),
+                        ),
                         (bulk_key("pel-count"), Reply::Int(g.pel.len() as i64)),
                         (bulk_key("pending"), Reply::Array(pel)),
                         (bulk_key("consumers"), Reply::Array(consumers)),
@@ -214,7 +265,9 @@ fn rax_nodes(s: &Stream) -> usize {
 
 /// Redis's `addReplyHelp`: the command's usage line, the given lines, then HELP.
 pub(super) fn help_reply(cmd: &str, lines: &[&str]) -> Reply {
-    let mut out = vec![Reply::Status(format!("{cmd} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"))];
+    let mut out = vec![Reply::Status(format!(
+        "{cmd} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
+    ))];
     out.extend(lines.iter().map(|l| Reply::Status(l.to_string())));
     out.push(Reply::Status("HELP".into()));
     out.push(Reply::Status("    Prints this help.".into()));

@@ -53,7 +53,12 @@ fn parse_u64(s: &[u8]) -> Option<u64> {
 
 /// `streamGenericParseIDOrReply`: returns the ID and whether the sequence was given (false for the
 /// `ms-*` form, only accepted when `allow_seq_star`).
-fn parse_id_generic(a: &[u8], missing_seq: u64, strict: bool, allow_seq_star: bool) -> Result<(StreamId, bool), Reply> {
+fn parse_id_generic(
+    a: &[u8],
+    missing_seq: u64,
+    strict: bool,
+    allow_seq_star: bool,
+) -> Result<(StreamId, bool), Reply> {
     let invalid = || Reply::err(ERR_INVALID_ID);
     if a.len() > 127 {
         return Err(invalid());
@@ -71,8 +76,20 @@ fn parse_id_generic(a: &[u8], missing_seq: u64, strict: bool, allow_seq_star: bo
     let ms = parse_u64(ms_part).ok_or_else(invalid)?;
     match seq_part {
         Some(b"*") if allow_seq_star => Ok((StreamId { ms, seq: 0 }, false)),
-        Some(s) => Ok((StreamId { ms, seq: parse_u64(s).ok_or_else(invalid)? }, true)),
-        None => Ok((StreamId { ms, seq: missing_seq }, true)),
+        Some(s) => Ok((
+            StreamId {
+                ms,
+                seq: parse_u64(s).ok_or_else(invalid)?,
+            },
+            true,
+        )),
+        None => Ok((
+            StreamId {
+                ms,
+                seq: missing_seq,
+            },
+            true,
+        )),
     }
 }
 
@@ -153,18 +170,30 @@ fn range_reply(s: &Stream, start: StreamId, end: StreamId, rev: bool, count: usi
 }
 
 pub(super) fn long_arg(a: &[u8], err: Option<&str>) -> Result<i64, Reply> {
-    parse_int(a).ok_or_else(|| Reply::err(err.map(|e| format!("ERR {e}")).unwrap_or_else(|| ERR_NOT_INT.to_string())))
+    parse_int(a).ok_or_else(|| {
+        Reply::err(
+            err.map(|e| format!("ERR {e}"))
+                .unwrap_or_else(|| ERR_NOT_INT.to_string()),
+        )
+    })
 }
 
 pub(super) fn nogroup_key(key: &[u8], group: &[u8]) -> Reply {
-    Reply::err(format!("NOGROUP No such key '{}' or consumer group '{}'", super::text(key), super::text(group)))
+    Reply::err(format!(
+        "NOGROUP No such key '{}' or consumer group '{}'",
+        super::text(key),
+        super::text(group)
+    ))
 }
 
 // ---------------------------------------------------------------------------------------------
 // Keyspace access
 // ---------------------------------------------------------------------------------------------
 
-pub(super) fn stream_read<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut Stream>, Reply> {
+pub(super) fn stream_read<'c>(
+    ctx: &'c mut Ctx,
+    key: &[u8],
+) -> Result<Option<&'c mut Stream>, Reply> {
     match ctx.lookup_read(key).map(|e| &mut e.value) {
         None => Ok(None),
         Some(Value::Stream(s)) => Ok(Some(s)),
@@ -172,7 +201,10 @@ pub(super) fn stream_read<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c
     }
 }
 
-pub(super) fn stream_mut<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut Stream>, Reply> {
+pub(super) fn stream_mut<'c>(
+    ctx: &'c mut Ctx,
+    key: &[u8],
+) -> Result<Option<&'c mut Stream>, Reply> {
     match ctx.write(key) {
         None => Ok(None),
         Some(Value::Stream(s)) => Ok(Some(s)),
@@ -196,7 +228,14 @@ struct AddTrimArgs {
 
 /// `streamParseAddOrTrimArgsOrReply`.
 fn parse_add_trim(ctx: &Ctx, args: &[Bytes], xadd: bool) -> Result<AddTrimArgs, Reply> {
-    let mut a = AddTrimArgs { id: None, no_mkstream: false, trim: None, approx: false, limit: 0, id_pos: args.len() };
+    let mut a = AddTrimArgs {
+        id: None,
+        no_mkstream: false,
+        trim: None,
+        approx: false,
+        limit: 0,
+        id_pos: args.len(),
+    };
     let mut limit_given = false;
     let mut i = 2;
     while i < args.len() {
@@ -246,14 +285,20 @@ fn parse_add_trim(ctx: &Ctx, args: &[Bytes], xadd: bool) -> Result<AddTrimArgs, 
     }
     a.id_pos = i;
     if a.limit != 0 && a.trim.is_none() {
-        return Err(Reply::err("ERR syntax error, LIMIT cannot be used without specifying a trimming strategy"));
+        return Err(Reply::err(
+            "ERR syntax error, LIMIT cannot be used without specifying a trimming strategy",
+        ));
     }
     if !xadd && a.trim.is_none() {
-        return Err(Reply::err("ERR syntax error, XTRIM must be called with a trimming strategy"));
+        return Err(Reply::err(
+            "ERR syntax error, XTRIM must be called with a trimming strategy",
+        ));
     }
     if limit_given {
         if !a.approx {
-            return Err(Reply::err("ERR syntax error, LIMIT cannot be used without the special ~ option"));
+            return Err(Reply::err(
+                "ERR syntax error, LIMIT cannot be used without the special ~ option",
+            ));
         }
     } else if a.approx {
         let n = 100 * ctx.tunables().stream_node_max_entries as i64;
@@ -290,13 +335,24 @@ fn xadd(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             ctx.add_key(key, Value::Stream(Box::default()));
         }
     }
-    let (max_bytes, max_entries) = (ctx.tunables().stream_node_max_bytes, ctx.tunables().stream_node_max_entries);
+    let (max_bytes, max_entries) = (
+        ctx.tunables().stream_node_max_bytes,
+        ctx.tunables().stream_node_max_entries,
+    );
     let now = ctx.now_ms;
-    let Ok(Some(s)) = stream_mut(ctx, key) else { return wrong_type() };
+    let Ok(Some(s)) = stream_mut(ctx, key) else {
+        return wrong_type();
+    };
     if s.last_id == MAX_ID {
-        return Reply::err("ERR The stream has exhausted the last possible ID, unable to add more items");
+        return Reply::err(
+            "ERR The stream has exhausted the last possible ID, unable to add more items",
+        );
     }
-    let edom = || Reply::err("ERR The ID specified in XADD is equal or smaller than the target stream top item");
+    let edom = || {
+        Reply::err(
+            "ERR The ID specified in XADD is equal or smaller than the target stream top item",
+        )
+    };
     let id = match a.id {
         Some((id, true)) => id,
         Some((id, false)) => {
@@ -305,7 +361,10 @@ fn xadd(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
                     // Redis fails here without setting errno to EDOM, so it reports the size error.
                     return Reply::err("ERR Elements are too large to be stored");
                 }
-                StreamId { ms: id.ms, seq: s.last_id.seq + 1 }
+                StreamId {
+                    ms: id.ms,
+                    seq: s.last_id.seq + 1,
+                }
             } else {
                 id
             }
@@ -329,7 +388,10 @@ fn xadd(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     if total > crate::types::stream::LISTPACK_MAX_SIZE {
         return Reply::err("ERR Elements are too large to be stored");
     }
-    let fields: Vec<(&[u8], &[u8])> = args[field_pos..].chunks(2).map(|c| (&c[0][..], &c[1][..])).collect();
+    let fields: Vec<(&[u8], &[u8])> = args[field_pos..]
+        .chunks(2)
+        .map(|c| (&c[0][..], &c[1][..]))
+        .collect();
     s.append(id, &fields, max_bytes, max_entries);
     let trimmed = match a.trim {
         Some(t) => s.trim(t, a.approx, a.limit),
@@ -380,7 +442,11 @@ fn xlen(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 }
 
 fn xrange_generic(ctx: &mut Ctx, args: &[Bytes], rev: bool) -> Reply {
-    let (start_arg, end_arg) = if rev { (&args[3], &args[2]) } else { (&args[2], &args[3]) };
+    let (start_arg, end_arg) = if rev {
+        (&args[3], &args[2])
+    } else {
+        (&args[2], &args[3])
+    };
     let (mut start, start_ex) = match parse_interval_id(start_arg, 0) {
         Ok(x) => x,
         Err(e) => return e,
@@ -451,7 +517,9 @@ fn xdel(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             Err(e) => return e,
         }
     }
-    let Ok(Some(s)) = stream_mut(ctx, key) else { return wrong_type() };
+    let Ok(Some(s)) = stream_mut(ctx, key) else {
+        return wrong_type();
+    };
     let mut deleted = 0;
     let mut first_entry = false;
     for id in ids {
@@ -501,7 +569,14 @@ struct ReadArgs {
 }
 
 fn parse_read(args: &[Bytes], xreadgroup: bool) -> Result<ReadArgs, Reply> {
-    let mut r = ReadArgs { block_ms: None, count: 0, streams_arg: 0, n: 0, group: None, noack: false };
+    let mut r = ReadArgs {
+        block_ms: None,
+        count: 0,
+        streams_arg: 0,
+        n: 0,
+        group: None,
+        noack: false,
+    };
     let mut i = 1;
     while i < args.len() {
         let more = args.len() - i - 1;
@@ -550,16 +625,27 @@ fn parse_read(args: &[Bytes], xreadgroup: bool) -> Result<ReadArgs, Reply> {
 }
 
 /// Serves one stream of a read: plain XREAD entries after `from`, or a group delivery.
-fn serve_stream(ctx: &mut Ctx, key: &Bytes, from: ReadFrom, start: StreamId, r: &ReadArgs, count: usize) -> Reply {
+fn serve_stream(
+    ctx: &mut Ctx,
+    key: &Bytes,
+    from: ReadFrom,
+    start: StreamId,
+    r: &ReadArgs,
+    count: usize,
+) -> Reply {
     let now = ctx.now_ms;
     let mut created = false;
     let out = {
-        let Ok(Some(s)) = stream_mut(ctx, key) else { return Reply::Array(vec![]) };
+        let Ok(Some(s)) = stream_mut(ctx, key) else {
+            return Reply::Array(vec![]);
+        };
         match &r.group {
             None => range_reply(s, start, MAX_ID, false, count),
             Some((gname, cname)) => {
                 let history = matches!(from, ReadFrom::After(_));
-                let Some(g) = s.groups.get_mut(&gname[..]) else { return Reply::Array(vec![]) };
+                let Some(g) = s.groups.get_mut(&gname[..]) else {
+                    return Reply::Array(vec![]);
+                };
                 created = super::stream_groups::touch_consumer(g, cname, now);
                 Reply::Array(if history {
                     super::stream_groups::read_history(s, gname, cname, start, count, now)
@@ -581,9 +667,19 @@ fn serve_stream(ctx: &mut Ctx, key: &Bytes, from: ReadFrom, start: StreamId, r: 
 
 fn read_reply(ctx: &Ctx, items: Vec<(Bytes, Reply)>) -> Reply {
     if ctx.client.resp >= 3 {
-        Reply::Map(items.into_iter().map(|(k, v)| (Reply::Bulk(k), v)).collect())
+        Reply::Map(
+            items
+                .into_iter()
+                .map(|(k, v)| (Reply::Bulk(k), v))
+                .collect(),
+        )
     } else {
-        Reply::Array(items.into_iter().map(|(k, v)| Reply::Array(vec![Reply::Bulk(k), v])).collect())
+        Reply::Array(
+            items
+                .into_iter()
+                .map(|(k, v)| Reply::Array(vec![Reply::Bulk(k), v]))
+                .collect(),
+        )
     }
 }
 
@@ -600,7 +696,10 @@ fn xread(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     if let Some(ready) = ctx.ready_key.clone() {
         // Re-run because `ready` changed: a group reader whose stream is gone (deleted, or replaced
         // by another type) is released with an error (`unblockDeletedStreamReadgroupClients`).
-        let is_stream = matches!(ctx.st.dbs[ctx.client.db].keys.get(&ready).map(|e| &e.value), Some(Value::Stream(_)));
+        let is_stream = matches!(
+            ctx.st.dbs[ctx.client.db].keys.get(&ready).map(|e| &e.value),
+            Some(Value::Stream(_))
+        );
         if !is_stream {
             if xreadgroup {
                 return Reply::err("UNBLOCKED the stream key no longer exists");
@@ -614,11 +713,19 @@ fn xread(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         let (exists, last_id, has_group) = match stream_read(ctx, key) {
             Err(e) => return e,
             Ok(None) => (false, MIN_ID, false),
-            Ok(Some(s)) => (true, s.last_id, r.group.as_ref().is_some_and(|(g, _)| s.groups.contains_key(&g[..]))),
+            Ok(Some(s)) => (
+                true,
+                s.last_id,
+                r.group
+                    .as_ref()
+                    .is_some_and(|(g, _)| s.groups.contains_key(&g[..])),
+            ),
         };
         if let Some((g, _)) = &r.group {
             if ctx.ready_key.as_ref() == Some(key) && exists && !has_group {
-                return Reply::err("NOGROUP the consumer group this client was blocked on no longer exists");
+                return Reply::err(
+                    "NOGROUP the consumer group this client was blocked on no longer exists",
+                );
             }
             if !exists || !has_group {
                 return Reply::err(format!(
@@ -671,7 +778,10 @@ fn xread(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
                         (false, MIN_ID)
                     }
                 }
-                (ReadFrom::After(id), None) => (!s.is_empty() && s.edge_id(false, true) > id, incr_id(id).unwrap_or(MIN_ID)),
+                (ReadFrom::After(id), None) => (
+                    !s.is_empty() && s.edge_id(false, true) > id,
+                    incr_id(id).unwrap_or(MIN_ID),
+                ),
                 (ReadFrom::New, None) => (false, MIN_ID),
             }
         };
@@ -685,7 +795,11 @@ fn xread(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     }
     match r.block_ms {
         Some(ms) => {
-            let deadline = if ms == 0 { None } else { Some(ctx.now_ms.saturating_add(ms)) };
+            let deadline = if ms == 0 {
+                None
+            } else {
+                Some(ctx.now_ms.saturating_add(ms))
+            };
             let rerun = blocked_args(args, &r, &froms);
             ctx.block_on_with_args(keys, deadline, Reply::NullArray, rerun)
         }
@@ -712,7 +826,14 @@ fn blocked_args(args: &[Bytes], r: &ReadArgs, froms: &[ReadFrom]) -> Vec<Bytes> 
 }
 
 /// A blocked read re-run because `key` received data.
-fn serve_ready(ctx: &mut Ctx, r: &ReadArgs, keys: &[Bytes], from: ReadFrom, key: &Bytes, args: &[Bytes]) -> Reply {
+fn serve_ready(
+    ctx: &mut Ctx,
+    r: &ReadArgs,
+    keys: &[Bytes],
+    from: ReadFrom,
+    key: &Bytes,
+    args: &[Bytes],
+) -> Reply {
     let block_again = |ctx: &mut Ctx| {
         let deadline = None;
         ctx.block_on_with_args(keys.to_vec(), deadline, Reply::NullArray, args.to_vec())
@@ -722,21 +843,28 @@ fn serve_ready(ctx: &mut Ctx, r: &ReadArgs, keys: &[Bytes], from: ReadFrom, key:
             Ok(Some(s)) => s,
             _ => return block_again(ctx),
         };
-        let gt = match (&r.group, from) {
-            (Some((g, _)), _) => match s.groups.get(&g[..]) {
-                Some(g) => g.last_id,
-                None => return Reply::err("NOGROUP the consumer group this client was blocked on no longer exists"),
-            },
-            (None, ReadFrom::After(id)) => id,
-            (None, ReadFrom::New) => MAX_ID,
-        };
+        let gt =
+            match (&r.group, from) {
+                (Some((g, _)), _) => match s.groups.get(&g[..]) {
+                    Some(g) => g.last_id,
+                    None => return Reply::err(
+                        "NOGROUP the consumer group this client was blocked on no longer exists",
+                    ),
+                },
+                (None, ReadFrom::After(id)) => id,
+                (None, ReadFrom::New) => MAX_ID,
+            };
         if s.last_id <= gt {
             return block_again(ctx);
         }
         gt
     };
     let start = incr_id(gt).unwrap_or(MIN_ID);
-    let count = if r.count == 0 { BLOCKED_DEFAULT_COUNT } else { r.count };
+    let count = if r.count == 0 {
+        BLOCKED_DEFAULT_COUNT
+    } else {
+        r.count
+    };
     let out = serve_stream(ctx, key, ReadFrom::New, start, r, count);
     read_reply(ctx, vec![(key.clone(), out)])
 }
@@ -786,7 +914,9 @@ fn xsetid(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     };
     if !s.is_empty() {
         if id < s.edge_id(false, true) {
-            return Reply::err("ERR The ID specified in XSETID is smaller than the target stream top item");
+            return Reply::err(
+                "ERR The ID specified in XSETID is smaller than the target stream top item",
+            );
         }
         if entries_added != -1 && s.len() > entries_added as u64 {
             return Reply::err("ERR The entries_added specified in XSETID is smaller than the target stream length");

@@ -61,7 +61,15 @@ struct SetOptions {
 
 /// Parses SET's (`for_set`) or GETEX's options with Redis's exclusion rules.
 fn parse_set_options(args: &[Bytes], from: usize, for_set: bool) -> Result<SetOptions, Reply> {
-    let mut o = SetOptions { nx: false, xx: false, get: false, keepttl: false, persist: false, unit: 0, expire: None };
+    let mut o = SetOptions {
+        nx: false,
+        xx: false,
+        get: false,
+        keepttl: false,
+        persist: false,
+        unit: 0,
+        expire: None,
+    };
     let mut j = from;
     while j < args.len() {
         let a = &args[j];
@@ -76,7 +84,11 @@ fn parse_set_options(args: &[Bytes], from: usize, for_set: bool) -> Result<SetOp
             o.keepttl = true;
         } else if !for_set && is(a, "PERSIST") && o.unit == 0 && !o.keepttl {
             o.persist = true;
-        } else if let Some(unit) = [("EX", EX), ("PX", PX), ("EXAT", EXAT), ("PXAT", PXAT)].iter().find(|(n, _)| is(a, n)).map(|(_, u)| *u) {
+        } else if let Some(unit) = [("EX", EX), ("PX", PX), ("EXAT", EXAT), ("PXAT", PXAT)]
+            .iter()
+            .find(|(n, _)| is(a, n))
+            .map(|(_, u)| *u)
+        {
             if o.keepttl || o.persist || (o.unit != 0 && o.unit != unit) || !has_next {
                 return Err(syntax_error());
             }
@@ -110,7 +122,15 @@ fn expire_ms(ctx: &Ctx, value: &[u8], unit: u8, cmd: &str) -> Result<i64, Reply>
 }
 
 /// Redis's `setGenericCommand`.
-fn set_generic(ctx: &mut Ctx, key: &Bytes, val: &Bytes, o: &SetOptions, cmd: &str, ok: Reply, abort: Reply) -> Reply {
+fn set_generic(
+    ctx: &mut Ctx,
+    key: &Bytes,
+    val: &Bytes,
+    o: &SetOptions,
+    cmd: &str,
+    ok: Reply,
+    abort: Reply,
+) -> Reply {
     let expire = match &o.expire {
         Some(e) => match expire_ms(ctx, e, o.unit, cmd) {
             Ok(ms) => Some(ms),
@@ -147,18 +167,66 @@ fn set(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 }
 
 fn setnx(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    let o = SetOptions { nx: true, xx: false, get: false, keepttl: false, persist: false, unit: 0, expire: None };
-    set_generic(ctx, &args[1], &args[2], &o, "setnx", Reply::Int(1), Reply::Int(0))
+    let o = SetOptions {
+        nx: true,
+        xx: false,
+        get: false,
+        keepttl: false,
+        persist: false,
+        unit: 0,
+        expire: None,
+    };
+    set_generic(
+        ctx,
+        &args[1],
+        &args[2],
+        &o,
+        "setnx",
+        Reply::Int(1),
+        Reply::Int(0),
+    )
 }
 
 fn setex(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    let o = SetOptions { nx: false, xx: false, get: false, keepttl: false, persist: false, unit: EX, expire: Some(args[2].clone()) };
-    set_generic(ctx, &args[1], &args[3], &o, "setex", Reply::ok(), Reply::Null)
+    let o = SetOptions {
+        nx: false,
+        xx: false,
+        get: false,
+        keepttl: false,
+        persist: false,
+        unit: EX,
+        expire: Some(args[2].clone()),
+    };
+    set_generic(
+        ctx,
+        &args[1],
+        &args[3],
+        &o,
+        "setex",
+        Reply::ok(),
+        Reply::Null,
+    )
 }
 
 fn psetex(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    let o = SetOptions { nx: false, xx: false, get: false, keepttl: false, persist: false, unit: PX, expire: Some(args[2].clone()) };
-    set_generic(ctx, &args[1], &args[3], &o, "psetex", Reply::ok(), Reply::Null)
+    let o = SetOptions {
+        nx: false,
+        xx: false,
+        get: false,
+        keepttl: false,
+        persist: false,
+        unit: PX,
+        expire: Some(args[2].clone()),
+    };
+    set_generic(
+        ctx,
+        &args[1],
+        &args[3],
+        &o,
+        "psetex",
+        Reply::ok(),
+        Reply::Null,
+    )
 }
 
 fn get(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
@@ -224,7 +292,10 @@ fn getset(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 
 fn mset(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     if args.len().is_multiple_of(2) {
-        return Reply::err(format!("ERR wrong number of arguments for '{}' command", "mset"));
+        return Reply::err(format!(
+            "ERR wrong number of arguments for '{}' command",
+            "mset"
+        ));
     }
     for kv in args[1..].chunks(2) {
         ctx.set_key(&kv[0], Value::Str(RString::new(&kv[1])), false);
@@ -237,7 +308,10 @@ fn msetnx(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     if args.len().is_multiple_of(2) {
         return Reply::err("ERR wrong number of arguments for 'msetnx' command");
     }
-    if args[1..].chunks(2).any(|kv| ctx.lookup_write(&kv[0]).is_some()) {
+    if args[1..]
+        .chunks(2)
+        .any(|kv| ctx.lookup_write(&kv[0]).is_some())
+    {
         return Reply::Int(0);
     }
     for kv in args[1..].chunks(2) {
@@ -262,7 +336,9 @@ fn mget(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 /// Redis's `checkStringLength`: the result may not exceed proto-max-bulk-len.
 fn check_len(ctx: &Ctx, total: u64) -> Result<(), Reply> {
     if total > ctx.st.config.tunables.proto_max_bulk_len as u64 {
-        Err(Reply::err("ERR string exceeds maximum allowed size (proto-max-bulk-len)"))
+        Err(Reply::err(
+            "ERR string exceeds maximum allowed size (proto-max-bulk-len)",
+        ))
     } else {
         Ok(())
     }
@@ -284,7 +360,9 @@ fn append(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             if let Err(e) = check_len(ctx, (l + args[2].len()) as u64) {
                 return e;
             }
-            let Some(Value::Str(s)) = ctx.write(key) else { return wrong_type() };
+            let Some(Value::Str(s)) = ctx.write(key) else {
+                return wrong_type();
+            };
             let v = s.make_raw();
             v.extend_from_slice(&args[2]);
             v.len()
@@ -328,7 +406,9 @@ fn setrange(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     if !exists {
         ctx.add_key(key, Value::Str(RString::raw(Vec::new())));
     }
-    let Some(Value::Str(s)) = ctx.write(key) else { return wrong_type() };
+    let Some(Value::Str(s)) = ctx.write(key) else {
+        return wrong_type();
+    };
     let v = s.make_raw();
     let end = offset as usize + value.len();
     if v.len() < end {
@@ -375,8 +455,12 @@ fn incr_decr(ctx: &mut Ctx, key: &Bytes, by: i64) -> Reply {
     let new = match ctx.write(key) {
         None => None,
         Some(Value::Str(s)) => {
-            let Some(cur) = s.as_int() else { return Reply::err(ERR_NOT_INT) };
-            let Some(new) = cur.checked_add(by) else { return Reply::err("ERR increment or decrement would overflow") };
+            let Some(cur) = s.as_int() else {
+                return Reply::err(ERR_NOT_INT);
+            };
+            let Some(new) = cur.checked_add(by) else {
+                return Reply::err("ERR increment or decrement would overflow");
+            };
             *s = RString::from_int(new);
             Some(new)
         }
@@ -426,7 +510,10 @@ fn incrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     };
     match ctx.write(key) {
         Some(Value::Str(s)) => *s = RString::from_text(text.clone().into_bytes()),
-        _ => ctx.add_key(key, Value::Str(RString::from_text(text.clone().into_bytes()))),
+        _ => ctx.add_key(
+            key,
+            Value::Str(RString::from_text(text.clone().into_bytes())),
+        ),
     }
     ctx.modified(key, notify::STRING, "incrbyfloat");
     Reply::bulk_str(text)
@@ -469,7 +556,9 @@ fn lcs(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let (alen, blen) = (a.len(), b.len());
     let cells = (alen as u64 + 1) * (blen as u64 + 1) * 4;
     if cells > ctx.st.config.tunables.proto_max_bulk_len as u64 {
-        return Reply::err("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
+        return Reply::err(
+            "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len",
+        );
     }
     // table[i][j] = LCS length of a[..i] and b[..j]
     let w = blen + 1;
@@ -541,7 +630,10 @@ fn lcs(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         }
     }
     if getidx {
-        Reply::Map(vec![(Reply::bulk("matches"), Reply::Array(matches)), (Reply::bulk("len"), Reply::Int(total as i64))])
+        Reply::Map(vec![
+            (Reply::bulk("matches"), Reply::Array(matches)),
+            (Reply::bulk("len"), Reply::Int(total as i64)),
+        ])
     } else {
         Reply::Bulk(Bytes::from(result))
     }

@@ -5,8 +5,13 @@ use crate::protocol::Reply;
 use crate::server::{unwatch_all, watch_key, Ctx};
 use bytes::Bytes;
 
-pub const HANDLERS: &[(&str, Handler)] =
-    &[("multi", multi), ("exec", exec), ("discard", discard), ("watch", watch), ("unwatch", unwatch)];
+pub const HANDLERS: &[(&str, Handler)] = &[
+    ("multi", multi),
+    ("exec", exec),
+    ("discard", discard),
+    ("watch", watch),
+    ("unwatch", unwatch),
+];
 
 fn set_multi_len(ctx: &mut Ctx, len: i64) {
     if let Some(c) = ctx.st.clients.get_mut(&ctx.client.id) {
@@ -37,15 +42,25 @@ fn discard(ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
 
 /// Whether a watched key was touched, or expired, since WATCH.
 fn watch_failed(ctx: &mut Ctx) -> bool {
-    if ctx.st.clients.get(&ctx.client.id).is_some_and(|c| c.dirty_cas) {
+    if ctx
+        .st
+        .clients
+        .get(&ctx.client.id)
+        .is_some_and(|c| c.dirty_cas)
+    {
         return true;
     }
     let now = ctx.now_ms;
-    ctx.client.watched.iter().any(|w| !w.expired_at_watch && ctx.st.dbs[w.db].is_expired(&w.key, now))
+    ctx.client
+        .watched
+        .iter()
+        .any(|w| !w.expired_at_watch && ctx.st.dbs[w.db].is_expired(&w.key, now))
 }
 
 fn exec(ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
-    let Some(queue) = ctx.client.multi.take() else { return Reply::err("ERR EXEC without MULTI") };
+    let Some(queue) = ctx.client.multi.take() else {
+        return Reply::err("ERR EXEC without MULTI");
+    };
     set_multi_len(ctx, -1);
     if ctx.client.multi_error {
         ctx.client.multi_error = false;

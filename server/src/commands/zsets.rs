@@ -59,7 +59,10 @@ const ERR_MIN_MAX_FLOAT: &str = "ERR min or max is not a float";
 const ERR_MIN_MAX_LEX: &str = "ERR min or max not valid string range item";
 
 fn limits(ctx: &Ctx) -> ZSetLimits {
-    ZSetLimits { max_listpack_entries: ctx.tunables().zset_max_entries, max_listpack_value: ctx.tunables().zset_max_value }
+    ZSetLimits {
+        max_listpack_entries: ctx.tunables().zset_max_entries,
+        max_listpack_value: ctx.tunables().zset_max_value,
+    }
 }
 
 /// Rank arithmetic over a sorted set, the one shape every range command is answered in.
@@ -95,16 +98,24 @@ impl Ranks for SortedSet {
     fn lex_walk(&self, r: &LexRange, rev: bool) -> Option<(usize, usize)> {
         if rev {
             let hi = self.last_in_lex_range(r)?;
-            let run = self.iter_from(hi, true).take_while(|(m, _)| r.gte_min(m)).count();
+            let run = self
+                .iter_from(hi, true)
+                .take_while(|(m, _)| r.gte_min(m))
+                .count();
             Some((hi + 1 - run.max(1), hi))
         } else {
             let lo = self.first_in_lex_range(r)?;
-            let run = self.iter_from(lo, false).take_while(|(m, _)| r.lte_max(m)).count();
+            let run = self
+                .iter_from(lo, false)
+                .take_while(|(m, _)| r.lte_max(m))
+                .count();
             Some((lo, lo + run.max(1) - 1))
         }
     }
     fn range(&self, s: usize, e: usize) -> Vec<(Vec<u8>, f64)> {
-        self.range_by_rank(s, e, false).map(|(m, sc)| (m.to_vec(), sc)).collect()
+        self.range_by_rank(s, e, false)
+            .map(|(m, sc)| (m.to_vec(), sc))
+            .collect()
     }
     fn remove_ranks(&mut self, s: usize, e: usize) -> usize {
         self.remove_range_by_rank(s, e)
@@ -147,7 +158,8 @@ fn pairs_reply(items: Vec<(Vec<u8>, f64)>, withscores: bool, resp: u8) -> Reply 
 }
 
 fn zadd(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    let (mut nx, mut xx, mut ch, mut incr, mut gt, mut lt) = (false, false, false, false, false, false);
+    let (mut nx, mut xx, mut ch, mut incr, mut gt, mut lt) =
+        (false, false, false, false, false, false);
     let mut i = 2;
     while i < args.len() {
         let a = &args[i];
@@ -196,11 +208,16 @@ fn zadd(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             if xx {
                 return if incr { Reply::Null } else { Reply::Int(0) };
             }
-            ctx.add_key(key, Value::ZSet(Box::new(SortedSet::for_first_member(elements[1].len(), l))));
+            ctx.add_key(
+                key,
+                Value::ZSet(Box::new(SortedSet::for_first_member(elements[1].len(), l))),
+            );
         }
         Err(e) => return e,
     }
-    let Ok(Some(z)) = zset_write(ctx, key) else { return wrong_type() };
+    let Ok(Some(z)) = zset_write(ctx, key) else {
+        return wrong_type();
+    };
     let (mut added, mut updated, mut processed) = (0, 0, 0);
     let mut incr_result = None;
     for (pair, &score) in elements.chunks(2).zip(&scores) {
@@ -259,15 +276,22 @@ fn zadd(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 }
 
 fn zincrby(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    let Some(by) = parse_score(&args[2]) else { return Reply::err("ERR value is not a valid float") };
+    let Some(by) = parse_score(&args[2]) else {
+        return Reply::err("ERR value is not a valid float");
+    };
     let key = &args[1];
     let l = limits(ctx);
     match zset_write(ctx, key) {
         Ok(Some(_)) => {}
-        Ok(None) => ctx.add_key(key, Value::ZSet(Box::new(SortedSet::for_first_member(args[3].len(), l)))),
+        Ok(None) => ctx.add_key(
+            key,
+            Value::ZSet(Box::new(SortedSet::for_first_member(args[3].len(), l))),
+        ),
         Err(e) => return e,
     }
-    let Ok(Some(z)) = zset_write(ctx, key) else { return wrong_type() };
+    let Ok(Some(z)) = zset_write(ctx, key) else {
+        return wrong_type();
+    };
     let new = z.score(&args[3]).map(|c| c + by).unwrap_or(by);
     if new.is_nan() {
         ctx.delete_if_empty(key);
@@ -301,14 +325,26 @@ fn zcard(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 
 fn zscore(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     match zset_read(ctx, &args[1]) {
-        Ok(z) => z.and_then(|z| z.score(&args[2])).map(Reply::Double).unwrap_or(Reply::Null),
+        Ok(z) => z
+            .and_then(|z| z.score(&args[2]))
+            .map(Reply::Double)
+            .unwrap_or(Reply::Null),
         Err(e) => e,
     }
 }
 
 fn zmscore(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     match zset_read(ctx, &args[1]) {
-        Ok(z) => Reply::Array(args[2..].iter().map(|m| z.and_then(|z| z.score(m)).map(Reply::Double).unwrap_or(Reply::Null)).collect()),
+        Ok(z) => Reply::Array(
+            args[2..]
+                .iter()
+                .map(|m| {
+                    z.and_then(|z| z.score(m))
+                        .map(Reply::Double)
+                        .unwrap_or(Reply::Null)
+                })
+                .collect(),
+        ),
         Err(e) => e,
     }
 }
@@ -332,17 +368,29 @@ fn zrevrank(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 }
 
 fn zcount(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    let Some(range) = ScoreRange::parse(&args[2], &args[3]).ok() else { return Reply::err(ERR_MIN_MAX_FLOAT) };
+    let Some(range) = ScoreRange::parse(&args[2], &args[3]).ok() else {
+        return Reply::err(ERR_MIN_MAX_FLOAT);
+    };
     match zset_read(ctx, &args[1]) {
-        Ok(z) => Reply::Int(z.and_then(|z| z.score_span(&range)).map(|(a, b)| b - a + 1).unwrap_or(0) as i64),
+        Ok(z) => Reply::Int(
+            z.and_then(|z| z.score_span(&range))
+                .map(|(a, b)| b - a + 1)
+                .unwrap_or(0) as i64,
+        ),
         Err(e) => e,
     }
 }
 
 fn zlexcount(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
-    let Some(range) = LexRange::parse(&args[2], &args[3]).ok() else { return Reply::err(ERR_MIN_MAX_LEX) };
+    let Some(range) = LexRange::parse(&args[2], &args[3]).ok() else {
+        return Reply::err(ERR_MIN_MAX_LEX);
+    };
     match zset_read(ctx, &args[1]) {
-        Ok(z) => Reply::Int(z.and_then(|z| z.lex_span(&range)).map(|(a, b)| b - a + 1).unwrap_or(0) as i64),
+        Ok(z) => Reply::Int(
+            z.and_then(|z| z.lex_span(&range))
+                .map(|(a, b)| b - a + 1)
+                .unwrap_or(0) as i64,
+        ),
         Err(e) => e,
     }
 }
@@ -370,8 +418,24 @@ struct RangeQuery {
 
 /// Parses `key min max [BYSCORE|BYLEX] [REV] [LIMIT o c] [WITHSCORES]` starting at the key's index,
 /// like Redis's `zrangeGenericCommand`. `kind`/`rev` are preset by the legacy commands.
-fn parse_range(args: &[Bytes], key_idx: usize, store: bool, kind: RangeType, rev: Option<bool>) -> Result<RangeQuery, Reply> {
-    let mut q = RangeQuery { kind, rev: rev.unwrap_or(false), withscores: false, offset: 0, limit: -1, start: 0, end: 0, score: None, lex: None };
+fn parse_range(
+    args: &[Bytes],
+    key_idx: usize,
+    store: bool,
+    kind: RangeType,
+    rev: Option<bool>,
+) -> Result<RangeQuery, Reply> {
+    let mut q = RangeQuery {
+        kind,
+        rev: rev.unwrap_or(false),
+        withscores: false,
+        offset: 0,
+        limit: -1,
+        start: 0,
+        end: 0,
+        score: None,
+        lex: None,
+    };
     let mut j = key_idx + 3;
     while j < args.len() {
         let left = args.len() - j - 1;
@@ -396,10 +460,14 @@ fn parse_range(args: &[Bytes], key_idx: usize, store: bool, kind: RangeType, rev
         q.kind = RangeType::Rank;
     }
     if q.limit != -1 && q.kind == RangeType::Rank {
-        return Err(Reply::err("ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"));
+        return Err(Reply::err(
+            "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX",
+        ));
     }
     if q.withscores && q.kind == RangeType::Lex {
-        return Err(Reply::err("ERR syntax error, WITHSCORES not supported in combination with BYLEX"));
+        return Err(Reply::err(
+            "ERR syntax error, WITHSCORES not supported in combination with BYLEX",
+        ));
     }
     let (mut min, mut max) = (&args[key_idx + 1], &args[key_idx + 2]);
     if q.rev && q.kind != RangeType::Rank {
@@ -410,8 +478,12 @@ fn parse_range(args: &[Bytes], key_idx: usize, store: bool, kind: RangeType, rev
             q.start = parse_int(min).ok_or_else(|| Reply::err(ERR_NOT_INT))?;
             q.end = parse_int(max).ok_or_else(|| Reply::err(ERR_NOT_INT))?;
         }
-        RangeType::Score => q.score = Some(ScoreRange::parse(min, max).map_err(|_| Reply::err(ERR_MIN_MAX_FLOAT))?),
-        RangeType::Lex => q.lex = Some(LexRange::parse(min, max).map_err(|_| Reply::err(ERR_MIN_MAX_LEX))?),
+        RangeType::Score => {
+            q.score = Some(ScoreRange::parse(min, max).map_err(|_| Reply::err(ERR_MIN_MAX_FLOAT))?)
+        }
+        RangeType::Lex => {
+            q.lex = Some(LexRange::parse(min, max).map_err(|_| Reply::err(ERR_MIN_MAX_LEX))?)
+        }
     }
     Ok(q)
 }
@@ -436,7 +508,11 @@ fn run_range(z: &SortedSet, q: &RangeQuery) -> Vec<(Vec<u8>, f64)> {
             if end >= l {
                 end = l - 1;
             }
-            let (s, e) = if q.rev { ((l - 1 - end) as usize, (l - 1 - start) as usize) } else { (start as usize, end as usize) };
+            let (s, e) = if q.rev {
+                ((l - 1 - end) as usize, (l - 1 - start) as usize)
+            } else {
+                (start as usize, end as usize)
+            };
             let mut items = z.range(s, e);
             if q.rev {
                 items.reverse();
@@ -448,7 +524,9 @@ fn run_range(z: &SortedSet, q: &RangeQuery) -> Vec<(Vec<u8>, f64)> {
                 RangeType::Score => q.score.as_ref().and_then(|r| z.score_span(r)),
                 _ => q.lex.as_ref().and_then(|r| z.lex_walk(r, q.rev)),
             };
-            let Some((lo, hi)) = span else { return Vec::new() };
+            let Some((lo, hi)) = span else {
+                return Vec::new();
+            };
             if q.offset < 0 {
                 return Vec::new();
             }
@@ -457,7 +535,11 @@ fn run_range(z: &SortedSet, q: &RangeQuery) -> Vec<(Vec<u8>, f64)> {
             if off >= count {
                 return Vec::new();
             }
-            let take = if q.limit < 0 { count - off } else { (q.limit as usize).min(count - off) };
+            let take = if q.limit < 0 {
+                count - off
+            } else {
+                (q.limit as usize).min(count - off)
+            };
             if take == 0 {
                 return Vec::new();
             }
@@ -546,7 +628,9 @@ fn remrange_generic(ctx: &mut Ctx, args: &[Bytes], kind: RangeType) -> Reply {
     let mut lex = None;
     match kind {
         RangeType::Rank => {
-            let (Some(s), Some(e)) = (parse_int(&args[2]), parse_int(&args[3])) else { return Reply::err(ERR_NOT_INT) };
+            let (Some(s), Some(e)) = (parse_int(&args[2]), parse_int(&args[3])) else {
+                return Reply::err(ERR_NOT_INT);
+            };
             start = s;
             end = e;
         }
@@ -607,7 +691,9 @@ fn zremrangebylex(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 
 /// Pops `count` members from the min (or max) end of the zset at `key` (which must exist).
 fn pop_from(ctx: &mut Ctx, key: &Bytes, max: bool, count: usize) -> Vec<(Vec<u8>, f64)> {
-    let Ok(Some(z)) = zset_write(ctx, key) else { return Vec::new() };
+    let Ok(Some(z)) = zset_write(ctx, key) else {
+        return Vec::new();
+    };
     let len = z.len();
     let n = count.min(len);
     if n == 0 {
@@ -675,7 +761,11 @@ fn bzpop_generic(ctx: &mut Ctx, args: &[Bytes], max: bool) -> Reply {
             Ok(Some(z)) if !z.is_empty() => {
                 let items = pop_from(ctx, k, max, 1);
                 if let Some((m, s)) = items.into_iter().next() {
-                    return Reply::Array(vec![Reply::Bulk(k.clone()), Reply::bulk(m), Reply::Double(s)]);
+                    return Reply::Array(vec![
+                        Reply::Bulk(k.clone()),
+                        Reply::bulk(m),
+                        Reply::Double(s),
+                    ]);
                 }
             }
             Ok(_) => {}
@@ -727,15 +817,26 @@ fn parse_zmpop(args: &[Bytes], from: usize) -> Result<(Vec<Bytes>, bool, usize),
     Ok((args[from + 1..where_idx].to_vec(), max, count))
 }
 
-fn mpop_first(ctx: &mut Ctx, keys: &[Bytes], max: bool, count: usize) -> Result<Option<Reply>, Reply> {
+fn mpop_first(
+    ctx: &mut Ctx,
+    keys: &[Bytes],
+    max: bool,
+    count: usize,
+) -> Result<Option<Reply>, Reply> {
     for k in keys {
         if let Some(z) = zset_write(ctx, k)? {
             if z.is_empty() {
                 continue;
             }
             let items = pop_from(ctx, k, max, count);
-            let inner = items.into_iter().map(|(m, s)| Reply::Array(vec![Reply::bulk(m), Reply::Double(s)])).collect();
-            return Ok(Some(Reply::Array(vec![Reply::Bulk(k.clone()), Reply::Array(inner)])));
+            let inner = items
+                .into_iter()
+                .map(|(m, s)| Reply::Array(vec![Reply::bulk(m), Reply::Double(s)]))
+                .collect();
+            return Ok(Some(Reply::Array(vec![
+                Reply::Bulk(k.clone()),
+                Reply::Array(inner),
+            ])));
         }
     }
     Ok(None)
@@ -789,7 +890,13 @@ fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let resp = ctx.client.resp;
     let all = match zset_read(ctx, &args[1]) {
         Ok(Some(z)) => z.range(0, z.len() - 1),
-        Ok(None) => return if count.is_some() { Reply::Array(vec![]) } else { Reply::Null },
+        Ok(None) => {
+            return if count.is_some() {
+                Reply::Array(vec![])
+            } else {
+                Reply::Null
+            }
+        }
         Err(e) => return e,
     };
     let rng = &mut ctx.st.rng;
@@ -820,11 +927,16 @@ fn zscan(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let (next, found) = z.scan(cursor, o.count);
     let mut out = Vec::new();
     for (m, s) in found {
-        if o.pattern.as_ref().is_some_and(|p| !crate::glob::matches(p, &m, false)) {
+        if o.pattern
+            .as_ref()
+            .is_some_and(|p| !crate::glob::matches(p, &m, false))
+        {
             continue;
         }
         out.push(Reply::bulk(m));
-        out.push(Reply::bulk_str(crate::protocol::reply::format_double_reply(s)));
+        out.push(Reply::bulk_str(
+            crate::protocol::reply::format_double_reply(s),
+        ));
     }
     Reply::Array(vec![Reply::bulk_str(next.to_string()), Reply::Array(out)])
 }
@@ -850,7 +962,11 @@ enum Aggregate {
 fn input_members(ctx: &mut Ctx, key: &[u8]) -> Result<Option<Vec<Scored>>, Reply> {
     match ctx.read(key) {
         None => Ok(None),
-        Some(Value::ZSet(z)) => Ok(Some(if z.is_empty() { Vec::new() } else { z.range(0, z.len() - 1) })),
+        Some(Value::ZSet(z)) => Ok(Some(if z.is_empty() {
+            Vec::new()
+        } else {
+            z.range(0, z.len() - 1)
+        })),
         Some(Value::Set(s)) => Ok(Some(s.members().into_iter().map(|m| (m, 1.0)).collect())),
         Some(_) => Err(wrong_type()),
     }
@@ -858,14 +974,23 @@ fn input_members(ctx: &mut Ctx, key: &[u8]) -> Result<Option<Vec<Scored>>, Reply
 
 /// Redis's `zunionInterDiffGenericCommand`. `dst` is set for the STORE forms; `card_only` for
 /// ZINTERCARD. `numkeys_idx` is where `numkeys` sits.
-fn combine_generic(ctx: &mut Ctx, args: &[Bytes], numkeys_idx: usize, dst: Option<&Bytes>, op: SetOp, card_only: bool) -> Reply {
+fn combine_generic(
+    ctx: &mut Ctx,
+    args: &[Bytes],
+    numkeys_idx: usize,
+    dst: Option<&Bytes>,
+    op: SetOp,
+    card_only: bool,
+) -> Reply {
     let name = super::text(&args[0]).to_ascii_lowercase();
     let numkeys = match parse_int(&args[numkeys_idx]) {
         Some(n) => n,
         None => return Reply::err(ERR_NOT_INT),
     };
     if numkeys < 1 {
-        return Reply::err(format!("ERR at least 1 input key is needed for '{name}' command"));
+        return Reply::err(format!(
+            "ERR at least 1 input key is needed for '{name}' command"
+        ));
     }
     let numkeys = numkeys as usize;
     let first_key = numkeys_idx + 1;
@@ -951,7 +1076,9 @@ fn combine_generic(ctx: &mut Ctx, args: &[Bytes], numkeys_idx: usize, dst: Optio
             for (input, &w) in inputs.iter().zip(&weights) {
                 for (m, s) in input {
                     let v = weighted(*s, w);
-                    map.entry(m.clone()).and_modify(|acc| *acc = aggregate(*acc, v)).or_insert(v);
+                    map.entry(m.clone())
+                        .and_modify(|acc| *acc = aggregate(*acc, v))
+                        .or_insert(v);
                 }
             }
             map.into_iter().collect()
@@ -960,7 +1087,10 @@ fn combine_generic(ctx: &mut Ctx, args: &[Bytes], numkeys_idx: usize, dst: Optio
             if inputs.iter().any(|i| i.is_empty()) {
                 Vec::new()
             } else {
-                let maps: Vec<std::collections::HashMap<&[u8], f64>> = inputs.iter().map(|i| i.iter().map(|(m, s)| (m.as_slice(), *s)).collect()).collect();
+                let maps: Vec<std::collections::HashMap<&[u8], f64>> = inputs
+                    .iter()
+                    .map(|i| i.iter().map(|(m, s)| (m.as_slice(), *s)).collect())
+                    .collect();
                 let mut out = Vec::new();
                 'member: for (m, s) in &inputs[0] {
                     let mut acc = weighted(*s, weights[0]);
@@ -979,14 +1109,25 @@ fn combine_generic(ctx: &mut Ctx, args: &[Bytes], numkeys_idx: usize, dst: Optio
             }
         }
         SetOp::Diff => {
-            let others: std::collections::HashSet<&[u8]> = inputs[1..].iter().flat_map(|i| i.iter().map(|(m, _)| m.as_slice())).collect();
-            inputs[0].iter().filter(|(m, _)| !others.contains(m.as_slice())).cloned().collect()
+            let others: std::collections::HashSet<&[u8]> = inputs[1..]
+                .iter()
+                .flat_map(|i| i.iter().map(|(m, _)| m.as_slice()))
+                .collect();
+            inputs[0]
+                .iter()
+                .filter(|(m, _)| !others.contains(m.as_slice()))
+                .cloned()
+                .collect()
         }
     };
     if card_only {
         return Reply::Int(result.len() as i64);
     }
-    result.sort_by(|a, b| a.1.partial_cmp(&b.1).unwrap_or(std::cmp::Ordering::Equal).then_with(|| a.0.cmp(&b.0)));
+    result.sort_by(|a, b| {
+        a.1.partial_cmp(&b.1)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then_with(|| a.0.cmp(&b.0))
+    });
     match dst {
         Some(d) => {
             let event = match op {

@@ -30,7 +30,11 @@ const MIN_BUCKETS: usize = 4;
 
 impl<V> Dict<V> {
     pub fn new() -> Self {
-        Dict { buckets: Vec::new(), len: 0, hasher: ahash::RandomState::new() }
+        Dict {
+            buckets: Vec::new(),
+            len: 0,
+            hasher: ahash::RandomState::new(),
+        }
     }
 
     pub fn with_capacity(n: usize) -> Self {
@@ -119,7 +123,11 @@ impl<V> Dict<V> {
             cur = n.next.as_deref_mut();
         }
         let next = self.buckets[idx].take();
-        self.buckets[idx] = Some(Box::new(Node { key: key.into(), value, next }));
+        self.buckets[idx] = Some(Box::new(Node {
+            key: key.into(),
+            value,
+            next,
+        }));
         self.len += 1;
         None
     }
@@ -196,7 +204,11 @@ impl<V> Dict<V> {
     }
 
     pub fn iter(&self) -> Iter<'_, V> {
-        Iter { buckets: &self.buckets, bucket: 0, node: None }
+        Iter {
+            buckets: &self.buckets,
+            bucket: 0,
+            node: None,
+        }
     }
 
     pub fn keys(&self) -> impl Iterator<Item = &[u8]> {
@@ -254,7 +266,12 @@ impl<V> Dict<V> {
 
     /// One SCAN call's worth: visits buckets from `cursor` until about `count` entries were seen
     /// (or 10 × `count` buckets, so sparse tables stay cheap); returns the next cursor.
-    pub fn scan_some(&self, mut cursor: u64, count: usize, mut visit: impl FnMut(&[u8], &V)) -> u64 {
+    pub fn scan_some(
+        &self,
+        mut cursor: u64,
+        count: usize,
+        mut visit: impl FnMut(&[u8], &V),
+    ) -> u64 {
         let mut seen = 0;
         let mut buckets = 0;
         loop {
@@ -283,7 +300,9 @@ impl<V> Dict<V> {
                 idx
             } else if tries > 64 {
                 // Sparse table: fall back to the first non-empty bucket from here.
-                (0..n).map(|i| (idx + i) % n).find(|&i| self.buckets[i].is_some())?
+                (0..n)
+                    .map(|i| (idx + i) % n)
+                    .find(|&i| self.buckets[i].is_some())?
             } else {
                 continue;
             };
@@ -400,7 +419,10 @@ mod tests {
             assert!(round < 100_000);
         }
         for i in 0..500 {
-            assert!(seen.contains(format!("stable{i}").as_bytes()), "missed stable{i}");
+            assert!(
+                seen.contains(format!("stable{i}").as_bytes()),
+                "missed stable{i}"
+            );
         }
     }
 

@@ -29,14 +29,20 @@ impl<V> SlotDict<V> {
     /// A table with one partition per hash slot (`partitioned`) or a single one.
     pub fn new(partitioned: bool) -> Self {
         let n = if partitioned { SLOT_COUNT as usize } else { 1 };
-        SlotDict { parts: (0..n).map(|_| Dict::new()).collect(), len: 0 }
+        SlotDict {
+            parts: (0..n).map(|_| Dict::new()).collect(),
+            len: 0,
+        }
     }
 
     /// An empty table sized for about `n` keys, spread evenly over the slots when partitioned
     /// (loading a dump pre-sizes from its RESIZEDB hint).
     pub fn with_capacity(partitioned: bool, n: usize) -> Self {
         let parts = if partitioned { SLOT_COUNT as usize } else { 1 };
-        SlotDict { parts: (0..parts).map(|_| Dict::with_capacity(n / parts)).collect(), len: 0 }
+        SlotDict {
+            parts: (0..parts).map(|_| Dict::with_capacity(n / parts)).collect(),
+            len: 0,
+        }
     }
 
     pub fn is_partitioned(&self) -> bool {
@@ -161,7 +167,10 @@ impl<V> SlotDict<V> {
             }
         }
         let start = rng.gen_range(0..self.parts.len());
-        (0..self.parts.len()).map(|i| &self.parts[(start + i) % self.parts.len()]).find(|d| !d.is_empty())?.random_entry(rng)
+        (0..self.parts.len())
+            .map(|i| &self.parts[(start + i) % self.parts.len()])
+            .find(|d| !d.is_empty())?
+            .random_entry(rng)
     }
 }
 
@@ -179,7 +188,12 @@ mod tests {
         t.insert_new(b"{user1}.a".to_vec().into_boxed_slice(), 1);
         t.insert_new(b"{user1}.b".to_vec().into_boxed_slice(), 2);
         assert_eq!(t.len(), 2002);
-        assert_eq!(t.slot_len(key_slot(b"user1")), 2 + (0..2000).filter(|i| key_slot(format!("key:{i}").as_bytes()) == key_slot(b"user1")).count());
+        assert_eq!(
+            t.slot_len(key_slot(b"user1")),
+            2 + (0..2000)
+                .filter(|i| key_slot(format!("key:{i}").as_bytes()) == key_slot(b"user1"))
+                .count()
+        );
         assert_eq!(t.get(b"key:7"), Some(&7));
         assert_eq!(t.remove(b"key:7"), Some(7));
         assert_eq!(t.len(), 2001);

@@ -45,13 +45,21 @@ fn type_code(v: &Value) -> u32 {
 /// C's `printf("%.17g", x)`, as Redis formats zset scores for the digest.
 pub fn format_g17(x: f64) -> String {
     if x.is_nan() {
-        return if x.is_sign_negative() { "-nan".into() } else { "nan".into() };
+        return if x.is_sign_negative() {
+            "-nan".into()
+        } else {
+            "nan".into()
+        };
     }
     if x.is_infinite() {
         return if x < 0.0 { "-inf".into() } else { "inf".into() };
     }
     if x == 0.0 {
-        return if x.is_sign_negative() { "-0".into() } else { "0".into() };
+        return if x.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
     }
     let sci = format!("{x:.16e}");
     let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
@@ -104,7 +112,13 @@ pub fn mix_value(d: &mut Sha, v: &Value, has_expire: bool) {
             }
         }
         Value::Stream(st) => {
-            let (first, last) = (StreamId { ms: 0, seq: 0 }, StreamId { ms: u64::MAX, seq: u64::MAX });
+            let (first, last) = (
+                StreamId { ms: 0, seq: 0 },
+                StreamId {
+                    ms: u64::MAX,
+                    seq: u64::MAX,
+                },
+            );
             st.range_visit(first, last, false, 0, |id, pairs| {
                 mix_digest(d, format!("{}.{}", id.ms, id.seq).as_bytes());
                 for (f, v) in pairs {

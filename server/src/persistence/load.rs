@@ -32,7 +32,10 @@ pub enum LoadError {
     Open(std::io::Error),
     Rdb(redoubt_rdb::Error),
     /// The file holds something the server cannot load, at this byte offset.
-    Refused { offset: u64, why: String },
+    Refused {
+        offset: u64,
+        why: String,
+    },
 }
 
 impl std::fmt::Display for LoadError {
@@ -48,10 +51,20 @@ impl std::fmt::Display for LoadError {
 /// What the decoding thread hands to the inserting one.
 enum Step {
     /// A RESIZEDB hint for `db`.
-    Resize { db: usize, db_size: u64, expires_size: u64 },
+    Resize {
+        db: usize,
+        db_size: u64,
+        expires_size: u64,
+    },
     /// A key dropped because its TTL has passed.
     Expired,
-    Key { db: usize, offset: u64, key: Vec<u8>, meta: KeyMeta, value: Value },
+    Key {
+        db: usize,
+        offset: u64,
+        key: Vec<u8>,
+        meta: KeyMeta,
+        value: Value,
+    },
 }
 
 /// Steps travel in batches, so the channel costs little per key.
@@ -62,12 +75,18 @@ const BATCH: usize = 256;
 ///
 /// Two threads: this one inserts into the keyspace while a scoped thread reads, checks and decodes
 /// the file and builds the values (the larger share of the work).
-pub fn load_file(st: &mut State, path: &Path, now_ms: i64, merge: bool) -> Result<LoadStats, LoadError> {
+pub fn load_file(
+    st: &mut State,
+    path: &Path,
+    now_ms: i64,
+    merge: bool,
+) -> Result<LoadStats, LoadError> {
     let started = Instant::now();
     let file = File::open(path).map_err(LoadError::Open)?;
     let file_len = file.metadata().map(|m| m.len()).unwrap_or(0);
     let verify_checksum = st.config.get("rdbchecksum") != Some("no");
-    let rd = Reader::with_options(file, ReaderOptions { verify_checksum }).map_err(LoadError::Rdb)?;
+    let rd =
+        Reader::with_options(file, ReaderOptions { verify_checksum }).map_err(LoadError::Rdb)?;
     let tunables = st.tunables().clone();
     let databases = st.dbs.len();
     let mut stats = LoadStats::default();
@@ -111,7 +130,9 @@ fn decode(
     let mut current_db = 0usize;
     loop {
         let at = rd.offset();
-        let Some(event) = rd.next_event().map_err(LoadError::Rdb)? else { return Ok(()) };
+        let Some(event) = rd.next_event().map_err(LoadError::Rdb)? else {
+            return Ok(());
+        };
         let step = match event {
             Event::Aux { key, value } => {
                 log_aux(&key, &value, now_ms);
@@ -127,18 +148,37 @@ fn decode(
                 current_db = db as usize;
                 continue;
             }
-            Event::ResizeDb { db_size, expires_size } => Step::Resize { db: current_db, db_size, expires_size },
+            Event::ResizeDb {
+                db_size,
+                expires_size,
+            } => Step::Resize {
+                db: current_db,
+                db_size,
+                expires_size,
+            },
             Event::ModuleAux(m) => {
-                return Err(LoadError::Refused { offset: at, why: format!("module aux data of module {} (modules are not supported)", m.id.name()) })
+                return Err(LoadError::Refused {
+                    offset: at,
+                    why: format!(
+                        "module aux data of module {} (modules are not supported)",
+                        m.id.name()
+                    ),
+                })
             }
             Event::Function { .. } => {
-                return Err(LoadError::Refused { offset: at, why: "a function library (functions are not supported yet)".into() })
+                return Err(LoadError::Refused {
+                    offset: at,
+                    why: "a function library (functions are not supported yet)".into(),
+                })
             }
             Event::Key(h) => {
                 let value = rd.read_value(&h).map_err(LoadError::Rdb)?;
                 let db = h.db as usize;
                 if db >= databases {
-                    return Err(LoadError::Refused { offset: h.offset, why: format!("a key in db {db}, past `databases`") });
+                    return Err(LoadError::Refused {
+                        offset: h.offset,
+                        why: format!("a key in db {db}, past `databases`"),
+                    });
                 }
                 if h.meta.expire_ms.is_some_and(|t| t <= now_ms) {
                     Step::Expired
@@ -147,13 +187,27 @@ fn decode(
                     let Some(value) = from_rdb(value, tunables) else {
                         return Err(LoadError::Refused {
                             offset: h.offset,
-                            why: format!("key '{}' holds a {kind}, which this server cannot hold yet", String::from_utf8_lossy(&h.key)),
+                            why: format!(
+                                "key '{}' holds a {kind}, which this server cannot hold yet",
+                                String::from_utf8_lossy(&h.key)
+                            ),
                         });
                     };
-                    Step::Key { db, offset: h.offset, key: h.key, meta: h.meta, value }
+                    Step::Key {
+                        db,
+                        offset: h.offset,
+                        key: h.key,
+                        meta: h.meta,
+                        value,
+                    }
                 }
             }
-            Event::Item(_) | Event::EndKey => return Err(LoadError::Refused { offset: at, why: "an opcode".into() }),
+            Event::Item(_) | Event::EndKey => {
+                return Err(LoadError::Refused {
+                    offset: at,
+                    why: "an opcode".into(),
+                })
+            }
             Event::Eof(_) => return Ok(()),
         };
         if !emit(step) {
@@ -163,41 +217,75 @@ fn decode(
 }
 
 /// Inserts one decoded step into the keyspace.
-fn apply(st: &mut State, step: Step, file_len: u64, now_ms: i64, merge: bool, stats: &mut LoadStats) -> Result<(), LoadError> {
+fn apply(
+    st: &mut State,
+    step: Step,
+    file_len: u64,
+    now_ms: i64,
+    merge: bool,
+    stats: &mut LoadStats,
+) -> Result<(), LoadError> {
     match step {
-        Step::Resize { db, db_size, expires_size } => {
+        Step::Resize {
+            db,
+            db_size,
+            expires_size,
+        } => {
             // Pre-size the tables (no rehashing while loading). The sizes are hints from an
             // untrusted file: at most one bucket per 8 bytes of file, so the tables never take
             // more memory than the file's size whatever the hint says.
             let cap = file_len / 8;
             if let Some(d) = st.dbs.get_mut(db) {
                 if d.is_empty() {
-                    d.keys = SlotDict::with_capacity(d.keys.is_partitioned(), db_size.min(cap) as usize);
+                    d.keys =
+                        SlotDict::with_capacity(d.keys.is_partitioned(), db_size.min(cap) as usize);
                     d.expires = Dict::with_capacity(expires_size.min(db_size).min(cap) as usize);
                 }
             }
         }
         Step::Expired => stats.keys_expired += 1,
-        Step::Key { db, offset, key, meta, value } => {
+        Step::Key {
+            db,
+            offset,
+            key,
+            meta,
+            value,
+        } => {
             let access = if st.lfu {
-                let counter = meta.freq.map(u32::from).unwrap_or(crate::eviction::lfu_initial(now_ms) & 0xff);
+                let counter = meta
+                    .freq
+                    .map(u32::from)
+                    .unwrap_or(crate::eviction::lfu_initial(now_ms) & 0xff);
                 (crate::eviction::lfu_initial(now_ms) & !0xff) | counter
             } else {
-                let idle_ms = meta.idle.map(|s| s.saturating_mul(1000) as i64).unwrap_or(0);
+                let idle_ms = meta
+                    .idle
+                    .map(|s| s.saturating_mul(1000) as i64)
+                    .unwrap_or(0);
                 lru_clock(now_ms.saturating_sub(idle_ms))
             };
             let Some(d) = st.dbs.get_mut(db) else {
-                return Err(LoadError::Refused { offset, why: format!("a key in db {db}, past `databases`") });
+                return Err(LoadError::Refused {
+                    offset,
+                    why: format!("a key in db {db}, past `databases`"),
+                });
             };
             if merge {
                 d.remove(&key);
             } else if d.keys.contains_key(&key) {
-                return Err(LoadError::Refused { offset, why: format!("Duplicate key '{}' found in RDB file", String::from_utf8_lossy(&key)) });
+                return Err(LoadError::Refused {
+                    offset,
+                    why: format!(
+                        "Duplicate key '{}' found in RDB file",
+                        String::from_utf8_lossy(&key)
+                    ),
+                });
             }
             if let Some(t) = meta.expire_ms {
                 d.expires.insert_new(key.as_slice().into(), t);
             }
-            d.keys.insert_new(key.into_boxed_slice(), Entry::new(value, access));
+            d.keys
+                .insert_new(key.into_boxed_slice(), Entry::new(value, access));
             stats.keys_loaded += 1;
         }
     }
@@ -216,7 +304,10 @@ fn log_aux(key: &[u8], value: &[u8], now_ms: i64) {
         }
         b"used-mem" => {
             if let Ok(m) = v.parse::<u64>() {
-                tracing::info!("RDB memory usage when created {:.2} Mb", m as f64 / (1024.0 * 1024.0));
+                tracing::info!(
+                    "RDB memory usage when created {:.2} Mb",
+                    m as f64 / (1024.0 * 1024.0)
+                );
             }
         }
         _ => {}

@@ -69,8 +69,16 @@ impl Default for Persistence {
 
 /// The configured `save` points as (seconds, changes).
 pub fn save_points(st: &State) -> Vec<(i64, u64)> {
-    let words: Vec<&str> = st.config.get("save").unwrap_or("").split_whitespace().collect();
-    words.chunks_exact(2).filter_map(|p| Some((p[0].parse().ok()?, p[1].parse().ok()?))).collect()
+    let words: Vec<&str> = st
+        .config
+        .get("save")
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    words
+        .chunks_exact(2)
+        .filter_map(|p| Some((p[0].parse().ok()?, p[1].parse().ok()?)))
+        .collect()
 }
 
 /// A blocking save of the whole dataset (SAVE, DEBUG RELOAD, shutdown); on success resets the
@@ -99,12 +107,21 @@ pub fn bgsave_start(st: &mut State, now_ms: i64) {
     let cancel = Arc::new(AtomicBool::new(false));
     let progress = Arc::new(AtomicU64::new(0));
     let (flag, written) = (cancel.clone(), progress.clone());
-    let spawned = std::thread::Builder::new().name("bgsave".into()).spawn(move || image.write(&flag, &written));
+    let spawned = std::thread::Builder::new()
+        .name("bgsave".into())
+        .spawn(move || image.write(&flag, &written));
     st.persistence.last_bgsave_try = now_ms / 1000;
     match spawned {
         Ok(handle) => {
             st.persistence.saves += 1;
-            st.persistence.bgsave = Some(BgSave { handle, cancel, progress, started: Instant::now(), dirty_at_start: st.dirty, keys_total });
+            st.persistence.bgsave = Some(BgSave {
+                handle,
+                cancel,
+                progress,
+                started: Instant::now(),
+                dirty_at_start: st.dirty,
+                keys_total,
+            });
             tracing::info!(
                 "Background saving started by pid {} ({keys_total} keys captured in {:.3} ms)",
                 std::process::id(),
@@ -120,12 +137,23 @@ pub fn bgsave_start(st: &mut State, now_ms: i64) {
 
 /// Collects a finished background save, if any (Redis's `checkChildrenDone`).
 fn collect_bgsave(st: &mut State, now_ms: i64) {
-    if !st.persistence.bgsave.as_ref().is_some_and(|b| b.handle.is_finished()) {
+    if !st
+        .persistence
+        .bgsave
+        .as_ref()
+        .is_some_and(|b| b.handle.is_finished())
+    {
         return;
     }
-    let Some(b) = st.persistence.bgsave.take() else { return };
+    let Some(b) = st.persistence.bgsave.take() else {
+        return;
+    };
     let elapsed = b.started.elapsed().as_secs() as i64;
-    let outcome = b.handle.join().unwrap_or_else(|_| Err(save::SaveError::Write("the background save thread panicked".into())));
+    let outcome = b.handle.join().unwrap_or_else(|_| {
+        Err(save::SaveError::Write(
+            "the background save thread panicked".into(),
+        ))
+    });
     st.persistence.last_bgsave_time_sec = elapsed;
     match outcome {
         Ok(_) => {
@@ -167,11 +195,14 @@ pub fn cron(st: &mut State, now_ms: i64) {
         return;
     }
     let now = now_ms / 1000;
-    let may_retry = st.persistence.last_bgsave_ok || now - st.persistence.last_bgsave_try > BGSAVE_RETRY_DELAY_SECS;
+    let may_retry = st.persistence.last_bgsave_ok
+        || now - st.persistence.last_bgsave_try > BGSAVE_RETRY_DELAY_SECS;
     if !may_retry {
         return;
     }
-    let due = save_points(st).into_iter().find(|&(secs, changes)| st.dirty >= changes && now - st.lastsave > secs);
+    let due = save_points(st)
+        .into_iter()
+        .find(|&(secs, changes)| st.dirty >= changes && now - st.lastsave > secs);
     if let Some((secs, changes)) = due {
         tracing::info!("{changes} changes in {secs} seconds. Saving...");
         bgsave_start(st, now_ms);
@@ -184,7 +215,9 @@ pub const ERR_MISCONF: &str = "MISCONF Redis is configured to save RDB snapshots
 /// Whether writes are refused because the last background save failed (Redis's
 /// `writeCommandsDeniedByDiskError`, RDB part).
 pub fn writes_denied(st: &State) -> bool {
-    !st.persistence.last_bgsave_ok && st.config.get("stop-writes-on-bgsave-error") != Some("no") && !save_points(st).is_empty()
+    !st.persistence.last_bgsave_ok
+        && st.config.get("stop-writes-on-bgsave-error") != Some("no")
+        && !save_points(st).is_empty()
 }
 
 /// FLUSHALL's persistence part: a background save is stopped and, with save points configured,
@@ -206,7 +239,11 @@ pub struct ShutdownFlags {
 /// Redis's `prepareForShutdown`: stops a background save, then saves if save points are
 /// configured (or SAVE was given) unless NOSAVE. `Err` means the save failed and the shutdown
 /// should not happen.
-pub fn prepare_shutdown(st: &mut State, flags: ShutdownFlags, now_ms: i64) -> Result<(), save::SaveError> {
+pub fn prepare_shutdown(
+    st: &mut State,
+    flags: ShutdownFlags,
+    now_ms: i64,
+) -> Result<(), save::SaveError> {
     tracing::info!("User requested shutdown...");
     if st.persistence.bgsave.is_some() {
         tracing::warn!("There is a child saving an .rdb. Killing it!");
@@ -231,7 +268,11 @@ pub fn load_at_startup(st: &mut State) -> Result<(), load::LoadError> {
         return Ok(());
     }
     let stats = load::load_file(st, &path, crate::server::now_ms(), false)?;
-    tracing::info!("Done loading RDB, keys loaded: {}, keys expired: {}.", stats.keys_loaded, stats.keys_expired);
+    tracing::info!(
+        "Done loading RDB, keys loaded: {}, keys expired: {}.",
+        stats.keys_loaded,
+        stats.keys_expired
+    );
     tracing::info!("DB loaded from disk: {:.3} seconds", stats.seconds);
     st.persistence.last_load = stats;
     Ok(())
@@ -239,7 +280,12 @@ pub fn load_at_startup(st: &mut State) -> Result<(), load::LoadError> {
 
 /// Loads the dump again (DEBUG RELOAD): into emptied dbs when `flush`; with `merge`, keys of the
 /// file replace existing ones, otherwise an existing key fails the load.
-pub fn reload(st: &mut State, now_ms: i64, flush: bool, merge: bool) -> Result<(), load::LoadError> {
+pub fn reload(
+    st: &mut State,
+    now_ms: i64,
+    flush: bool,
+    merge: bool,
+) -> Result<(), load::LoadError> {
     if flush {
         for db in &mut st.dbs {
             db.clear();
@@ -256,7 +302,12 @@ pub fn info_section(st: &State, out: &mut String) {
     use std::fmt::Write;
     let p = &st.persistence;
     let (in_progress, current_secs, keys_processed, keys_total) = match &p.bgsave {
-        Some(b) => (1, b.started.elapsed().as_secs() as i64, b.progress.load(Ordering::Relaxed), b.keys_total),
+        Some(b) => (
+            1,
+            b.started.elapsed().as_secs() as i64,
+            b.progress.load(Ordering::Relaxed),
+            b.keys_total,
+        ),
         None => (0, -1, 0, 0),
     };
     let _ = write!(

@@ -31,9 +31,18 @@ pub const RDB_VERSION: u32 = 10;
 /// Why a save failed; the text is what Redis logs.
 #[derive(Debug)]
 pub enum SaveError {
-    Open { temp: String, dir: String, source: std::io::Error },
+    Open {
+        temp: String,
+        dir: String,
+        source: std::io::Error,
+    },
     Write(String),
-    Rename { temp: String, target: String, dir: String, source: std::io::Error },
+    Rename {
+        temp: String,
+        target: String,
+        dir: String,
+        source: std::io::Error,
+    },
     /// The background save was cancelled (SHUTDOWN, FLUSHALL …).
     Cancelled,
 }
@@ -67,7 +76,11 @@ impl SaveTarget {
     pub fn from_state(st: &State) -> SaveTarget {
         SaveTarget {
             dir: PathBuf::from(st.config.get("dir").unwrap_or(".")),
-            dbfilename: st.config.get("dbfilename").unwrap_or("dump.rdb").to_string(),
+            dbfilename: st
+                .config
+                .get("dbfilename")
+                .unwrap_or("dump.rdb")
+                .to_string(),
             writer: writer_options(st),
             used_mem: st.used_memory(),
         }
@@ -93,7 +106,9 @@ pub fn writer_options(st: &State) -> WriterOptions {
 /// `rdbSavedObjectLen`).
 pub fn serialized_length(value: &Value, opts: WriterOptions) -> usize {
     // A DUMP payload is the type byte, the value, a 2-byte RDB version and an 8-byte CRC.
-    redoubt_rdb::writer::encode_dump_payload(&to_rdb(value), opts).map(|p| p.len().saturating_sub(11)).unwrap_or(0)
+    redoubt_rdb::writer::encode_dump_payload(&to_rdb(value), opts)
+        .map(|p| p.len().saturating_sub(11))
+        .unwrap_or(0)
 }
 
 /// Which access metadata a dump carries per key: idle time under an LRU policy, the LFU counter
@@ -111,14 +126,19 @@ impl AccessMeta {
         if policy.contains("lru") {
             AccessMeta::Lru
         } else if policy.contains("lfu") {
-            AccessMeta::Lfu { decay_time: st.tunables().lfu_decay_time }
+            AccessMeta::Lfu {
+                decay_time: st.tunables().lfu_decay_time,
+            }
         } else {
             AccessMeta::None
         }
     }
 
     fn key_meta(self, access: u32, expire_ms: Option<i64>, now_ms: i64) -> KeyMeta {
-        let mut meta = KeyMeta { expire_ms, ..KeyMeta::default() };
+        let mut meta = KeyMeta {
+            expire_ms,
+            ..KeyMeta::default()
+        };
         match self {
             AccessMeta::None => {}
             AccessMeta::Lru => meta.idle = Some(crate::eviction::lru_idle_secs(access, now_ms)),
@@ -146,15 +166,24 @@ fn write_atomically(
 ) -> Result<u64, SaveError> {
     let dir_text = target.dir.display().to_string();
     let temp = target.dir.join(temp_name);
-    let file = File::create(&temp).map_err(|source| SaveError::Open { temp: temp_name.to_string(), dir: dir_text.clone(), source })?;
+    let file = File::create(&temp).map_err(|source| SaveError::Open {
+        temp: temp_name.to_string(),
+        dir: dir_text.clone(),
+        source,
+    })?;
     let result = (|| {
-        let mut w = Writer::new(BufWriter::with_capacity(1 << 20, file), target.writer).map_err(write_error)?;
+        let mut w = Writer::new(BufWriter::with_capacity(1 << 20, file), target.writer)
+            .map_err(write_error)?;
         let ctime = crate::server::now_ms() / 1000;
-        w.standard_aux(REDIS_VERSION, ctime, target.used_mem).map_err(write_error)?;
+        w.standard_aux(REDIS_VERSION, ctime, target.used_mem)
+            .map_err(write_error)?;
         body(&mut w)?;
         let out = w.finish().map_err(write_error)?;
-        let file = out.into_inner().map_err(|e| SaveError::Write(e.error().to_string()))?;
-        file.sync_all().map_err(|e| SaveError::Write(e.to_string()))?;
+        let file = out
+            .into_inner()
+            .map_err(|e| SaveError::Write(e.error().to_string()))?;
+        file.sync_all()
+            .map_err(|e| SaveError::Write(e.to_string()))?;
         let size = file.metadata().map(|m| m.len()).unwrap_or(0);
         drop(file);
         let final_path = target.path();
@@ -182,7 +211,12 @@ fn sync_dir(dir: &Path) {
     }
 }
 
-fn write_key(w: &mut RdbWriter, key: &[u8], value: &Value, meta: &KeyMeta) -> Result<(), SaveError> {
+fn write_key(
+    w: &mut RdbWriter,
+    key: &[u8],
+    value: &Value,
+    meta: &KeyMeta,
+) -> Result<(), SaveError> {
     w.key(key, &to_rdb(value), meta).map_err(write_error)
 }
 
@@ -197,7 +231,8 @@ pub fn save_state(st: &State, now_ms: i64) -> Result<u64, SaveError> {
                 continue;
             }
             w.select_db(i as u64).map_err(write_error)?;
-            w.resize_db(db.len() as u64, db.expires.len() as u64).map_err(write_error)?;
+            w.resize_db(db.len() as u64, db.expires.len() as u64)
+                .map_err(write_error)?;
             for (key, e) in db.keys.iter() {
                 let meta = access.key_meta(e.access, db.expire_at(key), now_ms);
                 write_key(w, key, &e.value, &meta)?;
@@ -234,14 +269,24 @@ impl DbImage {
             _ => 0,
         };
         let need = 1 + 8 + 8 + 1 + 8 + key.len() + 8 + value_len;
-        if self.arena.last().is_none_or(|c| c.capacity() - c.len() < need) {
+        if self
+            .arena
+            .last()
+            .is_none_or(|c| c.capacity() - c.len() < need)
+        {
             self.arena.push(Vec::with_capacity(need.max(CHUNK)));
         }
-        let Some(a) = self.arena.last_mut() else { return };
+        let Some(a) = self.arena.last_mut() else {
+            return;
+        };
         let flags = meta.expire_ms.map_or(0, |_| HAS_EXPIRE)
             | meta.idle.map_or(0, |_| HAS_IDLE)
             | meta.freq.map_or(0, |_| HAS_FREQ)
-            | if matches!(value, Value::Str(_)) { 0 } else { COLLECTION };
+            | if matches!(value, Value::Str(_)) {
+                0
+            } else {
+                COLLECTION
+            };
         a.push(flags);
         if let Some(t) = meta.expire_ms {
             a.extend_from_slice(&t.to_le_bytes());
@@ -269,7 +314,10 @@ impl DbImage {
     }
 
     /// Visits every key in capture order.
-    fn for_each(&self, mut visit: impl FnMut(&[u8], RdbValueRef<'_>, &KeyMeta) -> Result<(), SaveError>) -> Result<(), SaveError> {
+    fn for_each(
+        &self,
+        mut visit: impl FnMut(&[u8], RdbValueRef<'_>, &KeyMeta) -> Result<(), SaveError>,
+    ) -> Result<(), SaveError> {
         let corrupt = || SaveError::Write("internal error: malformed snapshot image".into());
         for a in &self.arena {
             let mut pos = 0usize;
@@ -278,7 +326,9 @@ impl DbImage {
                 *pos += n;
                 Some(s)
             };
-            let word = |pos: &mut usize| -> Option<u64> { Some(u64::from_le_bytes(take(pos, 8)?.try_into().ok()?)) };
+            let word = |pos: &mut usize| -> Option<u64> {
+                Some(u64::from_le_bytes(take(pos, 8)?.try_into().ok()?))
+            };
             while pos < a.len() {
                 let flags = take(&mut pos, 1).ok_or_else(corrupt)?[0];
                 let mut meta = KeyMeta::default();
@@ -327,14 +377,23 @@ impl Image {
             if db.is_empty() {
                 continue;
             }
-            let mut image = DbImage { index: i, keys: 0, expires: db.expires.len(), arena: Vec::new(), values: Vec::new() };
+            let mut image = DbImage {
+                index: i,
+                keys: 0,
+                expires: db.expires.len(),
+                arena: Vec::new(),
+                values: Vec::new(),
+            };
             for (key, e) in db.keys.iter() {
                 let meta = access.key_meta(e.access, db.expire_at(key), now_ms);
                 image.push_key(key, &e.value, &meta);
             }
             dbs.push(image);
         }
-        Image { target: SaveTarget::from_state(st), dbs }
+        Image {
+            target: SaveTarget::from_state(st),
+            dbs,
+        }
     }
 
     /// The number of keys in the image.
@@ -349,13 +408,16 @@ impl Image {
         write_atomically(&self.target, &temp, |w| {
             for db in &self.dbs {
                 w.select_db(db.index as u64).map_err(write_error)?;
-                w.resize_db(db.keys as u64, db.expires as u64).map_err(write_error)?;
+                w.resize_db(db.keys as u64, db.expires as u64)
+                    .map_err(write_error)?;
                 db.for_each(|key, value, meta| {
                     if cancel.load(Ordering::Relaxed) {
                         return Err(SaveError::Cancelled);
                     }
                     match value {
-                        RdbValueRef::String(s) => w.key(key, &RdbValue::String(s.to_vec()), meta).map_err(write_error)?,
+                        RdbValueRef::String(s) => w
+                            .key(key, &RdbValue::String(s.to_vec()), meta)
+                            .map_err(write_error)?,
                         RdbValueRef::Value(v) => write_key(w, key, v, meta)?,
                     }
                     progress.fetch_add(1, Ordering::Relaxed);

@@ -64,7 +64,10 @@ impl Reply {
             Reply::Simple(s) => line(out, b'+', s.as_bytes()),
             Reply::Status(s) => line(out, b'+', s.as_bytes()),
             Reply::Error(s) => {
-                let safe: Vec<u8> = s.bytes().map(|b| if b == b'\r' || b == b'\n' { b' ' } else { b }).collect();
+                let safe: Vec<u8> = s
+                    .bytes()
+                    .map(|b| if b == b'\r' || b == b'\n' { b' ' } else { b })
+                    .collect();
                 line(out, b'-', &safe)
             }
             Reply::Int(i) => {
@@ -156,7 +159,11 @@ pub fn format_double_reply(d: f64) -> String {
 /// C's `%.17g` for a finite double.
 pub fn format_g17(d: f64) -> String {
     if d == 0.0 {
-        return if d.is_sign_negative() { "-0".into() } else { "0".into() };
+        return if d.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
     }
     let sci = format!("{:.16e}", d); // 17 significant digits
     let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
@@ -247,7 +254,10 @@ mod tests {
         assert_eq!(&Reply::NullArray.to_bytes(2)[..], b"*-1\r\n");
         assert_eq!(&Reply::Double(1.5).to_bytes(2)[..], b"$3\r\n1.5\r\n");
         assert_eq!(&Reply::Double(f64::INFINITY).to_bytes(3)[..], b",inf\r\n");
-        assert_eq!(&Reply::Int(i64::MIN).to_bytes(2)[..], b":-9223372036854775808\r\n");
+        assert_eq!(
+            &Reply::Int(i64::MIN).to_bytes(2)[..],
+            b":-9223372036854775808\r\n"
+        );
     }
 
     #[test]

@@ -50,7 +50,10 @@ pub enum Parsed {
 
 impl RequestParser {
     pub fn new(max_bulk_len: usize) -> Self {
-        RequestParser { max_bulk_len, ..Default::default() }
+        RequestParser {
+            max_bulk_len,
+            ..Default::default()
+        }
     }
 
     /// Whether the parser is in the middle of a request.
@@ -72,21 +75,31 @@ impl RequestParser {
             }
             let Some(line_end) = find_crlf(buf) else {
                 if buf.len() > INLINE_MAX_SIZE {
-                    return Err(ProtocolError::new("Protocol error: too big mbulk count string"));
+                    return Err(ProtocolError::new(
+                        "Protocol error: too big mbulk count string",
+                    ));
                 }
                 return Ok(Parsed::Incomplete);
             };
             if line_end > INLINE_MAX_SIZE {
-                return Err(ProtocolError::new("Protocol error: too big mbulk count string"));
+                return Err(ProtocolError::new(
+                    "Protocol error: too big mbulk count string",
+                ));
             }
             let count = parse_int(&buf[1..line_end]);
             buf.advance(line_end + 2);
             let count = match count {
                 Some(n) if n <= i32::MAX as i64 => n,
-                _ => return Err(ProtocolError::new("Protocol error: invalid multibulk length")),
+                _ => {
+                    return Err(ProtocolError::new(
+                        "Protocol error: invalid multibulk length",
+                    ))
+                }
             };
             if self.unauthenticated && count > 10 {
-                return Err(ProtocolError::new("Protocol error: unauthenticated multibulk length"));
+                return Err(ProtocolError::new(
+                    "Protocol error: unauthenticated multibulk length",
+                ));
             }
             if count <= 0 {
                 return Ok(Parsed::Command(Vec::new()));
@@ -100,23 +113,31 @@ impl RequestParser {
                 None => {
                     let Some(line_end) = find_crlf(buf) else {
                         if buf.len() > INLINE_MAX_SIZE {
-                            return Err(ProtocolError::new("Protocol error: too big bulk count string"));
+                            return Err(ProtocolError::new(
+                                "Protocol error: too big bulk count string",
+                            ));
                         }
                         return Ok(Parsed::Incomplete);
                     };
                     if line_end > INLINE_MAX_SIZE {
-                        return Err(ProtocolError::new("Protocol error: too big bulk count string"));
+                        return Err(ProtocolError::new(
+                            "Protocol error: too big bulk count string",
+                        ));
                     }
                     if buf[0] != b'$' {
                         let got = buf[0] as char;
-                        return Err(ProtocolError(format!("Protocol error: expected '$', got '{got}'")));
+                        return Err(ProtocolError(format!(
+                            "Protocol error: expected '$', got '{got}'"
+                        )));
                     }
                     let len = match parse_int(&buf[1..line_end]) {
                         Some(n) if n >= 0 && (n as u64) <= self.max_bulk_len as u64 => n as usize,
                         _ => return Err(ProtocolError::new("Protocol error: invalid bulk length")),
                     };
                     if self.unauthenticated && len > 16384 {
-                        return Err(ProtocolError::new("Protocol error: unauthenticated bulk length"));
+                        return Err(ProtocolError::new(
+                            "Protocol error: unauthenticated bulk length",
+                        ));
                     }
                     buf.advance(line_end + 2);
                     self.bulk_len = Some(len);
@@ -191,7 +212,9 @@ impl RequestParser {
         }
         match split_args(line) {
             Some(args) => Ok(Parsed::Command(args.into_iter().map(Bytes::from).collect())),
-            None => Err(ProtocolError::new("Protocol error: unbalanced quotes in request")),
+            None => Err(ProtocolError::new(
+                "Protocol error: unbalanced quotes in request",
+            )),
         }
     }
 }
@@ -220,7 +243,11 @@ pub fn parse_int(s: &[u8]) -> Option<i64> {
     if s == b"0" {
         return Some(0);
     }
-    let (neg, digits) = if s[0] == b'-' { (true, &s[1..]) } else { (false, s) };
+    let (neg, digits) = if s[0] == b'-' {
+        (true, &s[1..])
+    } else {
+        (false, s)
+    };
     if digits.is_empty() || digits[0] == b'0' {
         return None;
     }
@@ -353,7 +380,10 @@ mod tests {
         assert_eq!(cmds.len(), 3);
         assert_eq!(cmds[0], vec![Bytes::from("GET"), Bytes::from("k")]);
         assert_eq!(cmds[1], vec![Bytes::from("PING")]);
-        assert_eq!(cmds[2], vec![Bytes::from("set"), Bytes::from("a"), Bytes::from("b c")]);
+        assert_eq!(
+            cmds[2],
+            vec![Bytes::from("set"), Bytes::from("a"), Bytes::from("b c")]
+        );
     }
 
     #[test]
@@ -368,25 +398,49 @@ mod tests {
                 got = Some(c);
             }
         }
-        assert_eq!(got.unwrap(), vec![Bytes::from("SET"), Bytes::from("he\r\no"), Bytes::from("")]);
+        assert_eq!(
+            got.unwrap(),
+            vec![Bytes::from("SET"), Bytes::from("he\r\no"), Bytes::from("")]
+        );
     }
 
     #[test]
     fn protocol_errors_match_redis() {
-        assert_eq!(parse_all(b"*x\r\n").unwrap_err().0, "Protocol error: invalid multibulk length");
-        assert_eq!(parse_all(b"*1\r\n+a\r\n").unwrap_err().0, "Protocol error: expected '$', got '+'");
-        assert_eq!(parse_all(b"*1\r\n$-3\r\n").unwrap_err().0, "Protocol error: invalid bulk length");
-        assert_eq!(parse_all(b"set \"a\r\n").unwrap_err().0, "Protocol error: unbalanced quotes in request");
+        assert_eq!(
+            parse_all(b"*x\r\n").unwrap_err().0,
+            "Protocol error: invalid multibulk length"
+        );
+        assert_eq!(
+            parse_all(b"*1\r\n+a\r\n").unwrap_err().0,
+            "Protocol error: expected '$', got '+'"
+        );
+        assert_eq!(
+            parse_all(b"*1\r\n$-3\r\n").unwrap_err().0,
+            "Protocol error: invalid bulk length"
+        );
+        assert_eq!(
+            parse_all(b"set \"a\r\n").unwrap_err().0,
+            "Protocol error: unbalanced quotes in request"
+        );
         let huge = vec![b'a'; INLINE_MAX_SIZE + 10];
-        assert_eq!(parse_all(&huge).unwrap_err().0, "Protocol error: too big inline request");
+        assert_eq!(
+            parse_all(&huge).unwrap_err().0,
+            "Protocol error: too big inline request"
+        );
         let mut p = RequestParser::new(100);
         let mut buf = BytesMut::from(&b"*1\r\n$101\r\n"[..]);
-        assert_eq!(p.parse(&mut buf).unwrap_err().0, "Protocol error: invalid bulk length");
+        assert_eq!(
+            p.parse(&mut buf).unwrap_err().0,
+            "Protocol error: invalid bulk length"
+        );
     }
 
     #[test]
     fn inline_quoting() {
-        assert_eq!(split_args(b"a \"\\x41\\n\" 'it\\'s'").unwrap(), vec![b"a".to_vec(), b"A\n".to_vec(), b"it's".to_vec()]);
+        assert_eq!(
+            split_args(b"a \"\\x41\\n\" 'it\\'s'").unwrap(),
+            vec![b"a".to_vec(), b"A\n".to_vec(), b"it's".to_vec()]
+        );
         assert!(split_args(b"\"a\"b").is_none());
         assert_eq!(split_args(b"   ").unwrap(), Vec::<Vec<u8>>::new());
     }

@@ -53,9 +53,17 @@ enum Body<'a> {
     Inf,
     Nan,
     /// `int.frac` × 10^exp.
-    Decimal { int: &'a [u8], frac: &'a [u8], exp: i64 },
+    Decimal {
+        int: &'a [u8],
+        frac: &'a [u8],
+        exp: i64,
+    },
     /// `0x int.frac` × 2^exp, digits in hex.
-    Hex { int: &'a [u8], frac: &'a [u8], exp: i64 },
+    Hex {
+        int: &'a [u8],
+        frac: &'a [u8],
+        exp: i64,
+    },
 }
 
 struct Scanned<'a> {
@@ -111,8 +119,16 @@ fn scan(s: &[u8]) -> Option<Scanned<'_>> {
     };
     let rest = &s[i..];
     if starts_with_ignore_case(rest, b"inf") {
-        let n = if starts_with_ignore_case(rest, b"infinity") { 8 } else { 3 };
-        return Some(Scanned { neg, body: Body::Inf, end: i + n });
+        let n = if starts_with_ignore_case(rest, b"infinity") {
+            8
+        } else {
+            3
+        };
+        return Some(Scanned {
+            neg,
+            body: Body::Inf,
+            end: i + n,
+        });
     }
     if starts_with_ignore_case(rest, b"nan") {
         let mut end = i + 3;
@@ -122,36 +138,62 @@ fn scan(s: &[u8]) -> Option<Scanned<'_>> {
                 end = j + 1;
             }
         }
-        return Some(Scanned { neg, body: Body::Nan, end });
+        return Some(Scanned {
+            neg,
+            body: Body::Nan,
+            end,
+        });
     }
     if rest.len() >= 2 && rest[0] == b'0' && (rest[1] | 0x20) == b'x' {
         let int_start = i + 2;
         let int_end = take_while(s, int_start, |b| b.is_ascii_hexdigit());
         let (frac_start, frac_end) = if s.get(int_end) == Some(&b'.') {
-            (int_end + 1, take_while(s, int_end + 1, |b| b.is_ascii_hexdigit()))
+            (
+                int_end + 1,
+                take_while(s, int_end + 1, |b| b.is_ascii_hexdigit()),
+            )
         } else {
             (int_end, int_end)
         };
         if int_end > int_start || frac_end > frac_start {
-            let mant_end = if frac_start > int_end { frac_end } else { int_end };
+            let mant_end = if frac_start > int_end {
+                frac_end
+            } else {
+                int_end
+            };
             let (exp, end) = scan_exponent(s, mant_end, b'p');
-            let body = Body::Hex { int: &s[int_start..int_end], frac: &s[frac_start..frac_end], exp };
+            let body = Body::Hex {
+                int: &s[int_start..int_end],
+                frac: &s[frac_start..frac_end],
+                exp,
+            };
             return Some(Scanned { neg, body, end });
         }
         // "0x" without hex digits: C converts the "0" alone.
     }
     let int_end = take_while(s, i, |b| b.is_ascii_digit());
     let (frac_start, frac_end) = if s.get(int_end) == Some(&b'.') {
-        (int_end + 1, take_while(s, int_end + 1, |b| b.is_ascii_digit()))
+        (
+            int_end + 1,
+            take_while(s, int_end + 1, |b| b.is_ascii_digit()),
+        )
     } else {
         (int_end, int_end)
     };
     if int_end == i && frac_end == frac_start {
         return None;
     }
-    let mant_end = if frac_start > int_end { frac_end } else { int_end };
+    let mant_end = if frac_start > int_end {
+        frac_end
+    } else {
+        int_end
+    };
     let (exp, end) = scan_exponent(s, mant_end, b'e');
-    let body = Body::Decimal { int: &s[i..int_end], frac: &s[frac_start..frac_end], exp };
+    let body = Body::Decimal {
+        int: &s[i..int_end],
+        frac: &s[frac_start..frac_end],
+        exp,
+    };
     Some(Scanned { neg, body, end })
 }
 
@@ -159,7 +201,12 @@ fn scan(s: &[u8]) -> Option<Scanned<'_>> {
 /// trailing zeros; `None` for zero. With `max_digits`, longer digit strings are cut and a final
 /// `1` marks that something non-zero was dropped (enough to round correctly to a double, whose
 /// halfway points never need more than 767 significant digits).
-fn significant_digits(int: &[u8], frac: &[u8], exp: i64, max_digits: Option<usize>) -> Option<(Vec<u8>, i64)> {
+fn significant_digits(
+    int: &[u8],
+    frac: &[u8],
+    exp: i64,
+    max_digits: Option<usize>,
+) -> Option<(Vec<u8>, i64)> {
     let all = || int.iter().chain(frac.iter()).copied();
     let first = all().position(|d| d != b'0')?;
     let last = int.len() + frac.len() - 1 - all().rev().position(|d| d != b'0')?;
@@ -189,13 +236,24 @@ struct Format {
     emax: i64,
 }
 
-const F64: Format = Format { prec: 53, emin: -1022, emax: 1023 };
-const X87: Format = Format { prec: 64, emin: -16382, emax: 16383 };
+const F64: Format = Format {
+    prec: 53,
+    emin: -1022,
+    emax: 1023,
+};
+const X87: Format = Format {
+    prec: 64,
+    emin: -16382,
+    emax: 16383,
+};
 
 enum Rounded {
     Zero,
     /// `sig × 2^exp`, `sig < 2^prec`.
-    Finite { sig: u64, exp: i64 },
+    Finite {
+        sig: u64,
+        exp: i64,
+    },
     Inf,
 }
 
@@ -220,7 +278,11 @@ fn round_to(m: u128, e: i64, sticky: bool, fmt: Format) -> Rounded {
         q = 0;
     } else {
         q = if shift == 128 { 0 } else { m >> shift as u32 };
-        let rem = if shift == 128 { m } else { m & ((1u128 << shift as u32) - 1) };
+        let rem = if shift == 128 {
+            m
+        } else {
+            m & ((1u128 << shift as u32) - 1)
+        };
         let half = 1u128 << (shift - 1) as u32;
         let up = match rem.cmp(&half) {
             Ordering::Greater => true,
@@ -241,7 +303,10 @@ fn round_to(m: u128, e: i64, sticky: bool, fmt: Format) -> Rounded {
     if lsb + prec - 1 > fmt.emax {
         return Rounded::Inf;
     }
-    Rounded::Finite { sig: q as u64, exp: lsb }
+    Rounded::Finite {
+        sig: q as u64,
+        exp: lsb,
+    }
 }
 
 fn f64_from_parts(neg: bool, r: Rounded) -> f64 {
@@ -312,13 +377,19 @@ pub struct Strtod {
 pub fn strtod_prefix(s: &[u8]) -> Strtod {
     let skip = take_while(s, 0, is_c_space);
     let Some(sc) = scan(&s[skip..]) else {
-        return Strtod { value: 0.0, end: 0, range_error: false };
+        return Strtod {
+            value: 0.0,
+            end: 0,
+            range_error: false,
+        };
     };
     let end = skip + sc.end;
     let (value, range_error) = match sc.body {
         Body::Inf => (f64::INFINITY, false),
         Body::Nan => (f64::NAN, false),
-        Body::Decimal { int, frac, .. } if int.iter().chain(frac).all(|&d| d == b'0') => (0.0, false),
+        Body::Decimal { int, frac, .. } if int.iter().chain(frac).all(|&d| d == b'0') => {
+            (0.0, false)
+        }
         // Short literals: Rust's parser reads the very text strtod consumed.
         Body::Decimal { int, frac, exp } if sc.end <= 40 => {
             let text = std::str::from_utf8(&s[skip..end]).unwrap_or("");
@@ -340,12 +411,18 @@ pub fn strtod_prefix(s: &[u8]) -> Strtod {
         }
     };
     let value = if sc.neg { -value } else { value };
-    Strtod { value, end, range_error }
+    Strtod {
+        value,
+        end,
+        range_error,
+    }
 }
 
 /// Decimal digits to a double through their significant digits (any length, any exponent).
 fn decimal_slow(int: &[u8], frac: &[u8], exp: i64) -> (f64, bool) {
-    let Some((digits, point)) = significant_digits(int, frac, exp, Some(800)) else { return (0.0, false) };
+    let Some((digits, point)) = significant_digits(int, frac, exp, Some(800)) else {
+        return (0.0, false);
+    };
     let point = point.clamp(-100_000, 100_000);
     let mut text = String::with_capacity(digits.len() + 12);
     text.push_str("0.");
@@ -364,7 +441,10 @@ pub fn parse_score(s: &[u8]) -> Option<f64> {
         return None;
     }
     let r = strtod_prefix(s);
-    if r.end != s.len() || r.value.is_nan() || (r.range_error && (r.value.is_infinite() || r.value == 0.0)) {
+    if r.end != s.len()
+        || r.value.is_nan()
+        || (r.range_error && (r.value.is_infinite() || r.value == 0.0))
+    {
         return None;
     }
     Some(r.value)
@@ -382,7 +462,11 @@ fn digits17(x: f64) -> Option<(u64, i32)> {
     let bits = x.to_bits();
     let biased = ((bits >> 52) & 0x7ff) as i32;
     let frac = u128::from(bits & ((1u64 << 52) - 1));
-    let (m, e) = if biased == 0 { (frac, -1074) } else { (frac | (1u128 << 52), biased - 1075) };
+    let (m, e) = if biased == 0 {
+        (frac, -1074)
+    } else {
+        (frac | (1u128 << 52), biased - 1075)
+    };
     let mut k = x.log10().floor() as i32;
     for _ in 0..3 {
         let d = 16 - k;
@@ -417,7 +501,11 @@ fn digits17(x: f64) -> Option<(u64, i32)> {
             Ordering::Equal if q & 1 == 1 => q + 1,
             _ => q,
         };
-        return Some(if q == P17 { (P16 as u64, k + 1) } else { (q as u64, k) });
+        return Some(if q == P17 {
+            (P16 as u64, k + 1)
+        } else {
+            (q as u64, k)
+        });
     }
     None
 }
@@ -428,13 +516,21 @@ fn digits17(x: f64) -> Option<(u64, i32)> {
 /// 1e17 → `1e+17`, -0.0 → `-0`, 1.23e-5 → `1.2300000000000001e-05`.
 pub fn format_score(x: f64) -> String {
     if x.is_nan() {
-        return if x.is_sign_negative() { "-nan".into() } else { "nan".into() };
+        return if x.is_sign_negative() {
+            "-nan".into()
+        } else {
+            "nan".into()
+        };
     }
     if x.is_infinite() {
         return if x > 0.0 { "inf".into() } else { "-inf".into() };
     }
     if x == 0.0 {
-        return if x.is_sign_negative() { "-0".into() } else { "0".into() };
+        return if x.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
     }
     if x.fract() == 0.0 && x.abs() < 1e17 {
         return format!("{}", x as i64);
@@ -445,7 +541,10 @@ pub fn format_score(x: f64) -> String {
         None => {
             let sci = format!("{:.16e}", x.abs());
             let (mant, exp) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
-            (mant.chars().filter(|c| c.is_ascii_digit()).collect(), exp.parse().unwrap_or(0))
+            (
+                mant.chars().filter(|c| c.is_ascii_digit()).collect(),
+                exp.parse().unwrap_or(0),
+            )
         }
     };
     let mut out = String::with_capacity(26);
@@ -586,7 +685,10 @@ impl Big {
     }
 
     fn cmp(&self, o: &Big) -> Ordering {
-        self.0.len().cmp(&o.0.len()).then_with(|| self.0.iter().rev().cmp(o.0.iter().rev()))
+        self.0
+            .len()
+            .cmp(&o.0.len())
+            .then_with(|| self.0.iter().rev().cmp(o.0.iter().rev()))
     }
 
     /// `self -= o`, requires `self >= o`.
@@ -674,18 +776,41 @@ pub struct LongDouble {
 }
 
 impl LongDouble {
-    pub const ZERO: LongDouble = LongDouble { neg: false, class: Class::Zero, sig: 0, exp: 0 };
+    pub const ZERO: LongDouble = LongDouble {
+        neg: false,
+        class: Class::Zero,
+        sig: 0,
+        exp: 0,
+    };
 
     fn from_rounded(neg: bool, r: Rounded) -> LongDouble {
         match r {
-            Rounded::Zero => LongDouble { neg, ..LongDouble::ZERO },
-            Rounded::Inf => LongDouble { neg, class: Class::Inf, sig: 0, exp: 0 },
-            Rounded::Finite { sig, exp } => LongDouble { neg, class: Class::Finite, sig, exp },
+            Rounded::Zero => LongDouble {
+                neg,
+                ..LongDouble::ZERO
+            },
+            Rounded::Inf => LongDouble {
+                neg,
+                class: Class::Inf,
+                sig: 0,
+                exp: 0,
+            },
+            Rounded::Finite { sig, exp } => LongDouble {
+                neg,
+                class: Class::Finite,
+                sig,
+                exp,
+            },
         }
     }
 
     fn nan() -> LongDouble {
-        LongDouble { neg: false, class: Class::Nan, sig: 0, exp: 0 }
+        LongDouble {
+            neg: false,
+            class: Class::Nan,
+            sig: 0,
+            exp: 0,
+        }
     }
 
     /// The exact value of a double (every double is a long double).
@@ -695,15 +820,27 @@ impl LongDouble {
             return LongDouble::nan();
         }
         if x.is_infinite() {
-            return LongDouble { neg, class: Class::Inf, sig: 0, exp: 0 };
+            return LongDouble {
+                neg,
+                class: Class::Inf,
+                sig: 0,
+                exp: 0,
+            };
         }
         if x == 0.0 {
-            return LongDouble { neg, ..LongDouble::ZERO };
+            return LongDouble {
+                neg,
+                ..LongDouble::ZERO
+            };
         }
         let bits = x.to_bits();
         let biased = ((bits >> 52) & 0x7ff) as i64;
         let frac = bits & ((1u64 << 52) - 1);
-        let (m, e) = if biased == 0 { (frac, -1074) } else { (frac | (1u64 << 52), biased - 1075) };
+        let (m, e) = if biased == 0 {
+            (frac, -1074)
+        } else {
+            (frac | (1u64 << 52), biased - 1075)
+        };
         LongDouble::from_rounded(neg, round_to(u128::from(m), e, false, X87))
     }
 
@@ -768,11 +905,19 @@ impl LongDouble {
         let neg = sc.neg;
         let v = match sc.body {
             Body::Nan => return None,
-            Body::Inf => LongDouble { neg, class: Class::Inf, sig: 0, exp: 0 },
+            Body::Inf => LongDouble {
+                neg,
+                class: Class::Inf,
+                sig: 0,
+                exp: 0,
+            },
             Body::Hex { int, frac, exp } => {
                 let (m, e, sticky) = hex_mantissa(int, frac, exp);
                 if m == 0 {
-                    LongDouble { neg, ..LongDouble::ZERO }
+                    LongDouble {
+                        neg,
+                        ..LongDouble::ZERO
+                    }
                 } else {
                     let r = round_to(m, e, sticky, X87);
                     if matches!(r, Rounded::Zero | Rounded::Inf) {
@@ -782,7 +927,10 @@ impl LongDouble {
                 }
             }
             Body::Decimal { int, frac, exp } => match significant_digits(int, frac, exp, None) {
-                None => LongDouble { neg, ..LongDouble::ZERO },
+                None => LongDouble {
+                    neg,
+                    ..LongDouble::ZERO
+                },
                 Some((digits, point)) => {
                     let r = decimal_to_x87(&digits, point);
                     if matches!(r, Rounded::Zero | Rounded::Inf) {
@@ -809,11 +957,18 @@ impl LongDouble {
             }
             (Inf, _) => self,
             (_, Inf) => other,
-            (Zero, Zero) => LongDouble { neg: self.neg && other.neg, ..LongDouble::ZERO },
+            (Zero, Zero) => LongDouble {
+                neg: self.neg && other.neg,
+                ..LongDouble::ZERO
+            },
             (Zero, _) => other,
             (_, Zero) => self,
             (Finite, Finite) => {
-                let (a, b) = if self.exp >= other.exp { (self, other) } else { (other, self) };
+                let (a, b) = if self.exp >= other.exp {
+                    (self, other)
+                } else {
+                    (other, self)
+                };
                 // a's significand with 62 guard bits; b aligned to it, lost bits kept as sticky.
                 let big = u128::from(a.sig) << 62;
                 let d = a.exp - b.exp;
@@ -848,7 +1003,10 @@ impl LongDouble {
                         }
                     };
                     if diff == 0 {
-                        return LongDouble { neg: neg && sticky, ..LongDouble::ZERO };
+                        return LongDouble {
+                            neg: neg && sticky,
+                            ..LongDouble::ZERO
+                        };
                     }
                     LongDouble::from_rounded(neg, round_to(diff, e, sticky, X87))
                 }
@@ -868,7 +1026,9 @@ impl LongDouble {
         }
         const P17: u128 = 100_000_000_000_000_000;
         let digits = if self.exp >= 0 {
-            let mut n = Big::from_u128(u128::from(self.sig)).shl(self.exp as u64).to_decimal();
+            let mut n = Big::from_u128(u128::from(self.sig))
+                .shl(self.exp as u64)
+                .to_decimal();
             n.push_str("00000000000000000");
             n
         } else {
@@ -897,7 +1057,11 @@ impl LongDouble {
     /// HINCRBYFLOAT store and reply.
     pub fn format_human(&self) -> String {
         if self.class == Class::Inf {
-            return if self.neg { "-inf".into() } else { "inf".into() };
+            return if self.neg {
+                "-inf".into()
+            } else {
+                "inf".into()
+            };
         }
         let mut s = self.format_fixed17();
         if s.contains('.') {
@@ -952,7 +1116,11 @@ fn decimal_to_x87(digits: &[u8], point: i64) -> Rounded {
     let mut den = Big::from_u128(1);
     den.mul_pow10((-k) as u64);
     let s = den.bit_len() as i64 - d.bit_len() as i64 + 68;
-    let (mut num, den) = if s >= 0 { (d.shl(s as u64), den) } else { (d, den.shl((-s) as u64)) };
+    let (mut num, den) = if s >= 0 {
+        (d.shl(s as u64), den)
+    } else {
+        (d, den.shl((-s) as u64))
+    };
     const QBITS: u32 = 70;
     let mut dd = den.shl(u64::from(QBITS));
     let mut q: u128 = 0;
@@ -1043,7 +1211,9 @@ pub fn format_human_double(x: f64) -> String {
         return LongDouble::from_f64(x).format_human();
     }
     let text = format!("{x:e}");
-    LongDouble::parse(text.as_bytes()).unwrap_or_else(|| LongDouble::from_f64(x)).format_human()
+    LongDouble::parse(text.as_bytes())
+        .unwrap_or_else(|| LongDouble::from_f64(x))
+        .format_human()
 }
 
 #[cfg(test)]
@@ -1155,10 +1325,16 @@ mod tests {
         (b"0e999999", Some("0")),
         (b"1e-999999999999999999999", None),
         (b"1e999999999999999999999", None),
-        (b"0.0000000000000000000000000000000000000000000000000000000000001e60", Some("0.10000000000000001")),
+        (
+            b"0.0000000000000000000000000000000000000000000000000000000000001e60",
+            Some("0.10000000000000001"),
+        ),
         (b"1\x00", None),
         (b"0x1p1024", None),
-        (b"0xfffffffffffffffffffffffffffffffffffp0", Some("1.3937965749081639e+42")),
+        (
+            b"0xfffffffffffffffffffffffffffffffffffp0",
+            Some("1.3937965749081639e+42"),
+        ),
         (b"0x1.00000000000008p0", Some("1")),
         (b"0x1.000000000000080000001p0", Some("1.0000000000000002")),
         (b"-0x0p0", Some("-0")),
@@ -1167,7 +1343,11 @@ mod tests {
     ];
 
     /// `SET k <a>` (or DEL k for None) then `INCRBYFLOAT k <b>` on redis-server 7.0.15.
-    type IncrCase = (Option<&'static [u8]>, &'static [u8], Result<&'static str, &'static str>);
+    type IncrCase = (
+        Option<&'static [u8]>,
+        &'static [u8],
+        Result<&'static str, &'static str>,
+    );
     const INCRBYFLOAT: &[IncrCase] = &[
         (None, b"0.1", Ok("0.1")),
         (Some(b"10.5"), b"0.1", Ok("10.6")),
@@ -1225,7 +1405,9 @@ mod tests {
 
     /// FNV-1a 64 of a string, to compare multi-kilobyte replies exactly.
     fn fnv(s: &str) -> u64 {
-        s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+        s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        })
     }
 
     #[test]
@@ -1248,7 +1430,12 @@ mod tests {
     fn incrbyfloat_matches_redis() {
         for &(cur, by, want) in INCRBYFLOAT {
             let got = incr_by_float(cur, by).map_err(|e| e.message());
-            assert_eq!(got, want.map(str::to_string), "{cur:?} + {:?}", String::from_utf8_lossy(by));
+            assert_eq!(
+                got,
+                want.map(str::to_string),
+                "{cur:?} + {:?}",
+                String::from_utf8_lossy(by)
+            );
         }
     }
 
@@ -1262,12 +1449,23 @@ mod tests {
         ];
         for &(by, len, hash) in cases {
             let got = incr_by_float(Some(b"0"), by).unwrap_or_default();
-            assert_eq!((got.len(), fnv(&got)), (len, hash), "{}", String::from_utf8_lossy(by));
+            assert_eq!(
+                (got.len(), fnv(&got)),
+                (len, hash),
+                "{}",
+                String::from_utf8_lossy(by)
+            );
         }
         // The largest long double printed and read back: a 4933-digit string parses again.
         let max = incr_by_float(Some(b"0"), b"1.18973149535723176502e+4932").unwrap_or_default();
-        assert_eq!(incr_by_float(Some(max.as_bytes()), b"-1.18973149535723176502e+4932").as_deref(), Ok("0"));
-        assert_eq!(incr_by_float(Some(max.as_bytes()), b"1e4916"), Err(IncrFloatError::NanOrInfinity));
+        assert_eq!(
+            incr_by_float(Some(max.as_bytes()), b"-1.18973149535723176502e+4932").as_deref(),
+            Ok("0")
+        );
+        assert_eq!(
+            incr_by_float(Some(max.as_bytes()), b"1e4916"),
+            Err(IncrFloatError::NanOrInfinity)
+        );
     }
 
     #[test]
@@ -1279,7 +1477,10 @@ mod tests {
             got.push(next.clone());
             cur = Some(next);
         }
-        assert_eq!(got, ["0.1", "0.2", "0.3", "0.4", "0.5", "0.6", "0.7", "0.8", "0.9", "1", "1.1", "1.2"]);
+        assert_eq!(
+            got,
+            ["0.1", "0.2", "0.3", "0.4", "0.5", "0.6", "0.7", "0.8", "0.9", "1", "1.1", "1.2"]
+        );
         let mut cur = "1".to_string();
         let mut got = Vec::new();
         for _ in 0..6 {
@@ -1295,7 +1496,10 @@ mod tests {
         let ok = format!("{}1", "0".repeat(5118));
         assert_eq!(incr_by_float(Some(b"0"), ok.as_bytes()).as_deref(), Ok("1"));
         let long = format!("0{ok}");
-        assert_eq!(incr_by_float(Some(b"0"), long.as_bytes()), Err(IncrFloatError::NotFloat));
+        assert_eq!(
+            incr_by_float(Some(b"0"), long.as_bytes()),
+            Err(IncrFloatError::NotFloat)
+        );
     }
 
     #[test]
@@ -1325,7 +1529,11 @@ mod tests {
             // Shortest decimal text of a double parses back to it.
             let text = format!("{f:e}");
             if f.is_finite() {
-                assert_eq!(parse_score(text.as_bytes()).map(f64::to_bits), Some(f.to_bits()), "{text}");
+                assert_eq!(
+                    parse_score(text.as_bytes()).map(f64::to_bits),
+                    Some(f.to_bits()),
+                    "{text}"
+                );
             }
         }
     }
@@ -1337,9 +1545,15 @@ mod tests {
         // HINCRBYFLOAT h f abc -> "ERR value is not a valid float".
         let by = parse_hincr_increment(b"0.1").unwrap_or(LongDouble::ZERO);
         assert_eq!(hincr_by_float(None, by).as_deref(), Ok("0.1"));
-        assert_eq!(parse_hincr_increment(b"inf"), Err("ERR value is NaN or Infinity"));
+        assert_eq!(
+            parse_hincr_increment(b"inf"),
+            Err("ERR value is NaN or Infinity")
+        );
         let one = parse_hincr_increment(b"1").unwrap_or(LongDouble::ZERO);
-        assert_eq!(hincr_by_float(Some(b"x"), one), Err("ERR hash value is not a float"));
+        assert_eq!(
+            hincr_by_float(Some(b"x"), one),
+            Err("ERR hash value is not a float")
+        );
         assert_eq!(parse_hincr_increment(b"abc"), Err(ERR_NOT_FLOAT));
     }
 

@@ -66,7 +66,14 @@ impl Value {
             Value::Hash(h) => h.iter().map(|(f, v)| f.len() + v.len() + 32).sum(),
             Value::Set(s) => s.len() * 24,
             Value::ZSet(z) => z.len() * 48,
-            Value::Stream(s) => s.nodes_bytes() + s.node_count() * 32 + s.groups.values().map(|g| 64 + g.pel.len() * 48).sum::<usize>(),
+            Value::Stream(s) => {
+                s.nodes_bytes()
+                    + s.node_count() * 32
+                    + s.groups
+                        .values()
+                        .map(|g| 64 + g.pel.len() * 48)
+                        .sum::<usize>()
+            }
         }
     }
 }

@@ -35,14 +35,23 @@ pub const LISTPACK_MAX_SIZE: usize = 1 << 30;
 
 /// The smallest and largest IDs.
 pub const MIN_ID: StreamId = StreamId { ms: 0, seq: 0 };
-pub const MAX_ID: StreamId = StreamId { ms: u64::MAX, seq: u64::MAX };
+pub const MAX_ID: StreamId = StreamId {
+    ms: u64::MAX,
+    seq: u64::MAX,
+};
 
 /// The successor of an ID, or `None` past the last possible one (`streamIncrID`).
 pub fn incr_id(id: StreamId) -> Option<StreamId> {
     if id.seq < u64::MAX {
-        Some(StreamId { ms: id.ms, seq: id.seq + 1 })
+        Some(StreamId {
+            ms: id.ms,
+            seq: id.seq + 1,
+        })
     } else if id.ms < u64::MAX {
-        Some(StreamId { ms: id.ms + 1, seq: 0 })
+        Some(StreamId {
+            ms: id.ms + 1,
+            seq: 0,
+        })
     } else {
         None
     }
@@ -51,9 +60,15 @@ pub fn incr_id(id: StreamId) -> Option<StreamId> {
 /// The predecessor of an ID, or `None` before 0-0 (`streamDecrID`).
 pub fn decr_id(id: StreamId) -> Option<StreamId> {
     if id.seq > 0 {
-        Some(StreamId { ms: id.ms, seq: id.seq - 1 })
+        Some(StreamId {
+            ms: id.ms,
+            seq: id.seq - 1,
+        })
     } else if id.ms > 0 {
-        Some(StreamId { ms: id.ms - 1, seq: u64::MAX })
+        Some(StreamId {
+            ms: id.ms - 1,
+            seq: u64::MAX,
+        })
     } else {
         None
     }
@@ -114,7 +129,12 @@ pub struct ConsumerGroup {
 
 impl ConsumerGroup {
     pub fn new(last_id: StreamId, entries_read: i64) -> Self {
-        ConsumerGroup { last_id, entries_read, pel: BTreeMap::new(), consumers: BTreeMap::new() }
+        ConsumerGroup {
+            last_id,
+            entries_read,
+            pel: BTreeMap::new(),
+            consumers: BTreeMap::new(),
+        }
     }
 }
 
@@ -140,13 +160,21 @@ fn int_at(lp: &Listpack, pos: usize) -> i64 {
 fn scan_node(master: StreamId, lp: &Listpack) -> (Vec<usize>, Vec<NodeItem>) {
     let mut items = Vec::new();
     let mut master_fields = Vec::new();
-    let Some(p_count) = lp.first_pos() else { return (master_fields, items) };
-    let Some(p_deleted) = lp.next_pos(p_count) else { return (master_fields, items) };
-    let Some(p_nfields) = lp.next_pos(p_deleted) else { return (master_fields, items) };
+    let Some(p_count) = lp.first_pos() else {
+        return (master_fields, items);
+    };
+    let Some(p_deleted) = lp.next_pos(p_count) else {
+        return (master_fields, items);
+    };
+    let Some(p_nfields) = lp.next_pos(p_deleted) else {
+        return (master_fields, items);
+    };
     let nfields = int_at(lp, p_nfields).max(0) as usize;
     let mut p = lp.next_pos(p_nfields);
     for _ in 0..nfields {
-        let Some(q) = p else { return (master_fields, items) };
+        let Some(q) = p else {
+            return (master_fields, items);
+        };
         master_fields.push(q);
         p = lp.next_pos(q);
     }
@@ -154,12 +182,22 @@ fn scan_node(master: StreamId, lp: &Listpack) -> (Vec<usize>, Vec<NodeItem>) {
     p = p.and_then(|q| lp.next_pos(q));
     while let Some(flags_pos) = p {
         let flags = int_at(lp, flags_pos);
-        let Some(p_ms) = lp.next_pos(flags_pos) else { break };
-        let Some(p_seq) = lp.next_pos(p_ms) else { break };
+        let Some(p_ms) = lp.next_pos(flags_pos) else {
+            break;
+        };
+        let Some(p_seq) = lp.next_pos(p_ms) else {
+            break;
+        };
         let ms = master.ms.wrapping_add(int_at(lp, p_ms) as u64);
         let seq = master.seq.wrapping_add(int_at(lp, p_seq) as u64);
-        let Some(body_pos) = lp.next_pos(p_seq) else { break };
-        let skip = if flags & FLAG_SAMEFIELDS != 0 { nfields } else { 1 + 2 * int_at(lp, body_pos).max(0) as usize };
+        let Some(body_pos) = lp.next_pos(p_seq) else {
+            break;
+        };
+        let skip = if flags & FLAG_SAMEFIELDS != 0 {
+            nfields
+        } else {
+            1 + 2 * int_at(lp, body_pos).max(0) as usize
+        };
         let mut q = Some(body_pos);
         for _ in 0..skip {
             match q {
@@ -168,7 +206,12 @@ fn scan_node(master: StreamId, lp: &Listpack) -> (Vec<usize>, Vec<NodeItem>) {
             }
         }
         // q is at lp-count now.
-        items.push(NodeItem { id: StreamId { ms, seq }, flags, flags_pos, body_pos });
+        items.push(NodeItem {
+            id: StreamId { ms, seq },
+            flags,
+            flags_pos,
+            body_pos,
+        });
         p = q.and_then(|x| lp.next_pos(x));
     }
     (master_fields, items)
@@ -184,7 +227,12 @@ fn entry_bytes(e: Entry<'_>) -> Bytes {
 
 /// Collects the (field, value) elements of the entry at `item`; `master` are the node's master
 /// field names.
-fn fill_pairs<'a>(lp: &'a Listpack, master: &[Entry<'a>], item: &NodeItem, out: &mut Vec<(Entry<'a>, Entry<'a>)>) {
+fn fill_pairs<'a>(
+    lp: &'a Listpack,
+    master: &[Entry<'a>],
+    item: &NodeItem,
+    out: &mut Vec<(Entry<'a>, Entry<'a>)>,
+) {
     if item.flags & FLAG_SAMEFIELDS != 0 {
         let mut p = Some(item.body_pos);
         for f in master {
@@ -199,7 +247,9 @@ fn fill_pairs<'a>(lp: &'a Listpack, master: &[Entry<'a>], item: &NodeItem, out: 
         for _ in 0..n {
             let Some(f) = p else { break };
             let Some(v) = lp.next_pos(f) else { break };
-            let (Some(fe), Some(ve)) = (lp.entry_at(f), lp.entry_at(v)) else { break };
+            let (Some(fe), Some(ve)) = (lp.entry_at(f), lp.entry_at(v)) else {
+                break;
+            };
             out.push((fe, ve));
             p = lp.next_pos(v);
         }
@@ -208,7 +258,9 @@ fn fill_pairs<'a>(lp: &'a Listpack, master: &[Entry<'a>], item: &NodeItem, out: 
 
 /// Rewrites the master entry's `count` and `deleted` counters (deleted first: it sits later).
 fn set_node_counters(lp: &mut Listpack, count: i64, deleted: i64) {
-    let Some(p_count) = lp.first_pos() else { return };
+    let Some(p_count) = lp.first_pos() else {
+        return;
+    };
     if let Some(p_deleted) = lp.next_pos(p_count) {
         lp.replace_int_at(p_deleted, deleted);
     }
@@ -216,7 +268,9 @@ fn set_node_counters(lp: &mut Listpack, count: i64, deleted: i64) {
 }
 
 fn node_counters(lp: &Listpack) -> (i64, i64) {
-    let Some(p) = lp.first_pos() else { return (0, 0) };
+    let Some(p) = lp.first_pos() else {
+        return (0, 0);
+    };
     let count = int_at(lp, p);
     let deleted = lp.next_pos(p).map(|q| int_at(lp, q)).unwrap_or(0);
     (count, deleted)
@@ -243,7 +297,11 @@ impl Stream {
     /// Adopts a node read from an RDB or a DUMP payload as it is (no re-encoding), after checking
     /// that it is a valid listpack laid out as a stream node. The caller sets `length`, `last_id`
     /// and the other metadata from the same source.
-    pub fn adopt_node(&mut self, master: StreamId, bytes: Vec<u8>) -> Result<(), redoubt_rdb::error::CodecError> {
+    pub fn adopt_node(
+        &mut self,
+        master: StreamId,
+        bytes: Vec<u8>,
+    ) -> Result<(), redoubt_rdb::error::CodecError> {
         let lp = Listpack::from_bytes_validated(bytes)?;
         redoubt_rdb::stream::decode_node(master, lp.as_bytes())?;
         self.nodes.insert(master, lp);
@@ -262,9 +320,19 @@ impl Stream {
 
     /// Appends an entry with ID `id` (already checked to be above `last_id`), following
     /// `streamAppendItem`'s node choice. `fields` are (field, value) pairs.
-    pub fn append(&mut self, id: StreamId, fields: &[(&[u8], &[u8])], node_max_bytes: usize, node_max_entries: usize) {
+    pub fn append(
+        &mut self,
+        id: StreamId,
+        fields: &[(&[u8], &[u8])],
+        node_max_bytes: usize,
+        node_max_entries: usize,
+    ) {
         let totelelen: usize = fields.iter().map(|(f, v)| f.len() + v.len()).sum();
-        let max_bytes = if node_max_bytes == 0 || node_max_bytes > LISTPACK_MAX_SIZE { LISTPACK_MAX_SIZE } else { node_max_bytes };
+        let max_bytes = if node_max_bytes == 0 || node_max_bytes > LISTPACK_MAX_SIZE {
+            LISTPACK_MAX_SIZE
+        } else {
+            node_max_bytes
+        };
         let mut use_last = false;
         if let Some((_, lp)) = self.nodes.iter().next_back() {
             use_last = true;
@@ -285,16 +353,27 @@ impl Stream {
         }
         let mut flags = 0;
         let master = if use_last {
-            let Some((&master, lp)) = self.nodes.iter_mut().next_back() else { return };
+            let Some((&master, lp)) = self.nodes.iter_mut().next_back() else {
+                return;
+            };
             let (count, _) = node_counters(lp);
             if let Some(p) = lp.first_pos() {
                 lp.replace_int_at(p, count + 1);
             }
             let cached = self.tail_fields.get_or_insert_with(|| {
                 let (positions, _) = scan_node_master(lp);
-                positions.iter().map(|&p| lp.entry_at(p).map(|e| e.to_vec().into_boxed_slice()).unwrap_or_default()).collect()
+                positions
+                    .iter()
+                    .map(|&p| {
+                        lp.entry_at(p)
+                            .map(|e| e.to_vec().into_boxed_slice())
+                            .unwrap_or_default()
+                    })
+                    .collect()
             });
-            if cached.len() == fields.len() && cached.iter().zip(fields).all(|(m, (f, _))| &m[..] == *f) {
+            if cached.len() == fields.len()
+                && cached.iter().zip(fields).all(|(m, (f, _))| &m[..] == *f)
+            {
                 flags = FLAG_SAMEFIELDS;
             }
             master
@@ -312,7 +391,9 @@ impl Stream {
             flags = FLAG_SAMEFIELDS;
             id
         };
-        let Some(lp) = self.nodes.get_mut(&master) else { return };
+        let Some(lp) = self.nodes.get_mut(&master) else {
+            return;
+        };
         let same = flags & FLAG_SAMEFIELDS != 0;
         lp.push_back_int(flags);
         lp.push_back_int(id.ms.wrapping_sub(master.ms) as i64);
@@ -337,10 +418,19 @@ impl Stream {
     }
 
     /// Live entries with `start <= id <= end`, forward or reversed, at most `count` (0 = all).
-    pub fn range(&self, start: StreamId, end: StreamId, rev: bool, count: usize) -> Vec<StreamEntry> {
+    pub fn range(
+        &self,
+        start: StreamId,
+        end: StreamId,
+        rev: bool,
+        count: usize,
+    ) -> Vec<StreamEntry> {
         let mut out = Vec::new();
         self.range_visit(start, end, rev, count, |id, pairs| {
-            let fields = pairs.iter().map(|(f, v)| (entry_bytes(*f), entry_bytes(*v))).collect();
+            let fields = pairs
+                .iter()
+                .map(|(f, v)| (entry_bytes(*f), entry_bytes(*v)))
+                .collect();
             out.push(StreamEntry { id, fields });
         });
         out
@@ -349,7 +439,14 @@ impl Stream {
     /// Calls `f` with the ID and the (field, value) elements of each live entry with
     /// `start <= id <= end`, forward or reversed, at most `count` (0 = all); returns how many.
     /// The elements borrow the node, so replies can be written without copies.
-    pub fn range_visit<'a>(&'a self, start: StreamId, end: StreamId, rev: bool, count: usize, mut f: impl FnMut(StreamId, &[(Entry<'a>, Entry<'a>)])) -> usize {
+    pub fn range_visit<'a>(
+        &'a self,
+        start: StreamId,
+        end: StreamId,
+        rev: bool,
+        count: usize,
+        mut f: impl FnMut(StreamId, &[(Entry<'a>, Entry<'a>)]),
+    ) -> usize {
         let mut n = 0;
         if start > end {
             return n;
@@ -363,7 +460,12 @@ impl Stream {
             count != 0 && *n >= count
         };
         if !rev {
-            let first_master = self.nodes.range(..=start).next_back().map(|(k, _)| *k).unwrap_or(MIN_ID);
+            let first_master = self
+                .nodes
+                .range(..=start)
+                .next_back()
+                .map(|(k, _)| *k)
+                .unwrap_or(MIN_ID);
             for (master, lp) in self.nodes.range(first_master..=end) {
                 let (mf, items) = scan_node(*master, lp);
                 let mf: Vec<Entry<'a>> = mf.iter().filter_map(|&p| lp.entry_at(p)).collect();
@@ -405,13 +507,23 @@ impl Stream {
     /// Empty stream: MAX_ID for the first, MIN_ID for the last.
     pub fn edge_id(&self, first: bool, skip_tombstones: bool) -> StreamId {
         let pick = |items: Vec<NodeItem>| -> Option<StreamId> {
-            let mut it: Box<dyn Iterator<Item = NodeItem>> = if first { Box::new(items.into_iter()) } else { Box::new(items.into_iter().rev()) };
-            it.find(|i| !skip_tombstones || i.flags & FLAG_DELETED == 0).map(|i| i.id)
+            let mut it: Box<dyn Iterator<Item = NodeItem>> = if first {
+                Box::new(items.into_iter())
+            } else {
+                Box::new(items.into_iter().rev())
+            };
+            it.find(|i| !skip_tombstones || i.flags & FLAG_DELETED == 0)
+                .map(|i| i.id)
         };
         let found = if first {
-            self.nodes.iter().find_map(|(m, lp)| pick(scan_node(*m, lp).1))
+            self.nodes
+                .iter()
+                .find_map(|(m, lp)| pick(scan_node(*m, lp).1))
         } else {
-            self.nodes.iter().rev().find_map(|(m, lp)| pick(scan_node(*m, lp).1))
+            self.nodes
+                .iter()
+                .rev()
+                .find_map(|(m, lp)| pick(scan_node(*m, lp).1))
         };
         found.unwrap_or(if first { MAX_ID } else { MIN_ID })
     }
@@ -419,10 +531,19 @@ impl Stream {
     /// Flags one live entry deleted (`streamDeleteItem`); drops its node when it was the last live
     /// one. Does not touch `first_id`/`max_deleted_id` (the commands do, like Redis).
     pub fn delete(&mut self, id: StreamId) -> bool {
-        let Some((&master, _)) = self.nodes.range(..=id).next_back() else { return false };
-        let Some(lp) = self.nodes.get_mut(&master) else { return false };
+        let Some((&master, _)) = self.nodes.range(..=id).next_back() else {
+            return false;
+        };
+        let Some(lp) = self.nodes.get_mut(&master) else {
+            return false;
+        };
         let (_, items) = scan_node(master, lp);
-        let Some(it) = items.iter().find(|i| i.id == id && i.flags & FLAG_DELETED == 0) else { return false };
+        let Some(it) = items
+            .iter()
+            .find(|i| i.id == id && i.flags & FLAG_DELETED == 0)
+        else {
+            return false;
+        };
         let (count, deleted) = node_counters(lp);
         lp.replace_int_at(it.flags_pos, it.flags | FLAG_DELETED);
         if count == 1 {
@@ -445,14 +566,19 @@ impl Stream {
                     break;
                 }
             }
-            let Some(lp) = self.nodes.get_mut(&master) else { continue };
+            let Some(lp) = self.nodes.get_mut(&master) else {
+                continue;
+            };
             let (entries, marked) = node_counters(lp);
             if limit != 0 && deleted + entries > limit {
                 break;
             }
             let (_, items) = scan_node(master, lp);
             let remove_node = match strategy {
-                TrimStrategy::MaxLen(maxlen) => self.length.saturating_sub(entries as u64) >= maxlen && self.length >= entries as u64,
+                TrimStrategy::MaxLen(maxlen) => {
+                    self.length.saturating_sub(entries as u64) >= maxlen
+                        && self.length >= entries as u64
+                }
                 TrimStrategy::MinId(min) => items.last().is_some_and(|i| i.id < min),
             };
             if remove_node {
@@ -541,7 +667,9 @@ impl Stream {
         if self.entries_added == 0 {
             return Some(0);
         }
-        if g.entries_read != INVALID_ENTRIES_READ && !self.range_has_tombstones(Some(g.last_id), None) {
+        if g.entries_read != INVALID_ENTRIES_READ
+            && !self.range_has_tombstones(Some(g.last_id), None)
+        {
             return Some((self.entries_added as i64).wrapping_sub(g.entries_read));
         }
         let read = self.estimate_distance(g.last_id);
@@ -557,9 +685,15 @@ impl Stream {
 /// The master field positions of a node.
 fn scan_node_master(lp: &Listpack) -> (Vec<usize>, ()) {
     let mut out = Vec::new();
-    let Some(p_count) = lp.first_pos() else { return (out, ()) };
-    let Some(p_deleted) = lp.next_pos(p_count) else { return (out, ()) };
-    let Some(p_nfields) = lp.next_pos(p_deleted) else { return (out, ()) };
+    let Some(p_count) = lp.first_pos() else {
+        return (out, ());
+    };
+    let Some(p_deleted) = lp.next_pos(p_count) else {
+        return (out, ());
+    };
+    let Some(p_nfields) = lp.next_pos(p_deleted) else {
+        return (out, ());
+    };
     let n = int_at(lp, p_nfields).max(0) as usize;
     let mut p = lp.next_pos(p_nfields);
     for _ in 0..n {
@@ -586,10 +720,19 @@ mod tests {
         s.append(id(2, 0), &[(b"c", b"5")], 4096, 100);
         assert_eq!(s.len(), 3);
         let all = s.range(MIN_ID, MAX_ID, false, 0);
-        assert_eq!(all.iter().map(|e| e.id).collect::<Vec<_>>(), vec![id(1, 0), id(1, 1), id(2, 0)]);
-        assert_eq!(all[2].fields, vec![(Bytes::from_static(b"c"), Bytes::from_static(b"5"))]);
+        assert_eq!(
+            all.iter().map(|e| e.id).collect::<Vec<_>>(),
+            vec![id(1, 0), id(1, 1), id(2, 0)]
+        );
+        assert_eq!(
+            all[2].fields,
+            vec![(Bytes::from_static(b"c"), Bytes::from_static(b"5"))]
+        );
         let rev = s.range(MIN_ID, MAX_ID, true, 2);
-        assert_eq!(rev.iter().map(|e| e.id).collect::<Vec<_>>(), vec![id(2, 0), id(1, 1)]);
+        assert_eq!(
+            rev.iter().map(|e| e.id).collect::<Vec<_>>(),
+            vec![id(2, 0), id(1, 1)]
+        );
         assert!(s.delete(id(1, 1)));
         assert!(!s.delete(id(1, 1)));
         assert_eq!(s.len(), 2);

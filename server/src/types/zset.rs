@@ -78,7 +78,12 @@ impl ScoreRange {
     pub fn parse(min: &[u8], max: &[u8]) -> Result<ScoreRange, &'static str> {
         let (min, min_exclusive) = parse_score_bound(min).ok_or(ERR_MIN_MAX_NOT_FLOAT)?;
         let (max, max_exclusive) = parse_score_bound(max).ok_or(ERR_MIN_MAX_NOT_FLOAT)?;
-        Ok(ScoreRange { min, max, min_exclusive, max_exclusive })
+        Ok(ScoreRange {
+            min,
+            max,
+            min_exclusive,
+            max_exclusive,
+        })
     }
 
     /// Whether no score can be in the range: min > max, or min == max with an exclusive bound.
@@ -143,8 +148,14 @@ impl LexBound {
         match arg.first()? {
             b'+' if arg.len() == 1 => Some(LexBound::PosInf),
             b'-' if arg.len() == 1 => Some(LexBound::NegInf),
-            b'(' => Some(LexBound::Member { value: arg[1..].to_vec(), exclusive: true }),
-            b'[' => Some(LexBound::Member { value: arg[1..].to_vec(), exclusive: false }),
+            b'(' => Some(LexBound::Member {
+                value: arg[1..].to_vec(),
+                exclusive: true,
+            }),
+            b'[' => Some(LexBound::Member {
+                value: arg[1..].to_vec(),
+                exclusive: false,
+            }),
             _ => None,
         }
     }
@@ -233,8 +244,16 @@ impl LexRange {
 /// ZREMRANGEBYRANK).
 pub fn normalize_rank_range(start: i64, stop: i64, len: usize) -> Option<(usize, usize)> {
     let len = len as i64;
-    let mut start = if start < 0 { len.saturating_add(start) } else { start };
-    let mut stop = if stop < 0 { len.saturating_add(stop) } else { stop };
+    let mut start = if start < 0 {
+        len.saturating_add(start)
+    } else {
+        start
+    };
+    let mut stop = if stop < 0 {
+        len.saturating_add(stop)
+    } else {
+        stop
+    };
     if start < 0 {
         start = 0;
     }
@@ -264,14 +283,20 @@ impl Member {
         if b.len() <= INLINE_MAX {
             let mut bytes = [0u8; INLINE_MAX];
             bytes[..b.len()].copy_from_slice(b);
-            Member::Inline { len: b.len() as u8, bytes }
+            Member::Inline {
+                len: b.len() as u8,
+                bytes,
+            }
         } else {
             Member::Heap(b.into())
         }
     }
 
     fn empty() -> Member {
-        Member::Inline { len: 0, bytes: [0; INLINE_MAX] }
+        Member::Inline {
+            len: 0,
+            bytes: [0; INLINE_MAX],
+        }
     }
 
     fn as_bytes(&self) -> &[u8] {
@@ -334,7 +359,11 @@ impl Slots {
         }
         let id = self.used as u32;
         if self.used.is_multiple_of(SLOT_CHUNK) && self.used / SLOT_CHUNK == self.chunks.len() {
-            let cap = if self.chunks.is_empty() { 1 } else { SLOT_CHUNK };
+            let cap = if self.chunks.is_empty() {
+                1
+            } else {
+                SLOT_CHUNK
+            };
             self.chunks.push(Vec::with_capacity(cap));
         }
         if let Some(chunk) = self.chunks.last_mut() {
@@ -355,13 +384,27 @@ impl Slots {
 
     /// Live `(id, slot)` pairs.
     fn iter_live(&self) -> impl Iterator<Item = (u32, &Slot)> {
-        self.chunks.iter().flatten().enumerate().filter(|(_, s)| !s.score.is_nan()).map(|(i, s)| (i as u32, s))
+        self.chunks
+            .iter()
+            .flatten()
+            .enumerate()
+            .filter(|(_, s)| !s.score.is_nan())
+            .map(|(i, s)| (i as u32, s))
     }
 
     fn heap_size(&self) -> usize {
         self.chunks.capacity() * std::mem::size_of::<Vec<Slot>>()
-            + self.chunks.iter().map(|c| c.capacity() * std::mem::size_of::<Slot>()).sum::<usize>()
-            + self.chunks.iter().flatten().map(|s| s.member.heap_bytes()).sum::<usize>()
+            + self
+                .chunks
+                .iter()
+                .map(|c| c.capacity() * std::mem::size_of::<Slot>())
+                .sum::<usize>()
+            + self
+                .chunks
+                .iter()
+                .flatten()
+                .map(|s| s.member.heap_bytes())
+                .sum::<usize>()
             + self.free.capacity() * 4
     }
 }
@@ -379,7 +422,11 @@ struct MemberIndex {
 
 impl MemberIndex {
     fn new() -> MemberIndex {
-        MemberIndex { table: Vec::new(), len: 0, hasher: RandomState::new() }
+        MemberIndex {
+            table: Vec::new(),
+            len: 0,
+            hasher: RandomState::new(),
+        }
     }
 
     fn hash(&self, member: &[u8]) -> u32 {
@@ -531,7 +578,10 @@ enum Node {
 
 impl Node {
     fn empty_leaf() -> Node {
-        Node::Leaf(Box::new(Leaf { scores: Vec::new(), ids: Vec::new() }))
+        Node::Leaf(Box::new(Leaf {
+            scores: Vec::new(),
+            ids: Vec::new(),
+        }))
     }
 
     fn count(&self) -> usize {
@@ -567,7 +617,10 @@ impl Node {
     fn last_key(&self) -> (f64, u32) {
         match self {
             Node::Leaf(l) => (l.scores[l.scores.len() - 1], l.ids[l.ids.len() - 1]),
-            Node::Inner(n) => (n.last_scores[n.last_scores.len() - 1], n.last_ids[n.last_ids.len() - 1]),
+            Node::Inner(n) => (
+                n.last_scores[n.last_scores.len() - 1],
+                n.last_ids[n.last_ids.len() - 1],
+            ),
         }
     }
 
@@ -607,7 +660,13 @@ impl Node {
                 let last_ids = n.last_ids.split_off(at);
                 let total: usize = counts.iter().sum();
                 n.total -= total;
-                Node::Inner(Box::new(Inner { children, counts, last_scores, last_ids, total }))
+                Node::Inner(Box::new(Inner {
+                    children,
+                    counts,
+                    last_scores,
+                    last_ids,
+                    total,
+                }))
             }
         }
     }
@@ -673,7 +732,11 @@ impl Inner {
         if i >= self.children.len() || !self.children[i].underfull() || self.children.len() < 2 {
             return;
         }
-        let left = if i + 1 < self.children.len() { i } else { i - 1 };
+        let left = if i + 1 < self.children.len() {
+            i
+        } else {
+            i - 1
+        };
         let right = self.remove_child(left + 1);
         self.children[left].append(right);
         if self.children[left].width() > self.children[left].max_width() {
@@ -716,7 +779,12 @@ fn inner_partition(n: &Inner, pred: &impl Fn(f64, u32) -> bool) -> usize {
 
 /// Inserts `(score, id)` before the first entry not satisfying `before`; returns a new right
 /// sibling when the node had to split.
-fn insert_rec(node: &mut Node, before: &impl Fn(f64, u32) -> bool, score: f64, id: u32) -> Option<Node> {
+fn insert_rec(
+    node: &mut Node,
+    before: &impl Fn(f64, u32) -> bool,
+    score: f64,
+    id: u32,
+) -> Option<Node> {
     match node {
         Node::Leaf(l) => {
             let at = leaf_partition(l, before);
@@ -833,7 +901,11 @@ struct Tree {
 
 impl Tree {
     fn new() -> Tree {
-        Tree { slots: Slots::default(), index: MemberIndex::new(), root: Node::empty_leaf() }
+        Tree {
+            slots: Slots::default(),
+            index: MemberIndex::new(),
+            root: Node::empty_leaf(),
+        }
     }
 
     fn len(&self) -> usize {
@@ -844,7 +916,10 @@ impl Tree {
         if self.index.active() {
             self.index.find(member, &self.slots)
         } else {
-            self.slots.iter_live().find(|(_, s)| s.member.as_bytes() == member).map(|(id, _)| id)
+            self.slots
+                .iter_live()
+                .find(|(_, s)| s.member.as_bytes() == member)
+                .map(|(id, _)| id)
         }
     }
 
@@ -855,7 +930,12 @@ impl Tree {
     /// Number of elements, in order, for which a prefix-closed predicate holds.
     fn partition(&self, pred: impl Fn(KeyRef<'_>) -> bool) -> usize {
         let slots = &self.slots;
-        let pred = |score: f64, id: u32| pred(KeyRef { score, member: MemberRef::Slot(slots, id) });
+        let pred = |score: f64, id: u32| {
+            pred(KeyRef {
+                score,
+                member: MemberRef::Slot(slots, id),
+            })
+        };
         let mut node = &self.root;
         let mut rank = 0;
         loop {
@@ -905,7 +985,12 @@ impl Tree {
         let slots = &self.slots;
         let member = slots[id].member.as_bytes();
         let before = |s: f64, i: u32| {
-            KeyRef { score: s, member: MemberRef::Slot(slots, i) }.cmp_key(score, member) == Ordering::Less
+            KeyRef {
+                score: s,
+                member: MemberRef::Slot(slots, i),
+            }
+            .cmp_key(score, member)
+                == Ordering::Less
         };
         if let Some(sibling) = insert_rec(&mut root, &before, score, id) {
             let mut inner = Inner {
@@ -924,7 +1009,10 @@ impl Tree {
 
     /// Adds a member known to be absent.
     fn add(&mut self, member: &[u8], score: f64) {
-        let id = self.slots.alloc(Slot { member: Member::new(member), score });
+        let id = self.slots.alloc(Slot {
+            member: Member::new(member),
+            score,
+        });
         if self.index.active() {
             self.index.insert(member, id);
         } else if self.len() > INDEX_MIN {
@@ -935,7 +1023,9 @@ impl Tree {
 
     /// Moves a present member from `old` to `new` score.
     fn rescore(&mut self, member: &[u8], old: f64, new: f64) {
-        let Some(id) = self.find_id(member) else { return };
+        let Some(id) = self.find_id(member) else {
+            return;
+        };
         let rank = self.rank_of(old, member);
         let mut removed = Vec::with_capacity(1);
         remove_range_rec(&mut self.root, rank, rank + 1, &mut removed);
@@ -990,7 +1080,8 @@ impl Tree {
                 remap[old_id] = self.slots.alloc(slot);
             }
         }
-        self.root.for_each_id_mut(&mut |id| *id = remap[*id as usize]);
+        self.root
+            .for_each_id_mut(&mut |id| *id = remap[*id as usize]);
         if self.index.active() {
             self.index.build(&self.slots);
         }
@@ -1002,7 +1093,14 @@ impl Tree {
             (true, false) => self.len() - rank,
             (true, true) => rank + 1,
         };
-        let mut it = TreeIter { slots: &self.slots, stack: Vec::new(), leaf: None, pos: 0, remaining, reverse };
+        let mut it = TreeIter {
+            slots: &self.slots,
+            stack: Vec::new(),
+            leaf: None,
+            pos: 0,
+            remaining,
+            reverse,
+        };
         if remaining == 0 {
             return it;
         }
@@ -1031,7 +1129,9 @@ impl Tree {
     fn heap_size(&self) -> usize {
         fn tree(n: &Node) -> usize {
             match n {
-                Node::Leaf(l) => std::mem::size_of::<Leaf>() + l.scores.capacity() * 8 + l.ids.capacity() * 4,
+                Node::Leaf(l) => {
+                    std::mem::size_of::<Leaf>() + l.scores.capacity() * 8 + l.ids.capacity() * 4
+                }
                 Node::Inner(i) => {
                     std::mem::size_of::<Inner>()
                         + i.children.capacity() * std::mem::size_of::<Node>()
@@ -1062,7 +1162,11 @@ impl<'a> TreeIter<'a> {
             match node {
                 Node::Leaf(l) => {
                     self.leaf = Some(l);
-                    self.pos = if rightmost { l.ids.len().saturating_sub(1) } else { 0 };
+                    self.pos = if rightmost {
+                        l.ids.len().saturating_sub(1)
+                    } else {
+                        0
+                    };
                     return;
                 }
                 Node::Inner(n) => {
@@ -1086,7 +1190,11 @@ impl<'a> TreeIter<'a> {
         }
         // Move to the neighbouring leaf.
         while let Some((n, i)) = self.stack.pop() {
-            let next = if self.reverse { i.checked_sub(1) } else { Some(i + 1).filter(|&j| j < n.children.len()) };
+            let next = if self.reverse {
+                i.checked_sub(1)
+            } else {
+                Some(i + 1).filter(|&j| j < n.children.len())
+            };
             if let Some(j) = next {
                 self.stack.push((n, j));
                 self.descend(&n.children[j], self.reverse);
@@ -1101,7 +1209,10 @@ impl<'a> TreeIter<'a> {
             return None;
         }
         let leaf = self.leaf?;
-        let item = (self.slots[leaf.ids[self.pos]].member.as_bytes(), leaf.scores[self.pos]);
+        let item = (
+            self.slots[leaf.ids[self.pos]].member.as_bytes(),
+            leaf.scores[self.pos],
+        );
         self.remaining -= 1;
         if self.remaining > 0 {
             self.advance();
@@ -1158,16 +1269,28 @@ impl Packed {
 
     /// Byte offset of the entry of rank `rank` (the buffer length for `rank == len`).
     fn offset_of(&self, rank: usize) -> usize {
-        self.entries().nth(rank).map_or(self.buf.len(), |(off, _, _)| off)
+        self.entries()
+            .nth(rank)
+            .map_or(self.buf.len(), |(off, _, _)| off)
     }
 
     /// `(rank, score)` of a member.
     fn find(&self, member: &[u8]) -> Option<(usize, f64)> {
-        self.entries().enumerate().find(|(_, (_, _, m))| *m == member).map(|(rank, (_, s, _))| (rank, s))
+        self.entries()
+            .enumerate()
+            .find(|(_, (_, _, m))| *m == member)
+            .map(|(rank, (_, s, _))| (rank, s))
     }
 
     fn partition(&self, pred: impl Fn(KeyRef<'_>) -> bool) -> usize {
-        self.entries().take_while(|&(_, score, m)| pred(KeyRef { score, member: MemberRef::Bytes(m) })).count()
+        self.entries()
+            .take_while(|&(_, score, m)| {
+                pred(KeyRef {
+                    score,
+                    member: MemberRef::Bytes(m),
+                })
+            })
+            .count()
     }
 
     fn get(&self, rank: usize) -> Option<(&[u8], f64)> {
@@ -1212,13 +1335,35 @@ impl Packed {
 
     fn iter_from(&self, rank: usize, reverse: bool) -> PackedIter<'_> {
         if rank >= self.len {
-            return PackedIter { packed: self, offsets: Vec::new(), cursor: 0, remaining: 0, reverse };
+            return PackedIter {
+                packed: self,
+                offsets: Vec::new(),
+                cursor: 0,
+                remaining: 0,
+                reverse,
+            };
         }
         if reverse {
-            let offsets: Vec<usize> = self.entries().take(rank + 1).map(|(off, _, _)| off).collect();
-            PackedIter { packed: self, remaining: offsets.len(), offsets, cursor: 0, reverse }
+            let offsets: Vec<usize> = self
+                .entries()
+                .take(rank + 1)
+                .map(|(off, _, _)| off)
+                .collect();
+            PackedIter {
+                packed: self,
+                remaining: offsets.len(),
+                offsets,
+                cursor: 0,
+                reverse,
+            }
         } else {
-            PackedIter { packed: self, offsets: Vec::new(), cursor: self.offset_of(rank), remaining: self.len - rank, reverse }
+            PackedIter {
+                packed: self,
+                offsets: Vec::new(),
+                cursor: self.offset_of(rank),
+                remaining: self.len - rank,
+                reverse,
+            }
         }
     }
 }
@@ -1238,7 +1383,11 @@ impl<'a> PackedIter<'a> {
             return None;
         }
         self.remaining -= 1;
-        let off = if self.reverse { self.offsets.pop()? } else { self.cursor };
+        let off = if self.reverse {
+            self.offsets.pop()?
+        } else {
+            self.cursor
+        };
         let (score, member, next) = self.packed.entry(off);
         self.cursor = next;
         Some((member, score))
@@ -1286,7 +1435,10 @@ pub struct ZSetLimits {
 
 impl Default for ZSetLimits {
     fn default() -> Self {
-        ZSetLimits { max_listpack_entries: 128, max_listpack_value: 64 }
+        ZSetLimits {
+            max_listpack_entries: 128,
+            max_listpack_value: 64,
+        }
     }
 }
 
@@ -1326,7 +1478,12 @@ impl Default for ZSet {
 
 impl std::fmt::Debug for ZSet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_map().entries(self.iter().map(|(m, s)| (String::from_utf8_lossy(m), format_score(s)))).finish()
+        f.debug_map()
+            .entries(
+                self.iter()
+                    .map(|(m, s)| (String::from_utf8_lossy(m), format_score(s))),
+            )
+            .finish()
     }
 }
 
@@ -1342,12 +1499,16 @@ fn listpack_score(score: f64) -> f64 {
 impl ZSet {
     /// An empty set in the listpack encoding.
     pub fn new() -> ZSet {
-        ZSet { repr: Repr::Listpack(Packed::default()) }
+        ZSet {
+            repr: Repr::Listpack(Packed::default()),
+        }
     }
 
     /// An empty set in the skiplist encoding (`createZsetObject`: ZUNIONSTORE & co. build these).
     pub fn new_skiplist() -> ZSet {
-        ZSet { repr: Repr::Skiplist(Box::new(Tree::new())) }
+        ZSet {
+            repr: Repr::Skiplist(Box::new(Tree::new())),
+        }
     }
 
     /// The set ZADD creates for a missing key: skiplist when `zset-max-listpack-entries` is 0 or
@@ -1411,7 +1572,9 @@ impl ZSet {
         if self.is_listpack() {
             return true;
         }
-        if self.len() > limits.max_listpack_entries || self.max_member_len() > limits.max_listpack_value {
+        if self.len() > limits.max_listpack_entries
+            || self.max_member_len() > limits.max_listpack_value
+        {
             return false;
         }
         let mut p = Packed::default();
@@ -1489,7 +1652,9 @@ impl ZSet {
                     p.add(member, listpack_score(score));
                     return Inserted::Updated { old };
                 }
-                None if p.len + 1 > limits.max_listpack_entries || member.len() > limits.max_listpack_value => {
+                None if p.len + 1 > limits.max_listpack_entries
+                    || member.len() > limits.max_listpack_value =>
+                {
                     self.convert_to_skiplist();
                 }
                 None => {
@@ -1498,7 +1663,9 @@ impl ZSet {
                 }
             }
         }
-        let Repr::Skiplist(t) = &mut self.repr else { return Inserted::Unchanged };
+        let Repr::Skiplist(t) = &mut self.repr else {
+            return Inserted::Unchanged;
+        };
         match t.score(member) {
             Some(old) if old == score => Inserted::Unchanged,
             Some(old) => {
@@ -1605,7 +1772,12 @@ impl ZSet {
     /// Elements of ascending ranks `start..=end` (already normalised, see
     /// [`normalize_rank_range`]), in ascending order, or descending from `end` when `reverse`
     /// (ZRANGE / ZREVRANGE).
-    pub fn range_by_rank(&self, start: usize, end: usize, reverse: bool) -> std::iter::Take<Iter<'_>> {
+    pub fn range_by_rank(
+        &self,
+        start: usize,
+        end: usize,
+        reverse: bool,
+    ) -> std::iter::Take<Iter<'_>> {
         let n = (end + 1).saturating_sub(start);
         if reverse {
             self.iter_from(end, true).take(n)
@@ -1664,8 +1836,18 @@ impl ZSet {
             self.first_in_range(&range)
         };
         let it = self.skip_from(start, offset, reverse);
-        let limit = if limit < 0 { usize::MAX } else { limit as usize };
-        it.take(limit).take_while(move |&(_, s)| if reverse { range.gte_min(s) } else { range.lte_max(s) })
+        let limit = if limit < 0 {
+            usize::MAX
+        } else {
+            limit as usize
+        };
+        it.take(limit).take_while(move |&(_, s)| {
+            if reverse {
+                range.gte_min(s)
+            } else {
+                range.lte_max(s)
+            }
+        })
     }
 
     fn skip_from(&self, start: Option<usize>, offset: i64, reverse: bool) -> Iter<'_> {
@@ -1726,9 +1908,14 @@ impl ZSet {
             return None;
         }
         let r = if self.is_listpack() {
-            self.len() - 1 - self.iter_from(self.len() - 1, true).position(|(m, _)| range.lte_max(m))?
+            self.len()
+                - 1
+                - self
+                    .iter_from(self.len() - 1, true)
+                    .position(|(m, _)| range.lte_max(m))?
         } else {
-            self.partition(|k| range.lte_max(k.member())).checked_sub(1)?
+            self.partition(|k| range.lte_max(k.member()))
+                .checked_sub(1)?
         };
         let (m, _) = self.get_by_rank(r)?;
         range.gte_min(m).then_some(r)
@@ -1736,9 +1923,14 @@ impl ZSet {
 
     /// ZLEXCOUNT.
     pub fn lex_count(&self, range: &LexRange) -> usize {
-        let Some(first) = self.first_in_lex_range(range) else { return 0 };
+        let Some(first) = self.first_in_lex_range(range) else {
+            return 0;
+        };
         if self.is_listpack() {
-            return self.iter_from(first, false).take_while(|(m, _)| range.lte_max(m)).count();
+            return self
+                .iter_from(first, false)
+                .take_while(|(m, _)| range.lte_max(m))
+                .count();
         }
         let mut count = self.len() - first;
         if let Some(last) = self.last_in_lex_range(range) {
@@ -1763,8 +1955,18 @@ impl ZSet {
             self.first_in_lex_range(range)
         };
         let it = self.skip_from(start, offset, reverse);
-        let limit = if limit < 0 { usize::MAX } else { limit as usize };
-        it.take(limit).take_while(move |&(m, _)| if reverse { range.gte_min(m) } else { range.lte_max(m) })
+        let limit = if limit < 0 {
+            usize::MAX
+        } else {
+            limit as usize
+        };
+        it.take(limit).take_while(move |&(m, _)| {
+            if reverse {
+                range.gte_min(m)
+            } else {
+                range.lte_max(m)
+            }
+        })
     }
 
     /// ZREMRANGEBYLEX; returns the number removed.
@@ -1775,7 +1977,10 @@ impl ZSet {
             Some(self.partition(|k| !range.gte_min(k.member())))
         };
         let Some(lo) = start else { return 0 };
-        let n = self.iter_from(lo, false).take_while(|(m, _)| range.lte_max(m)).count();
+        let n = self
+            .iter_from(lo, false)
+            .take_while(|(m, _)| range.lte_max(m))
+            .count();
         self.remove_ranks(lo, lo + n)
     }
 
@@ -1820,7 +2025,10 @@ mod tests {
     }
     impl Ord for Key {
         fn cmp(&self, o: &Self) -> Ordering {
-            self.0.partial_cmp(&o.0).unwrap_or(Ordering::Equal).then_with(|| self.1.cmp(&o.1))
+            self.0
+                .partial_cmp(&o.0)
+                .unwrap_or(Ordering::Equal)
+                .then_with(|| self.1.cmp(&o.1))
         }
     }
 
@@ -1847,7 +2055,13 @@ mod tests {
     }
 
     fn check_tree(z: &ZSet) {
-        fn walk(t: &Tree, n: &Node, depth: usize, leaf_depth: &mut Option<usize>, is_root: bool) -> usize {
+        fn walk(
+            t: &Tree,
+            n: &Node,
+            depth: usize,
+            leaf_depth: &mut Option<usize>,
+            is_root: bool,
+        ) -> usize {
             match n {
                 Node::Leaf(l) => {
                     assert_eq!(l.scores.len(), l.ids.len());
@@ -1922,13 +2136,29 @@ mod tests {
         for (g, w) in got.iter().zip(&want) {
             assert!(g.0 == w.0 && g.1 == w.1, "{:?} vs {:?}", g, w);
         }
-        let rev: Vec<Vec<u8>> = z.iter_from(z.len().wrapping_sub(1), true).map(|(m, _)| m.to_vec()).collect();
+        let rev: Vec<Vec<u8>> = z
+            .iter_from(z.len().wrapping_sub(1), true)
+            .map(|(m, _)| m.to_vec())
+            .collect();
         let mut want_rev: Vec<Vec<u8>> = want.iter().map(|(m, _)| m.clone()).collect();
         want_rev.reverse();
         assert_eq!(rev, want_rev);
     }
 
-    const SCORES: [f64; 12] = [0.0, -0.0, 1.0, -1.0, 2.5, 3.0, 1e10, -7.25, f64::INFINITY, f64::NEG_INFINITY, 0.1, 42.0];
+    const SCORES: [f64; 12] = [
+        0.0,
+        -0.0,
+        1.0,
+        -1.0,
+        2.5,
+        3.0,
+        1e10,
+        -7.25,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        0.1,
+        42.0,
+    ];
 
     fn member(rng: &mut Rng, pool: usize) -> Vec<u8> {
         let i = rng.below(pool);
@@ -1947,11 +2177,24 @@ mod tests {
     }
 
     fn random_score_range(rng: &mut Rng) -> ScoreRange {
-        let pick = |rng: &mut Rng| SCORES[rng.below(SCORES.len())] + if rng.below(3) == 0 { 0.5 } else { 0.0 };
-        ScoreRange { min: pick(rng), max: pick(rng), min_exclusive: rng.below(2) == 0, max_exclusive: rng.below(2) == 0 }
+        let pick = |rng: &mut Rng| {
+            SCORES[rng.below(SCORES.len())] + if rng.below(3) == 0 { 0.5 } else { 0.0 }
+        };
+        ScoreRange {
+            min: pick(rng),
+            max: pick(rng),
+            min_exclusive: rng.below(2) == 0,
+            max_exclusive: rng.below(2) == 0,
+        }
     }
 
-    fn model_score_range(model: &Model, r: &ScoreRange, reverse: bool, offset: i64, limit: i64) -> Vec<(Vec<u8>, f64)> {
+    fn model_score_range(
+        model: &Model,
+        r: &ScoreRange,
+        reverse: bool,
+        offset: i64,
+        limit: i64,
+    ) -> Vec<(Vec<u8>, f64)> {
         let v = model.sorted();
         if offset < 0 || r.is_empty() {
             return vec![];
@@ -1962,7 +2205,11 @@ mod tests {
         }
         let start = idx.iter().position(|&i| r.contains(v[i].1));
         let Some(start) = start else { return vec![] };
-        let limit = if limit < 0 { usize::MAX } else { limit as usize };
+        let limit = if limit < 0 {
+            usize::MAX
+        } else {
+            limit as usize
+        };
         idx[start..]
             .iter()
             .skip(offset as usize)
@@ -1980,7 +2227,10 @@ mod tests {
     #[test]
     fn randomized_against_model_listpack_only() {
         // Huge listpack limits: every set stays in the packed encoding.
-        randomized_against_model_with(ZSetLimits { max_listpack_entries: 1 << 20, max_listpack_value: 1 << 20 });
+        randomized_against_model_with(ZSetLimits {
+            max_listpack_entries: 1 << 20,
+            max_listpack_value: 1 << 20,
+        });
     }
 
     fn randomized_against_model_with(limits: ZSetLimits) {
@@ -2041,7 +2291,8 @@ mod tests {
                         let a = rng.below(40) as i64 - 20;
                         let b = a + rng.below(30) as i64;
                         if let Some((s, e)) = normalize_rank_range(a, b, z.len()) {
-                            let want: Vec<Vec<u8>> = model.sorted()[s..=e].iter().map(|x| x.0.clone()).collect();
+                            let want: Vec<Vec<u8>> =
+                                model.sorted()[s..=e].iter().map(|x| x.0.clone()).collect();
                             assert_eq!(z.remove_range_by_rank(s, e), want.len());
                             for m in want {
                                 model.remove(&m);
@@ -2050,8 +2301,12 @@ mod tests {
                     }
                     14 => {
                         let r = random_score_range(&mut rng);
-                        let want: Vec<Vec<u8>> =
-                            model.sorted().into_iter().filter(|x| r.contains(x.1)).map(|x| x.0).collect();
+                        let want: Vec<Vec<u8>> = model
+                            .sorted()
+                            .into_iter()
+                            .filter(|x| r.contains(x.1))
+                            .map(|x| x.0)
+                            .collect();
                         assert_eq!(z.remove_range_by_score(&r), want.len());
                         for m in want {
                             model.remove(&m);
@@ -2086,14 +2341,28 @@ mod tests {
                         }
                         if !sorted.is_empty() {
                             let r = rng.below(sorted.len());
-                            let (m, s) = z.get_by_rank(r).map(|(m, s)| (m.to_vec(), s)).unwrap_or_default();
+                            let (m, s) = z
+                                .get_by_rank(r)
+                                .map(|(m, s)| (m.to_vec(), s))
+                                .unwrap_or_default();
                             assert!(m == sorted[r].0 && s == sorted[r].1);
                             let k = rng.below(50);
-                            let fw: Vec<Vec<u8>> = z.iter_from(r, false).take(k).map(|x| x.0.to_vec()).collect();
-                            let want: Vec<Vec<u8>> = sorted[r..].iter().take(k).map(|x| x.0.clone()).collect();
+                            let fw: Vec<Vec<u8>> = z
+                                .iter_from(r, false)
+                                .take(k)
+                                .map(|x| x.0.to_vec())
+                                .collect();
+                            let want: Vec<Vec<u8>> =
+                                sorted[r..].iter().take(k).map(|x| x.0.clone()).collect();
                             assert_eq!(fw, want);
-                            let bw: Vec<Vec<u8>> = z.iter_from(r, true).take(k).map(|x| x.0.to_vec()).collect();
-                            let want: Vec<Vec<u8>> = sorted[..=r].iter().rev().take(k).map(|x| x.0.clone()).collect();
+                            let bw: Vec<Vec<u8>> =
+                                z.iter_from(r, true).take(k).map(|x| x.0.to_vec()).collect();
+                            let want: Vec<Vec<u8>> = sorted[..=r]
+                                .iter()
+                                .rev()
+                                .take(k)
+                                .map(|x| x.0.clone())
+                                .collect();
                             assert_eq!(bw, want);
                         }
                         for _ in 0..3 {
@@ -2107,8 +2376,10 @@ mod tests {
                             let reverse = rng.below(2) == 0;
                             let offset = rng.below(6) as i64 - 1;
                             let limit = rng.below(8) as i64 - 2;
-                            let got: Vec<(Vec<u8>, f64)> =
-                                z.range_by_score(&r, reverse, offset, limit).map(|(m, s)| (m.to_vec(), s)).collect();
+                            let got: Vec<(Vec<u8>, f64)> = z
+                                .range_by_score(&r, reverse, offset, limit)
+                                .map(|(m, s)| (m.to_vec(), s))
+                                .collect();
                             assert_eq!(got, model_score_range(&model, &r, reverse, offset, limit));
                         }
                     }
@@ -2123,7 +2394,11 @@ mod tests {
             if seed >= 3 {
                 assert!(max_len > 500, "seed {seed} only reached {max_len} members");
             }
-            assert!(if packed_only { z.is_listpack() } else { !z.is_listpack() || z.len() <= 128 });
+            assert!(if packed_only {
+                z.is_listpack()
+            } else {
+                !z.is_listpack() || z.len() <= 128
+            });
         }
     }
 
@@ -2136,16 +2411,31 @@ mod tests {
                 if rng.below(3) == 0 {
                     v.pop();
                 }
-                LexBound::Member { value: v, exclusive: rng.below(2) == 0 }
+                LexBound::Member {
+                    value: v,
+                    exclusive: rng.below(2) == 0,
+                }
             }
         };
-        LexRange { min: b(rng), max: b(rng) }
+        LexRange {
+            min: b(rng),
+            max: b(rng),
+        }
     }
 
     #[test]
     fn randomized_lex_against_model() {
         // Lex ranges are defined for sets whose scores are all equal.
-        for (seed, limits) in [(7u64, ZSetLimits::default()), (8, ZSetLimits { max_listpack_entries: 0, max_listpack_value: 0 })] {
+        for (seed, limits) in [
+            (7u64, ZSetLimits::default()),
+            (
+                8,
+                ZSetLimits {
+                    max_listpack_entries: 0,
+                    max_listpack_value: 0,
+                },
+            ),
+        ] {
             let mut rng = Rng(0x1234_5678_9abc_def0 ^ seed);
             let mut z = ZSet::for_first_member(1, limits);
             let mut model = Model::default();
@@ -2179,15 +2469,31 @@ mod tests {
                         for _ in 0..3 {
                             let r = random_lex_range(&mut rng, pool);
                             let inr = |m: &[u8]| r.gte_min(m) && r.lte_max(m) && !r.is_empty();
-                            assert_eq!(z.lex_count(&r), sorted.iter().filter(|x| inr(&x.0)).count(), "{r:?}");
-                            assert_eq!(z.first_in_lex_range(&r), sorted.iter().position(|x| inr(&x.0)));
-                            assert_eq!(z.last_in_lex_range(&r), sorted.iter().rposition(|x| inr(&x.0)));
+                            assert_eq!(
+                                z.lex_count(&r),
+                                sorted.iter().filter(|x| inr(&x.0)).count(),
+                                "{r:?}"
+                            );
+                            assert_eq!(
+                                z.first_in_lex_range(&r),
+                                sorted.iter().position(|x| inr(&x.0))
+                            );
+                            assert_eq!(
+                                z.last_in_lex_range(&r),
+                                sorted.iter().rposition(|x| inr(&x.0))
+                            );
                             let reverse = rng.below(2) == 0;
                             let offset = rng.below(5) as i64 - 1;
                             let limit = rng.below(7) as i64 - 2;
-                            let got: Vec<Vec<u8>> =
-                                z.range_by_lex(&r, reverse, offset, limit).map(|(m, _)| m.to_vec()).collect();
-                            let mut all: Vec<Vec<u8>> = sorted.iter().filter(|x| inr(&x.0)).map(|x| x.0.clone()).collect();
+                            let got: Vec<Vec<u8>> = z
+                                .range_by_lex(&r, reverse, offset, limit)
+                                .map(|(m, _)| m.to_vec())
+                                .collect();
+                            let mut all: Vec<Vec<u8>> = sorted
+                                .iter()
+                                .filter(|x| inr(&x.0))
+                                .map(|x| x.0.clone())
+                                .collect();
                             if reverse {
                                 all.reverse();
                             }
@@ -2196,7 +2502,11 @@ mod tests {
                             } else {
                                 all.into_iter()
                                     .skip(offset as usize)
-                                    .take(if limit < 0 { usize::MAX } else { limit as usize })
+                                    .take(if limit < 0 {
+                                        usize::MAX
+                                    } else {
+                                        limit as usize
+                                    })
                                     .collect()
                             };
                             assert_eq!(got, want, "{r:?} rev={reverse} off={offset} lim={limit}");
@@ -2231,7 +2541,8 @@ mod tests {
                 0 => {
                     let s = rng.below(z.len().max(1));
                     let e = (s + rng.below(3000)).min(z.len().saturating_sub(1));
-                    let want: Vec<Vec<u8>> = model.sorted()[s..=e].iter().map(|x| x.0.clone()).collect();
+                    let want: Vec<Vec<u8>> =
+                        model.sorted()[s..=e].iter().map(|x| x.0.clone()).collect();
                     assert_eq!(z.remove_range_by_rank(s, e), want.len());
                     want.iter().for_each(|m| {
                         model.remove(m);
@@ -2239,8 +2550,18 @@ mod tests {
                 }
                 1 => {
                     let a = rng.below(1000) as f64 / 4.0;
-                    let r = ScoreRange { min: a, max: a + 3.0, min_exclusive: false, max_exclusive: true };
-                    let want: Vec<Vec<u8>> = model.sorted().into_iter().filter(|x| r.contains(x.1)).map(|x| x.0).collect();
+                    let r = ScoreRange {
+                        min: a,
+                        max: a + 3.0,
+                        min_exclusive: false,
+                        max_exclusive: true,
+                    };
+                    let want: Vec<Vec<u8>> = model
+                        .sorted()
+                        .into_iter()
+                        .filter(|x| r.contains(x.1))
+                        .map(|x| x.0)
+                        .collect();
                     assert_eq!(z.remove_range_by_score(&r), want.len());
                     want.iter().for_each(|m| {
                         model.remove(m);
@@ -2304,11 +2625,19 @@ mod tests {
         };
         let reply = match a[0] {
             "ZADD" | "ZINCRBY" => {
-                let Some(score) = parse_score(a[2].as_bytes()) else { return "-ERR value is not a valid float".into() };
+                let Some(score) = parse_score(a[2].as_bytes()) else {
+                    return "-ERR value is not a valid float".into();
+                };
                 let m = a[3].as_bytes();
-                let z = db.entry(key.to_string()).or_insert_with(|| ZSet::for_first_member(m.len(), limits));
+                let z = db
+                    .entry(key.to_string())
+                    .or_insert_with(|| ZSet::for_first_member(m.len(), limits));
                 if a[0] == "ZADD" {
-                    return if z.insert(m, score, limits) == Inserted::Added { ":1".into() } else { ":0".into() };
+                    return if z.insert(m, score, limits) == Inserted::Added {
+                        ":1".into()
+                    } else {
+                        ":0".into()
+                    };
                 }
                 match z.incr_by(m, score, limits) {
                     Some(v) => format!("${}", format_score(v)),
@@ -2324,7 +2653,13 @@ mod tests {
                 None => "$-1".into(),
             },
             "ZRANK" | "ZREVRANK" => {
-                let r = db.get(key).and_then(|z| if a[0] == "ZRANK" { z.rank(a[2].as_bytes()) } else { z.rev_rank(a[2].as_bytes()) });
+                let r = db.get(key).and_then(|z| {
+                    if a[0] == "ZRANK" {
+                        z.rank(a[2].as_bytes())
+                    } else {
+                        z.rev_rank(a[2].as_bytes())
+                    }
+                });
                 r.map_or("$-1".into(), |r| format!(":{r}"))
             }
             "ZCARD" => format!(":{}", db.get(key).map_or(0, |z| z.len())),
@@ -2336,7 +2671,11 @@ mod tests {
                     Err(e) => return format!("-{e}"),
                 };
                 let Some(z) = db.get_mut(key) else {
-                    return if a[0].starts_with("ZCOUNT") || a[0].starts_with("ZREM") { ":0".into() } else { "[]".into() };
+                    return if a[0].starts_with("ZCOUNT") || a[0].starts_with("ZREM") {
+                        ":0".into()
+                    } else {
+                        "[]".into()
+                    };
                 };
                 match a[0] {
                     "ZCOUNT" => format!(":{}", z.count_in_range(&r)),
@@ -2355,7 +2694,11 @@ mod tests {
                     Err(e) => return format!("-{e}"),
                 };
                 let Some(z) = db.get_mut(key) else {
-                    return if a[0] == "ZLEXCOUNT" || a[0].starts_with("ZREM") { ":0".into() } else { "[]".into() };
+                    return if a[0] == "ZLEXCOUNT" || a[0].starts_with("ZREM") {
+                        ":0".into()
+                    } else {
+                        "[]".into()
+                    };
                 };
                 match a[0] {
                     "ZLEXCOUNT" => format!(":{}", z.lex_count(&r)),
@@ -2367,27 +2710,49 @@ mod tests {
                 }
             }
             "ZRANGE" | "ZREVRANGE" => {
-                let Some(z) = db.get(key) else { return "[]".into() };
+                let Some(z) = db.get(key) else {
+                    return "[]".into();
+                };
                 let (with, _, _) = opts(4);
                 match normalize_rank_range(int(a[2]), int(a[3]), z.len()) {
                     None => "[]".into(),
-                    Some((s, e)) if a[0] == "ZRANGE" => emit(&mut z.range_by_rank(s, e, false), with),
-                    Some((s, e)) => emit(&mut z.range_by_rank(z.len() - 1 - e, z.len() - 1 - s, true), with),
+                    Some((s, e)) if a[0] == "ZRANGE" => {
+                        emit(&mut z.range_by_rank(s, e, false), with)
+                    }
+                    Some((s, e)) => emit(
+                        &mut z.range_by_rank(z.len() - 1 - e, z.len() - 1 - s, true),
+                        with,
+                    ),
                 }
             }
             "ZREMRANGEBYRANK" => {
-                let Some(z) = db.get_mut(key) else { return ":0".into() };
+                let Some(z) = db.get_mut(key) else {
+                    return ":0".into();
+                };
                 match normalize_rank_range(int(a[2]), int(a[3]), z.len()) {
                     None => ":0".into(),
                     Some((s, e)) => format!(":{}", z.remove_range_by_rank(s, e)),
                 }
             }
             "ZPOPMIN" | "ZPOPMAX" => {
-                let Some(z) = db.get_mut(key) else { return "[]".into() };
-                let p = if a[0] == "ZPOPMIN" { z.pop_first() } else { z.pop_last() };
-                p.map_or("[]".into(), |(m, s)| list(vec![String::from_utf8_lossy(&m).into_owned(), format_score(s)]))
+                let Some(z) = db.get_mut(key) else {
+                    return "[]".into();
+                };
+                let p = if a[0] == "ZPOPMIN" {
+                    z.pop_first()
+                } else {
+                    z.pop_last()
+                };
+                p.map_or("[]".into(), |(m, s)| {
+                    list(vec![
+                        String::from_utf8_lossy(&m).into_owned(),
+                        format_score(s),
+                    ])
+                })
             }
-            "OBJECT" => db.get(a[2]).map_or("$-1".into(), |z| format!("${}", z.encoding_name())),
+            "OBJECT" => db
+                .get(a[2])
+                .map_or("$-1".into(), |z| format!("${}", z.encoding_name())),
             other => panic!("script command {other} not modelled"),
         };
         if db.get(key).is_some_and(|z| z.is_empty()) {
@@ -2429,8 +2794,21 @@ mod tests {
         assert_eq!(z.encoding_name(), "listpack");
         z.insert(&[b'y'; 65], 1.0, limits);
         assert_eq!(z.encoding_name(), "skiplist");
-        assert_eq!(ZSet::for_first_member(65, limits).encoding_name(), "skiplist");
-        assert_eq!(ZSet::for_first_member(1, ZSetLimits { max_listpack_entries: 0, ..limits }).encoding_name(), "skiplist");
+        assert_eq!(
+            ZSet::for_first_member(65, limits).encoding_name(),
+            "skiplist"
+        );
+        assert_eq!(
+            ZSet::for_first_member(
+                1,
+                ZSetLimits {
+                    max_listpack_entries: 0,
+                    ..limits
+                }
+            )
+            .encoding_name(),
+            "skiplist"
+        );
     }
 
     #[test]
@@ -2449,11 +2827,17 @@ mod tests {
         assert_eq!(z.encoding_name(), "skiplist");
         assert_eq!(z.insert(b"c", -0.0, limits), Inserted::Added);
         assert_eq!(format_score(z.score(b"c").unwrap_or(f64::NAN)), "-0");
-        assert_eq!(z.incr_by(b"c", -0.0, limits).map(format_score).as_deref(), Some("-0"));
+        assert_eq!(
+            z.incr_by(b"c", -0.0, limits).map(format_score).as_deref(),
+            Some("-0")
+        );
         assert_eq!(format_score(z.score(b"c").unwrap_or(f64::NAN)), "-0");
         // ZINCRBY k4 -0 a on a missing key replies "-0" but stores 0 in a listpack.
         let mut k4 = ZSet::for_first_member(1, limits);
-        assert_eq!(k4.incr_by(b"a", -0.0, limits).map(format_score).as_deref(), Some("-0"));
+        assert_eq!(
+            k4.incr_by(b"a", -0.0, limits).map(format_score).as_deref(),
+            Some("-0")
+        );
         assert_eq!(format_score(k4.score(b"a").unwrap_or(f64::NAN)), "0");
         // ZRANGESTORE dst e 0 2 -> listpack dst where c scores "0".
         let mut dst = ZSet::for_length(3, limits);
@@ -2466,7 +2850,13 @@ mod tests {
         let mut u = ZSet::new_skiplist();
         u.insert(b"c", -0.0, limits);
         assert!(u.convert_to_listpack_if_fits(limits));
-        assert_eq!((u.encoding_name(), format_score(u.score(b"c").unwrap_or(f64::NAN)).as_str()), ("listpack", "0"));
+        assert_eq!(
+            (
+                u.encoding_name(),
+                format_score(u.score(b"c").unwrap_or(f64::NAN)).as_str()
+            ),
+            ("listpack", "0")
+        );
     }
 
     type RangeCase = (&'static [u8], &'static [u8], Result<usize, &'static str>);
@@ -2501,12 +2891,25 @@ mod tests {
         ];
         let limits = ZSetLimits::default();
         let mut z = ZSet::new();
-        for (m, s) in [("m", f64::NEG_INFINITY), ("z0", 0.0), ("a", 1.0), ("b", 2.0), ("c", 3.0), ("i", f64::INFINITY)] {
+        for (m, s) in [
+            ("m", f64::NEG_INFINITY),
+            ("z0", 0.0),
+            ("a", 1.0),
+            ("b", 2.0),
+            ("c", 3.0),
+            ("i", f64::INFINITY),
+        ] {
             z.insert(m.as_bytes(), s, limits);
         }
         for &(min, max, want) in cases {
             let got = ScoreRange::parse(min, max).map(|r| z.count_in_range(&r));
-            assert_eq!(got, want, "{:?} {:?}", String::from_utf8_lossy(min), String::from_utf8_lossy(max));
+            assert_eq!(
+                got,
+                want,
+                "{:?} {:?}",
+                String::from_utf8_lossy(min),
+                String::from_utf8_lossy(max)
+            );
         }
     }
 
@@ -2535,12 +2938,25 @@ mod tests {
         ];
         let limits = ZSetLimits::default();
         let mut z = ZSet::new();
-        for (m, s) in [("m", f64::NEG_INFINITY), ("z0", 0.0), ("a", 1.0), ("b", 2.0), ("c", 3.0), ("i", f64::INFINITY)] {
+        for (m, s) in [
+            ("m", f64::NEG_INFINITY),
+            ("z0", 0.0),
+            ("a", 1.0),
+            ("b", 2.0),
+            ("c", 3.0),
+            ("i", f64::INFINITY),
+        ] {
             z.insert(m.as_bytes(), s, limits);
         }
         for &(min, max, want) in cases {
             let got = LexRange::parse(min, max).map(|r| z.lex_count(&r));
-            assert_eq!(got, want, "{:?} {:?}", String::from_utf8_lossy(min), String::from_utf8_lossy(max));
+            assert_eq!(
+                got,
+                want,
+                "{:?} {:?}",
+                String::from_utf8_lossy(min),
+                String::from_utf8_lossy(max)
+            );
         }
     }
 
@@ -2557,13 +2973,27 @@ mod tests {
             z
         };
         let z = build();
-        let lex = |a: &[u8], b: &[u8]| LexRange::parse(a, b).unwrap_or(LexRange { min: LexBound::PosInf, max: LexBound::NegInf });
+        let lex = |a: &[u8], b: &[u8]| {
+            LexRange::parse(a, b).unwrap_or(LexRange {
+                min: LexBound::PosInf,
+                max: LexBound::NegInf,
+            })
+        };
         assert_eq!(z.lex_count(&lex(b"[b", b"+")), 4);
         assert_eq!(z.lex_count(&lex(b"-", b"(b")), 0);
         assert_eq!(z.lex_count(&lex(b"[a", b"[c")), 3);
-        let names = |it: &mut dyn Iterator<Item = (&[u8], f64)>| it.map(|(m, _)| String::from_utf8_lossy(m).into_owned()).collect::<Vec<_>>();
-        assert_eq!(names(&mut z.range_by_lex(&lex(b"[b", b"+"), false, 0, -1)), ["c", "a", "b", "d"]);
-        assert_eq!(names(&mut z.range_by_lex(&lex(b"[b", b"+"), true, 0, -1)), ["d", "b"]);
+        let names = |it: &mut dyn Iterator<Item = (&[u8], f64)>| {
+            it.map(|(m, _)| String::from_utf8_lossy(m).into_owned())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(&mut z.range_by_lex(&lex(b"[b", b"+"), false, 0, -1)),
+            ["c", "a", "b", "d"]
+        );
+        assert_eq!(
+            names(&mut z.range_by_lex(&lex(b"[b", b"+"), true, 0, -1)),
+            ["d", "b"]
+        );
         assert!(names(&mut z.range_by_lex(&lex(b"-", b"(c"), true, 0, -1)).is_empty());
         assert!(names(&mut z.range_by_lex(&lex(b"-", b"(b"), false, 0, -1)).is_empty());
         let mut z = build();

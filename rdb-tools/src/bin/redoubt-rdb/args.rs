@@ -12,7 +12,11 @@ pub struct Args {
 impl Args {
     /// Parses `raw` given which options take a value and which are plain switches.
     pub fn parse(raw: &[String], valued: &[&str], switches: &[&str]) -> Result<Args, String> {
-        let mut a = Args { positional: Vec::new(), flags: HashMap::new(), switches: Vec::new() };
+        let mut a = Args {
+            positional: Vec::new(),
+            flags: HashMap::new(),
+            switches: Vec::new(),
+        };
         let mut it = raw.iter();
         while let Some(arg) = it.next() {
             if let Some(name) = arg.strip_prefix("--") {
@@ -23,7 +27,10 @@ impl Args {
                 if valued.contains(&name) {
                     let v = match inline {
                         Some(v) => v,
-                        None => it.next().cloned().ok_or_else(|| format!("--{name} needs a value"))?,
+                        None => it
+                            .next()
+                            .cloned()
+                            .ok_or_else(|| format!("--{name} needs a value"))?,
                     };
                     a.flags.entry(name.to_string()).or_default().push(v);
                 } else if switches.contains(&name) {
@@ -39,11 +46,17 @@ impl Args {
     }
 
     pub fn value(&self, name: &str) -> Option<&str> {
-        self.flags.get(name).and_then(|v| v.last()).map(String::as_str)
+        self.flags
+            .get(name)
+            .and_then(|v| v.last())
+            .map(String::as_str)
     }
 
     pub fn values(&self, name: &str) -> Vec<&str> {
-        self.flags.get(name).map(|v| v.iter().map(String::as_str).collect()).unwrap_or_default()
+        self.flags
+            .get(name)
+            .map(|v| v.iter().map(String::as_str).collect())
+            .unwrap_or_default()
     }
 
     pub fn has(&self, name: &str) -> bool {

@@ -85,7 +85,17 @@ const RESP_BATCH: usize = 128;
 
 impl<W: Write> Dumper<W> {
     pub fn new(out: W, format: Format, filter: Filter) -> Self {
-        Dumper { out, format, filter, buf: Vec::new(), s: String::new(), first_key: true, db: None, cur: None, keys: 0 }
+        Dumper {
+            out,
+            format,
+            filter,
+            buf: Vec::new(),
+            s: String::new(),
+            first_key: true,
+            db: None,
+            cur: None,
+            keys: 0,
+        }
     }
 
     fn flush_text(&mut self) -> std::io::Result<()> {
@@ -105,7 +115,8 @@ impl<W: Write> Dumper<W> {
             self.s.push('[');
         }
         if self.format == Format::Csv {
-            self.s.push_str("db,key,type,encoding,expire_ms,field,value\n");
+            self.s
+                .push_str("db,key,type,encoding,expire_ms,field,value\n");
         }
         let mut skipping = false;
         loop {
@@ -120,7 +131,9 @@ impl<W: Write> Dumper<W> {
                 }
                 Event::Item(item) if !skipping => self.item(item),
                 Event::EndKey if !skipping => self.key_end(),
-                Event::Function { code } if self.format == Format::Resp => resp_cmd(&mut self.buf, &[b"FUNCTION", b"LOAD", b"REPLACE", &code]),
+                Event::Function { code } if self.format == Format::Resp => {
+                    resp_cmd(&mut self.buf, &[b"FUNCTION", b"LOAD", b"REPLACE", &code])
+                }
                 _ => {}
             }
             if self.s.len() + self.buf.len() > 1 << 16 {
@@ -171,7 +184,12 @@ impl<W: Write> Dumper<W> {
             Format::Csv => {}
         }
         self.first_key = false;
-        self.cur = Some(Current { header: h, count: 0, batch: Vec::new(), stream_entries: 0 });
+        self.cur = Some(Current {
+            header: h,
+            count: 0,
+            batch: Vec::new(),
+            stream_entries: 0,
+        });
     }
 
     fn csv_row(&mut self, field: &[u8], value: &[u8]) {
@@ -180,7 +198,12 @@ impl<W: Write> Dumper<W> {
         self.s.push_str(&h.db.to_string());
         self.s.push(',');
         csv_field(&mut self.s, &h.key);
-        self.s.push_str(&format!(",{},{},{},", h.value_type().name(), h.encoding(), h.meta.expire_ms.map(|e| e.to_string()).unwrap_or_default()));
+        self.s.push_str(&format!(
+            ",{},{},{},",
+            h.value_type().name(),
+            h.encoding(),
+            h.meta.expire_ms.map(|e| e.to_string()).unwrap_or_default()
+        ));
         csv_field(&mut self.s, field);
         self.s.push(',');
         csv_field(&mut self.s, value);
@@ -235,7 +258,11 @@ impl<W: Write> Dumper<W> {
                     }
                     Item::StreamEntry(e) => {
                         self.s.push_str(sep);
-                        let _ = write!(self.s, "{{\"id\":\"{}-{}\",\"fields\":{{", e.id.ms, e.id.seq);
+                        let _ = write!(
+                            self.s,
+                            "{{\"id\":\"{}-{}\",\"fields\":{{",
+                            e.id.ms, e.id.seq
+                        );
                         for (i, (k, v)) in e.fields.iter().enumerate() {
                             if i > 0 {
                                 self.s.push(',');
@@ -247,8 +274,13 @@ impl<W: Write> Dumper<W> {
                         self.s.push_str("}}");
                     }
                     Item::StreamMeta(m) => {
-                        self.s.push_str(&format!("],\"length\":{},\"last_id\":\"{}\"", m.length, m.last_id));
-                        if let (Some(f), Some(d), Some(a)) = (m.first_id, m.max_deleted_id, m.entries_added) {
+                        self.s.push_str(&format!(
+                            "],\"length\":{},\"last_id\":\"{}\"",
+                            m.length, m.last_id
+                        ));
+                        if let (Some(f), Some(d), Some(a)) =
+                            (m.first_id, m.max_deleted_id, m.entries_added)
+                        {
                             self.s.push_str(&format!(",\"first_id\":\"{f}\",\"max_deleted_id\":\"{d}\",\"entries_added\":{a}"));
                         }
                         self.s.push_str(",\"groups\":[");
@@ -262,7 +294,11 @@ impl<W: Write> Dumper<W> {
                     }
                     Item::Module(m) => {
                         let hex: String = m.payload.iter().map(|b| format!("{b:02x}")).collect();
-                        self.s.push_str(&format!("{{\"module\":\"{}\",\"encver\":{},\"payload_hex\":\"{hex}\"}}", m.id.name(), m.id.encver()));
+                        self.s.push_str(&format!(
+                            "{{\"module\":\"{}\",\"encver\":{},\"payload_hex\":\"{hex}\"}}",
+                            m.id.name(),
+                            m.id.encver()
+                        ));
                     }
                 }
             }
@@ -270,7 +306,9 @@ impl<W: Write> Dumper<W> {
                 Item::String(v) => self.csv_row(b"", &v),
                 Item::ListElement(v) => self.csv_row(idx.to_string().as_bytes(), &v),
                 Item::SetMember(v) => self.csv_row(b"", &v),
-                Item::ZSetMember { member, score: sc } => self.csv_row(&member, score(sc).as_bytes()),
+                Item::ZSetMember { member, score: sc } => {
+                    self.csv_row(&member, score(sc).as_bytes())
+                }
                 Item::HashField { field, value } => self.csv_row(&field, &value),
                 Item::StreamEntry(e) => {
                     let mut v = Vec::new();
@@ -284,7 +322,10 @@ impl<W: Write> Dumper<W> {
                     }
                     self.csv_row(e.id.to_string().as_bytes(), &v)
                 }
-                Item::Module(m) => self.csv_row(m.id.name().as_bytes(), format!("<{} bytes>", m.payload.len()).as_bytes()),
+                Item::Module(m) => self.csv_row(
+                    m.id.name().as_bytes(),
+                    format!("<{} bytes>", m.payload.len()).as_bytes(),
+                ),
                 Item::StreamMeta(_) | Item::StreamGroup(_) => {}
             },
             Format::Resp => self.resp_item(item),
@@ -320,9 +361,17 @@ impl<W: Write> Dumper<W> {
                 resp_stream_meta(&mut self.buf, &key, &m, entries);
             }
             Item::StreamGroup(g) => resp_group(&mut self.buf, &key, &g),
-            Item::Module(m) => eprintln!("redoubt-rdb: skipping module value of key {:?} (module {})", String::from_utf8_lossy(&key), m.id.name()),
+            Item::Module(m) => eprintln!(
+                "redoubt-rdb: skipping module value of key {:?} (module {})",
+                String::from_utf8_lossy(&key),
+                m.id.name()
+            ),
         }
-        if self.cur.as_ref().is_some_and(|c| c.batch.len() >= RESP_BATCH * 2) {
+        if self
+            .cur
+            .as_ref()
+            .is_some_and(|c| c.batch.len() >= RESP_BATCH * 2)
+        {
             self.resp_flush_batch();
         }
     }
@@ -348,7 +397,10 @@ impl<W: Write> Dumper<W> {
                 if let Some(c) = self.cur.as_ref() {
                     if let Some(ms) = c.header.meta.expire_ms {
                         if c.count > 0 {
-                            resp_cmd(&mut self.buf, &[b"PEXPIREAT", &c.header.key, ms.to_string().as_bytes()]);
+                            resp_cmd(
+                                &mut self.buf,
+                                &[b"PEXPIREAT", &c.header.key, ms.to_string().as_bytes()],
+                            );
                         }
                     }
                 }
@@ -371,7 +423,10 @@ fn json_group(s: &mut String, g: &ConsumerGroup) {
         if i > 0 {
             s.push(',');
         }
-        s.push_str(&format!("{{\"id\":\"{}\",\"delivery_time_ms\":{},\"delivery_count\":{}}}", p.id, p.delivery_time_ms, p.delivery_count));
+        s.push_str(&format!(
+            "{{\"id\":\"{}\",\"delivery_time_ms\":{},\"delivery_count\":{}}}",
+            p.id, p.delivery_time_ms, p.delivery_count
+        ));
     }
     s.push_str("],\"consumers\":[");
     for (i, c) in g.consumers.iter().enumerate() {
@@ -393,13 +448,28 @@ fn json_group(s: &mut String, g: &ConsumerGroup) {
 fn resp_stream_meta(out: &mut Vec<u8>, key: &[u8], m: &StreamMeta, entries: u64) {
     if entries == 0 {
         // An empty stream cannot be made with XADD: create it through a throw-away group.
-        resp_cmd(out, &[b"XGROUP", b"CREATE", key, b"redoubt-rdb-tmp", b"$", b"MKSTREAM"]);
+        resp_cmd(
+            out,
+            &[
+                b"XGROUP",
+                b"CREATE",
+                key,
+                b"redoubt-rdb-tmp",
+                b"$",
+                b"MKSTREAM",
+            ],
+        );
         resp_cmd(out, &[b"XGROUP", b"DESTROY", key, b"redoubt-rdb-tmp"]);
     }
     let last = m.last_id.to_string();
     let mut args: Vec<Vec<u8>> = vec![b"XSETID".to_vec(), key.to_vec(), last.into_bytes()];
     if let (Some(added), Some(maxdel)) = (m.entries_added, m.max_deleted_id) {
-        args.extend([b"ENTRIESADDED".to_vec(), added.to_string().into_bytes(), b"MAXDELETEDID".to_vec(), maxdel.to_string().into_bytes()]);
+        args.extend([
+            b"ENTRIESADDED".to_vec(),
+            added.to_string().into_bytes(),
+            b"MAXDELETEDID".to_vec(),
+            maxdel.to_string().into_bytes(),
+        ]);
     }
     let refs: Vec<&[u8]> = args.iter().map(|a| a.as_slice()).collect();
     resp_cmd(out, &refs);
@@ -407,7 +477,13 @@ fn resp_stream_meta(out: &mut Vec<u8>, key: &[u8], m: &StreamMeta, entries: u64)
 
 fn resp_group(out: &mut Vec<u8>, key: &[u8], g: &ConsumerGroup) {
     let last = g.last_id.to_string();
-    let mut args: Vec<Vec<u8>> = vec![b"XGROUP".to_vec(), b"CREATE".to_vec(), key.to_vec(), g.name.clone(), last.into_bytes()];
+    let mut args: Vec<Vec<u8>> = vec![
+        b"XGROUP".to_vec(),
+        b"CREATE".to_vec(),
+        key.to_vec(),
+        g.name.clone(),
+        last.into_bytes(),
+    ];
     if let Some(r) = g.entries_read.filter(|r| *r >= 0) {
         args.extend([b"ENTRIESREAD".to_vec(), r.to_string().into_bytes()]);
     }
@@ -416,11 +492,26 @@ fn resp_group(out: &mut Vec<u8>, key: &[u8], g: &ConsumerGroup) {
     for c in &g.consumers {
         resp_cmd(out, &[b"XGROUP", b"CREATECONSUMER", key, &g.name, &c.name]);
         for id in &c.pending {
-            let Some(p) = g.pending.iter().find(|p| p.id == *id) else { continue };
+            let Some(p) = g.pending.iter().find(|p| p.id == *id) else {
+                continue;
+            };
             let sid: StreamId = p.id;
             resp_cmd(
                 out,
-                &[b"XCLAIM", key, &g.name, &c.name, b"0", sid.to_string().as_bytes(), b"TIME", p.delivery_time_ms.to_string().as_bytes(), b"RETRYCOUNT", p.delivery_count.to_string().as_bytes(), b"FORCE", b"JUSTID"],
+                &[
+                    b"XCLAIM",
+                    key,
+                    &g.name,
+                    &c.name,
+                    b"0",
+                    sid.to_string().as_bytes(),
+                    b"TIME",
+                    p.delivery_time_ms.to_string().as_bytes(),
+                    b"RETRYCOUNT",
+                    p.delivery_count.to_string().as_bytes(),
+                    b"FORCE",
+                    b"JUSTID",
+                ],
             );
         }
     }

@@ -1,9 +1,9 @@
 //! Key selection shared by `dump`, `convert` and `diff`: `--db`, `--key REGEX`, `--type`,
 //! `--not-expired`.
 
-use regex::bytes::Regex;
 use redoubt_rdb::reader::KeyHeader;
 use redoubt_rdb::value::ValueType;
+use regex::bytes::Regex;
 
 use crate::args::Args;
 
@@ -16,13 +16,35 @@ pub struct Filter {
 
 impl Filter {
     pub fn from_args(a: &Args) -> Result<Filter, String> {
-        let dbs = a.values("db").iter().map(|d| d.parse::<u64>().map_err(|_| format!("--db: not a database number: {d}"))).collect::<Result<_, _>>()?;
-        let key = a.value("key").map(|r| Regex::new(r).map_err(|e| format!("--key: {e}"))).transpose()?;
-        let types = a.values("type").iter().map(|t| ValueType::from_name(t).ok_or_else(|| format!("--type: unknown type {t}"))).collect::<Result<_, _>>()?;
+        let dbs = a
+            .values("db")
+            .iter()
+            .map(|d| {
+                d.parse::<u64>()
+                    .map_err(|_| format!("--db: not a database number: {d}"))
+            })
+            .collect::<Result<_, _>>()?;
+        let key = a
+            .value("key")
+            .map(|r| Regex::new(r).map_err(|e| format!("--key: {e}")))
+            .transpose()?;
+        let types = a
+            .values("type")
+            .iter()
+            .map(|t| ValueType::from_name(t).ok_or_else(|| format!("--type: unknown type {t}")))
+            .collect::<Result<_, _>>()?;
         let now_ms = a.has("not-expired").then(|| {
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis() as i64)
+                .unwrap_or(0)
         });
-        Ok(Filter { dbs, key, types, now_ms })
+        Ok(Filter {
+            dbs,
+            key,
+            types,
+            now_ms,
+        })
     }
 
     pub fn accepts(&self, h: &KeyHeader) -> bool {

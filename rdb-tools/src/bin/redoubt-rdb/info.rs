@@ -35,7 +35,9 @@ pub fn run(path: String) -> Result<(), Failure> {
                     s.expiring += 1;
                 }
                 let t = match h.value_type() {
-                    redoubt_rdb::value::ValueType::Module => format!("module({})", module_name(&mut rd, &h).unwrap_or_default()),
+                    redoubt_rdb::value::ValueType::Module => {
+                        format!("module({})", module_name(&mut rd, &h).unwrap_or_default())
+                    }
                     t => t.name().to_string(),
                 };
                 *s.by_type.entry((t, h.encoding().to_string())).or_default() += 1;
@@ -66,7 +68,9 @@ pub fn run(path: String) -> Result<(), Failure> {
         Some(Checksum::Absent) => "absent (RDB < 5)".to_string(),
         Some(Checksum::NotComputed) => "not computed (0)".to_string(),
         Some(Checksum::Verified(c)) => format!("ok {c:016x}"),
-        Some(Checksum::Mismatch { stored, computed }) => format!("MISMATCH stored {stored:016x} computed {computed:016x}"),
+        Some(Checksum::Mismatch { stored, computed }) => {
+            format!("MISMATCH stored {stored:016x} computed {computed:016x}")
+        }
         None => "missing EOF".to_string(),
     };
     println!("checksum: {status}");
@@ -77,7 +81,10 @@ pub fn run(path: String) -> Result<(), Failure> {
 }
 
 /// Reads a module value's item to learn the module's name.
-fn module_name<R: std::io::Read>(rd: &mut redoubt_rdb::reader::Reader<R>, h: &redoubt_rdb::reader::KeyHeader) -> Option<String> {
+fn module_name<R: std::io::Read>(
+    rd: &mut redoubt_rdb::reader::Reader<R>,
+    h: &redoubt_rdb::reader::KeyHeader,
+) -> Option<String> {
     match rd.read_value(h).ok()? {
         redoubt_rdb::value::Value::Module(m) => Some(m.id.name()),
         _ => None,

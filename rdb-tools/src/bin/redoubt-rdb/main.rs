@@ -64,7 +64,13 @@ pub(crate) fn open(path: &str, verify: bool) -> Result<Reader<Progress<File>>, F
     let f = File::open(path).map_err(|e| Failure::Data(format!("{path}: {e}")))?;
     let len = f.metadata().map(|m| m.len()).unwrap_or(0);
     let show = std::io::stderr().is_terminal() && len > 64 << 20;
-    Reader::with_options(Progress::new(f, len, show), ReaderOptions { verify_checksum: verify }).map_err(|e| Failure::Data(format!("{path}: {e}")))
+    Reader::with_options(
+        Progress::new(f, len, show),
+        ReaderOptions {
+            verify_checksum: verify,
+        },
+    )
+    .map_err(|e| Failure::Data(format!("{path}: {e}")))
 }
 
 fn main() -> ExitCode {
@@ -84,13 +90,35 @@ fn main() -> ExitCode {
     }
     let filters = ["db", "key", "type"];
     let r = match cmd.as_str() {
-        "info" => Args::parse(rest, &[], &[]).map_err(Failure::Usage).and_then(|a| one_file(&a, "info").and_then(info::run)),
-        "check" => Args::parse(rest, &[], &[]).map_err(Failure::Usage).and_then(|a| one_file(&a, "check").and_then(check)),
-        "dump" => Args::parse(rest, &["format", "db", "key", "type"], &["not-expired"]).map_err(Failure::Usage).and_then(|a| dump_cmd(&a)),
-        "memory" => Args::parse(rest, &["format", "top", "prefix-delimiter", "db", "key", "type"], &["not-expired"]).map_err(Failure::Usage).and_then(|a| memory::run(&a)),
-        "convert" => Args::parse(rest, &["version", "to", "db", "key", "type"], &["not-expired"]).map_err(Failure::Usage).and_then(|a| convert(&a)),
-        "diff" => Args::parse(rest, &filters, &["not-expired"]).map_err(Failure::Usage).and_then(|a| diff(&a)),
-        other => Err(Failure::Usage(format!("unknown subcommand {other:?} (try --help)"))),
+        "info" => Args::parse(rest, &[], &[])
+            .map_err(Failure::Usage)
+            .and_then(|a| one_file(&a, "info").and_then(info::run)),
+        "check" => Args::parse(rest, &[], &[])
+            .map_err(Failure::Usage)
+            .and_then(|a| one_file(&a, "check").and_then(check)),
+        "dump" => Args::parse(rest, &["format", "db", "key", "type"], &["not-expired"])
+            .map_err(Failure::Usage)
+            .and_then(|a| dump_cmd(&a)),
+        "memory" => Args::parse(
+            rest,
+            &["format", "top", "prefix-delimiter", "db", "key", "type"],
+            &["not-expired"],
+        )
+        .map_err(Failure::Usage)
+        .and_then(|a| memory::run(&a)),
+        "convert" => Args::parse(
+            rest,
+            &["version", "to", "db", "key", "type"],
+            &["not-expired"],
+        )
+        .map_err(Failure::Usage)
+        .and_then(|a| convert(&a)),
+        "diff" => Args::parse(rest, &filters, &["not-expired"])
+            .map_err(Failure::Usage)
+            .and_then(|a| diff(&a)),
+        other => Err(Failure::Usage(format!(
+            "unknown subcommand {other:?} (try --help)"
+        ))),
     };
     match r {
         Ok(()) => ExitCode::SUCCESS,
@@ -126,11 +154,20 @@ fn check(path: String) -> Result<(), Failure> {
                     Checksum::Absent => "no checksum (RDB < 5)".to_string(),
                     Checksum::NotComputed => "checksum not computed (0)".to_string(),
                     Checksum::Verified(c) => format!("checksum {c:016x} OK"),
-                    Checksum::Mismatch { stored, computed } => format!("checksum MISMATCH stored {stored:016x} computed {computed:016x}"),
+                    Checksum::Mismatch { stored, computed } => {
+                        format!("checksum MISMATCH stored {stored:016x} computed {computed:016x}")
+                    }
                 };
                 let trailing = rd.trailing_bytes(u64::MAX).map_err(err)?;
-                let tail = if trailing > 0 { format!(", {trailing} bytes after the RDB part") } else { String::new() };
-                println!("OK: RDB version {}, {keys} keys, {status}{tail}", rd.version());
+                let tail = if trailing > 0 {
+                    format!(", {trailing} bytes after the RDB part")
+                } else {
+                    String::new()
+                };
+                println!(
+                    "OK: RDB version {}, {keys} keys, {status}{tail}",
+                    rd.version()
+                );
                 return Ok(());
             }
             _ => {}
@@ -143,12 +180,15 @@ fn dump_cmd(a: &Args) -> Result<(), Failure> {
     let path = one_file(a, "dump")?;
     let format = match a.value("format") {
         None => dump::Format::Json,
-        Some(f) => dump::Format::parse(f).ok_or_else(|| Failure::Usage(format!("--format: unknown format {f:?}")))?,
+        Some(f) => dump::Format::parse(f)
+            .ok_or_else(|| Failure::Usage(format!("--format: unknown format {f:?}")))?,
     };
     let filter = Filter::from_args(a).map_err(Failure::Usage)?;
     let mut rd = open(&path, true)?;
     let out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    dump::Dumper::new(out, format, filter).run(&mut rd).map_err(|e| Failure::Data(format!("{path}: {e}")))?;
+    dump::Dumper::new(out, format, filter)
+        .run(&mut rd)
+        .map_err(|e| Failure::Data(format!("{path}: {e}")))?;
     Ok(())
 }
 
@@ -162,21 +202,34 @@ fn convert(a: &Args) -> Result<(), Failure> {
     let out = BufWriter::with_capacity(1 << 16, out);
     match a.value("to").unwrap_or("rdb") {
         "aof" => {
-            dump::Dumper::new(out, dump::Format::Resp, filter).run(&mut rd).map_err(|e| Failure::Data(format!("{input}: {e}")))?;
+            dump::Dumper::new(out, dump::Format::Resp, filter)
+                .run(&mut rd)
+                .map_err(|e| Failure::Data(format!("{input}: {e}")))?;
             return Ok(());
         }
         "rdb" => {}
-        other => return Err(Failure::Usage(format!("--to: expected rdb or aof, got {other:?}"))),
+        other => {
+            return Err(Failure::Usage(format!(
+                "--to: expected rdb or aof, got {other:?}"
+            )))
+        }
     }
-    let version: u32 = a.value("version").unwrap_or("10").parse().map_err(|_| Failure::Usage("--version: expected 9, 10 or 11".into()))?;
+    let version: u32 = a
+        .value("version")
+        .unwrap_or("10")
+        .parse()
+        .map_err(|_| Failure::Usage("--version: expected 9, 10 or 11".into()))?;
     let data = |e: redoubt_rdb::Error| Failure::Data(format!("{input}: {e}"));
-    let mut w = Writer::new(out, WriterOptions::version(version)).map_err(|e| Failure::Usage(e.to_string()))?;
+    let mut w = Writer::new(out, WriterOptions::version(version))
+        .map_err(|e| Failure::Usage(e.to_string()))?;
     let mut db = None;
     while let Some(ev) = rd.next_event().map_err(data)? {
         match ev {
             Event::Aux { key, value } => w.aux(&key, &value).map_err(data)?,
             Event::Function { code } if version >= 10 => w.function(&code).map_err(data)?,
-            Event::Function { .. } => eprintln!("redoubt-rdb: RDB {version} cannot hold functions; dropped one library"),
+            Event::Function { .. } => {
+                eprintln!("redoubt-rdb: RDB {version} cannot hold functions; dropped one library")
+            }
             Event::ModuleAux(m) => w.module_aux(&m).map_err(data)?,
             Event::Key(h) => {
                 let value = rd.read_value(&h).map_err(data)?;
@@ -193,7 +246,8 @@ fn convert(a: &Args) -> Result<(), Failure> {
             _ => {}
         }
     }
-    w.finish().map_err(|e| Failure::Data(format!("{output}: {e}")))?;
+    w.finish()
+        .map_err(|e| Failure::Data(format!("{output}: {e}")))?;
     Ok(())
 }
 
@@ -232,7 +286,12 @@ fn same_value(a: &Value, b: &Value) -> bool {
                         && g.pending == h.pending
                         && opt(&g.entries_read, &h.entries_read)
                         && g.consumers.len() == h.consumers.len()
-                        && g.consumers.iter().zip(&h.consumers).all(|(c, d)| c.name == d.name && c.pending == d.pending && c.seen_time_ms == d.seen_time_ms && opt(&c.active_time_ms, &d.active_time_ms))
+                        && g.consumers.iter().zip(&h.consumers).all(|(c, d)| {
+                            c.name == d.name
+                                && c.pending == d.pending
+                                && c.seen_time_ms == d.seen_time_ms
+                                && opt(&c.active_time_ms, &d.active_time_ms)
+                        })
                 })
         }
         _ => a == b,
@@ -273,7 +332,12 @@ fn diff(a: &Args) -> Result<(), Failure> {
                     println!("value differs: db{db} {}", show(k));
                     differences += 1;
                 } else if meta.expire_ms != mb_meta.expire_ms {
-                    println!("ttl differs: db{db} {} ({:?} vs {:?})", show(k), meta.expire_ms, mb_meta.expire_ms);
+                    println!(
+                        "ttl differs: db{db} {} ({:?} vs {:?})",
+                        show(k),
+                        meta.expire_ms,
+                        mb_meta.expire_ms
+                    );
                     differences += 1;
                 }
             }

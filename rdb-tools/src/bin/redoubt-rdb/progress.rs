@@ -14,7 +14,13 @@ pub struct Progress<R> {
 
 impl<R> Progress<R> {
     pub fn new(inner: R, total: u64, enabled: bool) -> Self {
-        Progress { inner, total, done: 0, enabled: enabled && std::io::stderr().is_terminal(), last: Instant::now() }
+        Progress {
+            inner,
+            total,
+            done: 0,
+            enabled: enabled && std::io::stderr().is_terminal(),
+            last: Instant::now(),
+        }
     }
 }
 
@@ -32,8 +38,17 @@ impl<R: Read> Read for Progress<R> {
         self.done += n as u64;
         if self.enabled && self.last.elapsed() >= Duration::from_secs(1) {
             self.last = Instant::now();
-            let pct = if self.total > 0 { self.done as f64 * 100.0 / self.total as f64 } else { 0.0 };
-            eprint!("\r{:.1}% ({} / {} MB)", pct, self.done >> 20, self.total >> 20);
+            let pct = if self.total > 0 {
+                self.done as f64 * 100.0 / self.total as f64
+            } else {
+                0.0
+            };
+            eprint!(
+                "\r{:.1}% ({} / {} MB)",
+                pct,
+                self.done >> 20,
+                self.total >> 20
+            );
         }
         Ok(n)
     }

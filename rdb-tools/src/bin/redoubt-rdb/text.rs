@@ -15,7 +15,9 @@ pub fn json_str(out: &mut String, b: &[u8]) {
     out.reserve(b.len() + 2);
     out.push('"');
     // Fast path: plain printable ASCII (most keys and values) needs no escaping at all.
-    if b.iter().all(|&c| (0x20..0x80).contains(&c) && c != b'"' && c != b'\\') {
+    if b.iter()
+        .all(|&c| (0x20..0x80).contains(&c) && c != b'"' && c != b'\\')
+    {
         if let Ok(text) = std::str::from_utf8(b) {
             out.push_str(text);
             out.push('"');
