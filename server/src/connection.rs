@@ -144,7 +144,10 @@ impl Connection {
                             self.queued.fetch_sub(b.len(), Ordering::Relaxed);
                             self.write(&b).await?
                         }
-                        Some(Outbound::Unblocked(b)) => self.write(&b).await?,
+                        Some(Outbound::Unblocked(b)) => {
+                            self.wait_durable().await;
+                            self.write(&b).await?
+                        }
                         Some(Outbound::Kill) | None => return Err(Closed::ByServer),
                     }
                 }
@@ -195,6 +198,7 @@ impl Connection {
             let mut blocked: Option<BlockSpec> = None;
             let mut paused = false;
             let mut close = false;
+            let durable;
             {
                 let shared = self.shared.clone();
                 let mut st = shared.state.lock();
@@ -248,6 +252,11 @@ impl Connection {
                 st.stats.net_output_bytes += self.out.len() as u64;
                 st.stats.net_input_bytes += std::mem::take(&mut self.input_bytes);
                 self.query_buffer_limit = st.config.tunables.query_buffer_limit;
+                durable = st.aof.durability_target();
+            }
+            // `appendfsync always`: nothing is acknowledged (nor shown) before it is on disk.
+            if let Some((writer, offset)) = durable {
+                writer.wait_durable(offset).await;
             }
             self.flush().await?;
             if close {
@@ -262,6 +271,15 @@ impl Connection {
             }
         }
         Ok(())
+    }
+
+    /// With `appendfsync always`, waits until every write applied so far is on disk (a blocked
+    /// command's reply was produced by another client's write).
+    async fn wait_durable(&self) {
+        let target = self.shared.state.lock().aof.durability_target();
+        if let Some((writer, offset)) = target {
+            writer.wait_durable(offset).await;
+        }
     }
 
     /// Writes to the socket, giving up when the client is killed meanwhile: a client that stopped
@@ -297,6 +315,7 @@ impl Connection {
                 _ = self.kill.notified() => return Err(Closed::ByServer),
                 msg = self.rx.recv() => match msg {
                     Some(Outbound::Unblocked(b)) => {
+                        self.wait_durable().await;
                         self.write(&b).await?;
                         return Ok(());
                     }

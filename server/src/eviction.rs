@@ -195,6 +195,7 @@ pub fn perform_evictions(st: &mut State, now_ms: i64) -> bool {
         };
         st.dbs[db].remove(&key);
         st.stats.evicted_keys += 1;
+        st.propagate_deletion(db, &key);
         st.touch_watched(db, &key);
         st.notify(notify::EVICTED, "evicted", &key, db);
     }

@@ -7,6 +7,7 @@
 //! `eviction` and `alloc`.
 
 pub mod alloc;
+pub mod aof;
 pub mod blocking;
 pub mod client;
 pub mod command;
@@ -19,6 +20,7 @@ pub mod keyspace;
 pub mod metrics;
 pub mod notify;
 pub mod persistence;
+pub mod propagate;
 pub mod protocol;
 pub mod pubsub;
 pub mod rdb_values;
@@ -172,6 +174,7 @@ async fn cron(shared: Arc<Shared>) {
         let budget_us = 1_000_000 / hz as u64 * (25 + 2 * (effort - 1)) / 100;
         let t = Instant::now();
         eviction::active_expire_cycle(&mut st, now, budget_us);
+        propagate::flush(&mut st, false);
         let (ops, input, output) = (
             st.stats.total_commands,
             st.stats.net_input_bytes,
@@ -182,6 +185,7 @@ async fn cron(shared: Arc<Shared>) {
         st.rates.net_output.track(output, now);
         st.stats.expire_cycle_cpu_ms += t.elapsed().as_millis() as u64;
         persistence::cron(&mut st, now);
+        aof::cron(&mut st, now);
         if st.pause.is_some_and(|p| p.until_ms <= now) {
             st.pause = None;
         }

@@ -1,6 +1,6 @@
 //! The `redoubt-server` binary: `redoubt-server [config-file] [--option value ...]`.
 
-use redoubt_server::{alloc::CountingAllocator, build, config::Config, persistence, run};
+use redoubt_server::{alloc::CountingAllocator, aof, build, config::Config, persistence, run};
 use tracing_subscriber::EnvFilter;
 
 #[global_allocator]
@@ -61,10 +61,25 @@ fn main() {
     let shared = build(config);
     // The dataset is loaded before any connection is accepted; a file that cannot be loaded stops
     // the server rather than starting it with part of the data.
-    if let Err(e) = persistence::load_at_startup(&mut shared.state.lock()) {
-        tracing::error!("Internal error in RDB reading: {e}");
-        tracing::error!("Fatal error loading the DB. Exiting.");
-        std::process::exit(1);
+    {
+        let mut st = shared.state.lock();
+        st.loading = true;
+        match aof::load::load_at_startup(&shared, &mut st) {
+            Ok(true) => {}
+            Ok(false) => {
+                if let Err(e) = persistence::load_at_startup(&mut st) {
+                    tracing::error!("Internal error in RDB reading: {e}");
+                    tracing::error!("Fatal error loading the DB. Exiting.");
+                    std::process::exit(1);
+                }
+            }
+            Err(e) => {
+                tracing::error!("{e}");
+                tracing::error!("Fatal error loading the DB. Exiting.");
+                std::process::exit(1);
+            }
+        }
+        st.loading = false;
     }
     let runtime = match runtime {
         Ok(r) => r,

@@ -103,6 +103,12 @@ pub struct State {
     pub latency_events: HashMap<String, VecDeque<(i64, u64)>>,
     /// RDB save/load bookkeeping.
     pub persistence: crate::persistence::Persistence,
+    /// The writes of the execution unit in progress, on their way to the AOF and replicas.
+    pub prop: crate::propagate::Propagation,
+    /// The append-only file.
+    pub aof: crate::aof::Aof,
+    /// Loading a dataset at startup: no eviction, no client-facing limits.
+    pub loading: bool,
 }
 
 /// State that never changes after start-up, shared by every connection.
@@ -161,6 +167,9 @@ impl State {
             latency_events: HashMap::new(),
             rates: Default::default(),
             persistence: Default::default(),
+            prop: Default::default(),
+            aof: crate::aof::Aof::new(),
+            loading: false,
         }
     }
 
@@ -226,9 +235,20 @@ impl State {
             self.signal_ready(db, key);
         }
         self.stats.expired_keys += 1;
+        self.propagate_deletion(db, key);
         self.notify(notify::EXPIRED, "expired", key, db);
         self.touch_watched(db, key);
         true
+    }
+
+    /// Propagates the deletion of an expired or evicted key, as DEL (Redis's `propagateDeletion`).
+    pub fn propagate_deletion(&mut self, db: usize, key: &[u8]) {
+        if self.prop.recording() {
+            self.prop.push(
+                db,
+                vec![Bytes::from_static(b"DEL"), Bytes::copy_from_slice(key)],
+            );
+        }
     }
 
     /// Queues a key for serving blocked clients (Redis's `signalKeyAsReady`).
@@ -261,9 +281,72 @@ pub struct Ctx<'a> {
     pub no_block: bool,
     /// Set when a blocked client's command is re-run because this key became ready.
     pub ready_key: Option<Bytes>,
+    /// How the command reaches the AOF and replicas if it changes the dataset.
+    pub propagate: Propagate,
+}
+
+/// How a command that changed the dataset is propagated (set by its handler; see [`call`]).
+#[derive(Default)]
+pub enum Propagate {
+    /// As it was called.
+    #[default]
+    AsCalled,
+    /// As these arguments instead (a deterministic form: absolute expiry, explicit ID …).
+    As(Vec<Bytes>),
+    /// Not at all (the handler propagated what it did itself, or nothing is to be propagated).
+    Nothing,
+    /// As called, even if the dataset did not change (FLUSHALL of an empty dataset).
+    Forced,
 }
 
 impl<'a> Ctx<'a> {
+    /// A context for running `client`'s command.
+    pub fn new(
+        st: &'a mut State,
+        shared: &'a Shared,
+        client: &'a mut Client,
+        now_ms: i64,
+    ) -> Ctx<'a> {
+        Ctx {
+            st,
+            shared,
+            client,
+            now_ms,
+            block: None,
+            pushes: Vec::new(),
+            no_block: false,
+            ready_key: None,
+            propagate: Propagate::AsCalled,
+        }
+    }
+
+    /// Propagates this command as `args` (when it changes the dataset).
+    pub fn propagate_as(&mut self, args: Vec<Bytes>) {
+        self.propagate = Propagate::As(args);
+    }
+
+    /// Propagates this command as called even if it changed nothing (`forceCommandPropagation`).
+    pub fn force_propagation(&mut self) {
+        self.propagate = Propagate::Forced;
+    }
+
+    /// Does not propagate this command itself (see [`Ctx::also_propagate`]).
+    pub fn prevent_propagation(&mut self) {
+        self.propagate = Propagate::Nothing;
+    }
+
+    /// Whether anything is listening to the propagation stream (so a handler can skip building
+    /// rewritten forms nobody will read).
+    pub fn propagating(&self) -> bool {
+        self.st.prop.recording()
+    }
+
+    /// Adds a write to the propagation stream, in the current db (Redis's `alsoPropagate`).
+    pub fn also_propagate(&mut self, args: Vec<Bytes>) {
+        let db = self.client.db;
+        self.st.prop.push(db, args);
+    }
+
     pub fn db_index(&self) -> usize {
         self.client.db
     }
@@ -517,6 +600,25 @@ const PUBSUB_CONTEXT_COMMANDS: &[&str] = &[
     "reset",
 ];
 
+/// Runs a handler and records in the propagation stream the write it made, if it made one
+/// (Redis's `call`): the command as called, or the form the handler asked for.
+pub fn call(ctx: &mut Ctx, handler: crate::command::table::Handler, args: &[Bytes]) -> Reply {
+    if !ctx.st.prop.recording() {
+        return handler(ctx, args);
+    }
+    let dirty = ctx.st.dirty;
+    let r = handler(ctx, args);
+    let changed = ctx.st.dirty > dirty;
+    match std::mem::take(&mut ctx.propagate) {
+        Propagate::AsCalled if changed => ctx.also_propagate(args.to_vec()),
+        Propagate::As(rewritten) if changed => ctx.also_propagate(rewritten),
+        Propagate::Forced => ctx.also_propagate(args.to_vec()),
+        _ => {}
+    }
+    ctx.propagate = Propagate::AsCalled;
+    r
+}
+
 /// Runs one command for `client`, writing its reply to `out`. `now` is the batch's clock (Unix ms).
 pub fn dispatch(
     shared: &Shared,
@@ -570,8 +672,9 @@ pub fn dispatch(
             name,
             "exec" | "discard" | "multi" | "watch" | "quit" | "reset"
         );
-    if st.config.tunables.maxmemory > 0 {
+    if st.config.tunables.maxmemory > 0 && !st.loading {
         let oom = !crate::eviction::perform_evictions(st, now);
+        crate::propagate::flush(st, false);
         let exec_denyoom = is_exec && queued_flags(shared, client).contains(Flags::DENYOOM);
         let reject_on_oom = cmd.flags.contains(Flags::DENYOOM)
             || exec_denyoom
@@ -590,6 +693,13 @@ pub fn dispatch(
             || (is_exec && queued_flags(shared, client).contains(Flags::WRITE));
         if writes || name == "ping" {
             return reject(st, client, out, Reply::err(crate::persistence::ERR_MISCONF));
+        }
+    }
+    if let Some(e) = st.aof.write_error() {
+        let writes = cmd.flags.contains(Flags::WRITE)
+            || (is_exec && queued_flags(shared, client).contains(Flags::WRITE));
+        if writes || name == "ping" {
+            return reject(st, client, out, Reply::Error(crate::aof::misconf_error(&e)));
         }
     }
     if client.in_pubsub_context()
@@ -624,21 +734,13 @@ pub fn dispatch(
         return reply(st, client, Reply::Simple("QUEUED"), out);
     }
     let started = Instant::now();
-    let mut ctx = Ctx {
-        st,
-        shared,
-        client,
-        now_ms: now,
-        block: None,
-        pushes: Vec::new(),
-        no_block: false,
-        ready_key: None,
-    };
+    let mut ctx = Ctx::new(st, shared, client, now);
     let handler = cmd
         .handler
         .expect("lookup returns only commands with handlers");
-    let r = handler(&mut ctx, &args);
+    let r = call(&mut ctx, handler, &args);
     let Ctx { block, pushes, .. } = ctx;
+    crate::propagate::flush(st, true);
     // Like Redis, monitors see the command after it ran (so SELECT shows the new db).
     feed_monitors(st, client, &args, cmd.flags, now);
     let elapsed = started.elapsed().as_micros() as u64;
@@ -907,18 +1009,11 @@ pub fn serve_blocked_clients(shared: &Shared, st: &mut State) {
                 };
                 let Some(handler) = cmd.handler else { continue };
                 let now = now_ms();
-                let mut ctx = Ctx {
-                    st,
-                    shared,
-                    client: &mut tmp,
-                    now_ms: now,
-                    block: None,
-                    pushes: Vec::new(),
-                    no_block: false,
-                    ready_key: Some(key.clone()),
-                };
-                let r = handler(&mut ctx, &args);
+                let mut ctx = Ctx::new(st, shared, &mut tmp, now);
+                ctx.ready_key = Some(key.clone());
+                let r = call(&mut ctx, handler, &args);
                 let still_blocked = ctx.block.is_some();
+                crate::propagate::flush(st, true);
                 if still_blocked {
                     continue;
                 }

@@ -102,8 +102,16 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         // Already expired: the key is not created (and a replaced one is gone).
         if existed {
             ctx.modified(key, notify::GENERIC, "del");
+            ctx.propagate_as(vec![Bytes::from_static(b"DEL"), key.clone()]);
         }
         return Reply::ok();
+    }
+    if let (Some(t), false) = (at, absttl) {
+        // Replicas and the AOF get the absolute time.
+        let mut argv = args.to_vec();
+        argv[2] = Bytes::from(t.to_string());
+        argv.push(Bytes::from_static(b"ABSTTL"));
+        ctx.propagate_as(argv);
     }
     ctx.set_key(key, value, false);
     if let Some(t) = at {

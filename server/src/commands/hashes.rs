@@ -251,6 +251,13 @@ fn hincrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         Err(e) => return e,
     }
     ctx.modified(&args[1], notify::HASH, "hincrbyfloat");
+    // The result, not the increment: float arithmetic must not be redone elsewhere.
+    ctx.propagate_as(vec![
+        Bytes::from_static(b"HSET"),
+        args[1].clone(),
+        args[2].clone(),
+        Bytes::from(text.clone()),
+    ]);
     Reply::bulk_str(text)
 }
 

@@ -511,10 +511,17 @@ fn expire_generic(ctx: &mut Ctx, args: &[Bytes], unit_ms: i64, absolute: bool) -
     if at <= ctx.now_ms {
         ctx.delete_key(key);
         ctx.modified(key, notify::GENERIC, "del");
+        ctx.propagate_as(vec![Bytes::from_static(b"DEL"), key.clone()]);
         return Reply::Int(1);
     }
     ctx.db().set_expire(key, at);
     ctx.modified(key, notify::GENERIC, "expire");
+    // Replicas and the AOF get the absolute time, whatever the form called.
+    ctx.propagate_as(vec![
+        Bytes::from_static(b"PEXPIREAT"),
+        key.clone(),
+        Bytes::from(at.to_string()),
+    ]);
     Reply::Int(1)
 }
 

@@ -543,6 +543,7 @@ fn bpop_generic(ctx: &mut Ctx, args: &[Bytes], left: bool) -> Reply {
             Ok(Some(_)) => {
                 let v = pop_n(ctx, k, left, 1).pop();
                 if let Some(v) = v {
+                    ctx.propagate_as(vec![pop_name(left), k.clone()]);
                     return Reply::Array(vec![Reply::Bulk(k.clone()), Reply::bulk(v)]);
                 }
             }
@@ -573,7 +574,16 @@ fn bmove_generic(
         Err(e) => return e,
     };
     match move_one(ctx, src, dst, from, to) {
-        Ok(Some(v)) => Reply::bulk(v),
+        Ok(Some(v)) => {
+            ctx.propagate_as(vec![
+                Bytes::from_static(b"LMOVE"),
+                src.clone(),
+                dst.clone(),
+                side_name(from),
+                side_name(to),
+            ]);
+            Reply::bulk(v)
+        }
         // Where it may not block (MULTI, scripts) Redis answers a null bulk, on timeout a null array.
         Ok(None) if ctx.no_block => Reply::Null,
         Ok(None) => ctx.block_on(vec![src.clone()], deadline, Reply::NullArray),
@@ -602,8 +612,28 @@ fn blmpop(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         Err(e) => return e,
     };
     match mpop_first(ctx, &keys, left, count) {
-        Ok(Some(r)) => r,
+        Ok(Some(r)) => {
+            if let Reply::Array(parts) = &r {
+                if let Some(Reply::Bulk(k)) = parts.first() {
+                    ctx.propagate_as(vec![
+                        pop_name(left),
+                        k.clone(),
+                        Bytes::from(count.to_string()),
+                    ]);
+                }
+            }
+            r
+        }
         Ok(None) => ctx.block_on(keys, deadline, Reply::NullArray),
         Err(e) => e,
     }
+}
+
+/// The non-blocking pop a blocking pop propagates as.
+fn pop_name(left: bool) -> Bytes {
+    Bytes::from_static(if left { b"LPOP" } else { b"RPOP" })
+}
+
+fn side_name(left: bool) -> Bytes {
+    Bytes::from_static(if left { b"LEFT" } else { b"RIGHT" })
 }

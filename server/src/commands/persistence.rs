@@ -8,7 +8,11 @@ use crate::protocol::Reply;
 use crate::server::Ctx;
 use bytes::Bytes;
 
-pub const HANDLERS: &[(&str, Handler)] = &[("save", save), ("bgsave", bgsave)];
+pub const HANDLERS: &[(&str, Handler)] = &[
+    ("save", save),
+    ("bgsave", bgsave),
+    ("bgrewriteaof", bgrewriteaof),
+];
 
 const ERR_BGSAVE_IN_PROGRESS: &str = "ERR Background save already in progress";
 
@@ -33,6 +37,13 @@ fn bgsave(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     if ctx.st.persistence.bgsave.is_some() {
         return Reply::err(ERR_BGSAVE_IN_PROGRESS);
     }
+    if ctx.st.aof.rewrite.is_some() {
+        if args.len() == 2 {
+            ctx.st.persistence.bgsave_scheduled = true;
+            return Reply::Status("Background saving scheduled".into());
+        }
+        return Reply::err("ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.");
+    }
     if ctx.no_block {
         // Inside EXEC Redis defers the save until the transaction is over.
         ctx.st.persistence.bgsave_scheduled = true;
@@ -43,6 +54,26 @@ fn bgsave(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         Reply::Status("Background saving started".into())
     } else {
         Reply::err("ERR")
+    }
+}
+
+/// `BGREWRITEAOF`: a new base from a point-in-time image and a new incremental file.
+fn bgrewriteaof(ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
+    if ctx.st.aof.rewrite.is_some() {
+        return Reply::err(crate::aof::rewrite::ERR_IN_PROGRESS);
+    }
+    if ctx.st.persistence.bgsave.is_some() || ctx.no_block {
+        ctx.st.aof.rewrite_scheduled = true;
+        return Reply::Status("Background append only file rewriting scheduled".into());
+    }
+    match crate::aof::rewrite::start(ctx.st, ctx.now_ms) {
+        Ok(()) => Reply::Status("Background append only file rewriting started".into()),
+        Err(e) => {
+            tracing::warn!("{e}");
+            Reply::err(
+                "ERR Can't execute an AOF background rewriting. Please check the server logs for more information.",
+            )
+        }
     }
 }
 

@@ -345,6 +345,16 @@ fn config_set(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             ));
         }
     }
+    if pairs
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("appendonly") || n.eq_ignore_ascii_case("appendfsync"))
+    {
+        if let Err(e) = crate::aof::apply_config(ctx.st, ctx.now_ms) {
+            return Reply::err(format!(
+                "ERR CONFIG SET failed (possibly related to argument 'appendonly') - {e}"
+            ));
+        }
+    }
     ctx.st.lfu = ctx.st.config.tunables.maxmemory_policy.contains("lfu");
     if ctx.st.config.tunables.maxmemory > 0 {
         crate::eviction::perform_evictions(ctx.st, ctx.now_ms);
@@ -405,6 +415,7 @@ fn flushdb(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let n = ctx.st.dbs[db].len() as u64;
     ctx.st.dbs[db].clear();
     ctx.st.dirty += n.max(1);
+    ctx.force_propagation();
     Reply::ok()
 }
 
@@ -419,6 +430,8 @@ fn flushall(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     }
     ctx.st.dirty += n.max(1);
     crate::persistence::after_flushall(ctx.st, ctx.now_ms);
+    // Even an empty or just-saved dataset's FLUSHALL reaches replicas and the AOF.
+    ctx.force_propagation();
     Reply::ok()
 }
 

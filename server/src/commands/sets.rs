@@ -157,7 +157,18 @@ fn spop(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         }
     }
     ctx.modified(key, notify::SET, "spop");
-    ctx.delete_if_empty(key);
+    let emptied = ctx.delete_if_empty(key);
+    // The random choice is made here; replicas and the AOF get its outcome.
+    if ctx.propagating() {
+        let argv = if emptied {
+            vec![Bytes::from_static(b"DEL"), key.clone()]
+        } else {
+            let mut argv = vec![Bytes::from_static(b"SREM"), key.clone()];
+            argv.extend(chosen.iter().map(|m| Bytes::copy_from_slice(m)));
+            argv
+        };
+        ctx.propagate_as(argv);
+    }
     match count {
         Some(_) => members_reply(chosen),
         None => chosen

@@ -4,8 +4,8 @@
 //! group's read counter).
 
 use super::streams::{
-    entry_reply, id_reply, long_arg, nogroup_key, parse_id, parse_interval_id, parse_strict_id,
-    stream_mut, stream_read,
+    entry_reply, id_reply, id_string, long_arg, nogroup_key, parse_id, parse_interval_id,
+    parse_strict_id, stream_mut, stream_read,
 };
 use super::{is, syntax_error};
 use crate::command::Handler;
@@ -33,6 +33,61 @@ pub const HANDLERS: &[(&str, Handler)] = &[
     ("xclaim", xclaim),
     ("xautoclaim", xautoclaim),
 ];
+
+/// The XCLAIM that reproduces a PEL entry's state on a replica or at AOF load
+/// (`streamPropagateXCLAIM`): idempotent, and it removes the entry there when the stream entry is gone.
+pub(super) fn xclaim_propagation(
+    key: &Bytes,
+    group: &Bytes,
+    id: StreamId,
+    nack: &Nack,
+    last_id: StreamId,
+) -> Vec<Bytes> {
+    vec![
+        Bytes::from_static(b"XCLAIM"),
+        key.clone(),
+        group.clone(),
+        Bytes::copy_from_slice(&nack.consumer),
+        Bytes::from_static(b"0"),
+        Bytes::from(id_string(id)),
+        Bytes::from_static(b"TIME"),
+        Bytes::from(nack.delivery_time.to_string()),
+        Bytes::from_static(b"RETRYCOUNT"),
+        Bytes::from(nack.delivery_count.to_string()),
+        Bytes::from_static(b"FORCE"),
+        Bytes::from_static(b"JUSTID"),
+        Bytes::from_static(b"LASTID"),
+        Bytes::from(id_string(last_id)),
+    ]
+}
+
+/// `XGROUP SETID key group id ENTRIESREAD n` (`streamPropagateGroupID`).
+pub(super) fn setid_propagation(key: &Bytes, group: &Bytes, g: &ConsumerGroup) -> Vec<Bytes> {
+    vec![
+        Bytes::from_static(b"XGROUP"),
+        Bytes::from_static(b"SETID"),
+        key.clone(),
+        group.clone(),
+        Bytes::from(id_string(g.last_id)),
+        Bytes::from_static(b"ENTRIESREAD"),
+        Bytes::from(g.entries_read.to_string()),
+    ]
+}
+
+/// `XGROUP CREATECONSUMER key group consumer` (`streamPropagateConsumerCreation`).
+pub(super) fn createconsumer_propagation(
+    key: &Bytes,
+    group: &Bytes,
+    consumer: &[u8],
+) -> Vec<Bytes> {
+    vec![
+        Bytes::from_static(b"XGROUP"),
+        Bytes::from_static(b"CREATECONSUMER"),
+        key.clone(),
+        group.clone(),
+        Bytes::copy_from_slice(consumer),
+    ]
+}
 
 /// Finds or creates a consumer (`streamLookupConsumer` + `streamCreateConsumer`); returns whether
 /// it was created. Lookups refresh the seen time.
@@ -101,7 +156,7 @@ pub(super) fn deliver_new(
     count: usize,
     noack: bool,
     now: i64,
-) -> Vec<Reply> {
+) -> (Vec<Reply>, Vec<StreamId>) {
     let entries = s.range(start, MAX_ID, false, count);
     let facts: Vec<(bool, i64)> = entries
         .iter()
@@ -114,9 +169,10 @@ pub(super) fn deliver_new(
         .collect();
     let entries_added = s.entries_added;
     let Some(g) = s.groups.get_mut(gname) else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
     let mut out = Vec::with_capacity(entries.len());
+    let mut delivered = Vec::new();
     for (e, (tomb, est)) in entries.iter().zip(facts) {
         if e.id > g.last_id {
             if g.entries_read != INVALID_ENTRIES_READ && !tomb {
@@ -148,9 +204,10 @@ pub(super) fn deliver_new(
             if let Some(c) = g.consumers.get_mut(cname) {
                 c.pel.insert(e.id);
             }
+            delivered.push(e.id);
         }
     }
-    out
+    (out, delivered)
 }
 
 /// XGROUP CREATE|SETID|DESTROY|CREATECONSUMER|DELCONSUMER ...
@@ -576,6 +633,8 @@ fn xclaim(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let mut created = false;
     let mut out = Vec::new();
     let mut dirty = 0u64;
+    let propagating = ctx.propagating();
+    let mut propagation: Vec<Vec<Bytes>> = Vec::new();
     {
         let Ok(Some(s)) = stream_read(ctx, key) else {
             return wrong_type();
@@ -596,6 +655,9 @@ fn xclaim(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
                         c.pel.remove(&id);
                     }
                     dirty += 1;
+                    if propagating {
+                        propagation.push(xclaim_propagation(key, &args[2], id, &n, g.last_id));
+                    }
                 }
                 continue;
             };
@@ -634,6 +696,15 @@ fn xclaim(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
                 entry_reply(&entry)
             });
             dirty += 1;
+            if propagating {
+                if let Some(n) = g.pel.get(&id) {
+                    propagation.push(xclaim_propagation(key, &args[2], id, n, g.last_id));
+                }
+            }
+        }
+        // A LASTID that moved the group with nothing claimed still reaches replicas.
+        if propagating && propagation.is_empty() && dirty > 0 {
+            propagation.push(setid_propagation(key, &args[2], g));
         }
     }
     if created {
@@ -641,6 +712,10 @@ fn xclaim(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         dirty += 1;
     }
     ctx.st.dirty += dirty;
+    ctx.prevent_propagation();
+    for p in propagation {
+        ctx.also_propagate(p);
+    }
     Reply::Array(out)
 }
 
@@ -697,6 +772,8 @@ fn xautoclaim(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let mut claimed = Vec::new();
     let mut deleted = Vec::new();
     let mut dirty = 0u64;
+    let propagating = ctx.propagating();
+    let mut propagation: Vec<Vec<Bytes>> = Vec::new();
     let end_id;
     {
         let Ok(Some(s)) = stream_read(ctx, key) else {
@@ -721,6 +798,9 @@ fn xautoclaim(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
                 if let Some(n) = g.pel.remove(&id) {
                     if let Some(c) = g.consumers.get_mut(&n.consumer) {
                         c.pel.remove(&id);
+                    }
+                    if propagating {
+                        propagation.push(xclaim_propagation(key, &args[2], id, &n, g.last_id));
                     }
                 }
                 dirty += 1;
@@ -750,6 +830,11 @@ fn xautoclaim(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             });
             count -= 1;
             dirty += 1;
+            if propagating {
+                if let Some(n) = g.pel.get(&id) {
+                    propagation.push(xclaim_propagation(key, &args[2], id, n, g.last_id));
+                }
+            }
         }
         // The next ID to scan from: the first PEL entry after the last one examined.
         end_id = candidates.get(idx).copied().unwrap_or(MIN_ID);
@@ -759,6 +844,10 @@ fn xautoclaim(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         dirty += 1;
     }
     ctx.st.dirty += dirty;
+    ctx.prevent_propagation();
+    for p in propagation {
+        ctx.also_propagate(p);
+    }
     Reply::Array(vec![
         id_reply(end_id),
         Reply::Array(claimed),

@@ -110,7 +110,7 @@ pub(super) fn parse_interval_id(a: &[u8], missing_seq: u64) -> Result<(StreamId,
     }
 }
 
-fn id_string(id: StreamId) -> String {
+pub(super) fn id_string(id: StreamId) -> String {
     format!("{}-{}", id.ms, id.seq)
 }
 
@@ -397,6 +397,22 @@ fn xadd(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         Some(t) => s.trim(t, a.approx, a.limit),
         None => 0,
     };
+    let len_after = s.len();
+    if ctx.propagating() {
+        // The generated ID is spelled out, and an approximate or MINID trim becomes the exact
+        // length it left, so replicas and the AOF end with the same entries.
+        let mut argv = vec![Bytes::from_static(b"XADD"), key.clone()];
+        if trimmed > 0 {
+            argv.extend([
+                Bytes::from_static(b"MAXLEN"),
+                Bytes::from_static(b"="),
+                Bytes::from(len_after.to_string()),
+            ]);
+        }
+        argv.push(Bytes::from(id_string(id)));
+        argv.extend(args[field_pos..].iter().cloned());
+        ctx.propagate_as(argv);
+    }
     ctx.modified(key, notify::STREAM, "xadd");
     if trimmed > 0 {
         ctx.notify(notify::STREAM, "xtrim", key);
@@ -412,15 +428,22 @@ fn xtrim(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         Err(e) => return e,
     };
     let key = &args[1];
-    let deleted = match stream_mut(ctx, key) {
+    let (deleted, len_after) = match stream_mut(ctx, key) {
         Err(e) => return e,
         Ok(None) => return Reply::Int(0),
         Ok(Some(s)) => match a.trim {
-            Some(t) => s.trim(t, a.approx, a.limit),
-            None => 0,
+            Some(t) => (s.trim(t, a.approx, a.limit), s.len()),
+            None => (0, s.len()),
         },
     };
     if deleted > 0 {
+        ctx.propagate_as(vec![
+            Bytes::from_static(b"XTRIM"),
+            key.clone(),
+            Bytes::from_static(b"MAXLEN"),
+            Bytes::from_static(b"="),
+            Bytes::from(len_after.to_string()),
+        ]);
         ctx.notify(notify::STREAM, "xtrim", key);
         let db = ctx.db_index();
         ctx.st.touch_watched(db, key);
@@ -635,6 +658,8 @@ fn serve_stream(
 ) -> Reply {
     let now = ctx.now_ms;
     let mut created = false;
+    let mut propagation: Vec<Vec<Bytes>> = Vec::new();
+    let propagating = ctx.propagating();
     let out = {
         let Ok(Some(s)) = stream_mut(ctx, key) else {
             return Reply::Array(vec![]);
@@ -647,11 +672,37 @@ fn serve_stream(
                     return Reply::Array(vec![]);
                 };
                 created = super::stream_groups::touch_consumer(g, cname, now);
-                Reply::Array(if history {
-                    super::stream_groups::read_history(s, gname, cname, start, count, now)
+                if history {
+                    // Like Redis, re-reading the history is not propagated.
+                    Reply::Array(super::stream_groups::read_history(
+                        s, gname, cname, start, count, now,
+                    ))
                 } else {
-                    super::stream_groups::deliver_new(s, gname, cname, start, count, r.noack, now)
-                })
+                    let last_before = g.last_id;
+                    let (replies, delivered) = super::stream_groups::deliver_new(
+                        s, gname, cname, start, count, r.noack, now,
+                    );
+                    // XREADGROUP reaches replicas and the AOF as its effects (`streamPropagate*`).
+                    if let Some(g) = s.groups.get(&gname[..]).filter(|_| propagating) {
+                        if created {
+                            propagation.push(super::stream_groups::createconsumer_propagation(
+                                key, gname, cname,
+                            ));
+                        }
+                        for id in delivered {
+                            if let Some(n) = g.pel.get(&id) {
+                                propagation.push(super::stream_groups::xclaim_propagation(
+                                    key, gname, id, n, g.last_id,
+                                ));
+                            }
+                        }
+                        if r.noack && g.last_id != last_before {
+                            propagation
+                                .push(super::stream_groups::setid_propagation(key, gname, g));
+                        }
+                    }
+                    Reply::Array(replies)
+                }
             }
         }
     };
@@ -661,6 +712,12 @@ fn serve_stream(
     }
     if r.group.is_some() {
         ctx.st.dirty += 1;
+        ctx.prevent_propagation();
+        if ctx.propagating() {
+            for p in propagation {
+                ctx.also_propagate(p);
+            }
+        }
     }
     out
 }

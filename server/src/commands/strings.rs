@@ -155,6 +155,23 @@ fn set_generic(
     if let Some(ms) = expire {
         ctx.db().set_expire(key, ms);
         ctx.notify(notify::GENERIC, "expire", key);
+        // Replicas and the AOF get the absolute expiry (`SET key value PXAT ms`).
+        if ctx.propagating() {
+            let mut argv = vec![
+                Bytes::from_static(b"SET"),
+                key.clone(),
+                val.clone(),
+                Bytes::from_static(b"PXAT"),
+                Bytes::from(ms.to_string()),
+            ];
+            if o.nx {
+                argv.push(Bytes::from_static(b"NX"));
+            }
+            if o.xx {
+                argv.push(Bytes::from_static(b"XX"));
+            }
+            ctx.propagate_as(argv);
+        }
     }
     old.unwrap_or(ok)
 }
@@ -259,12 +276,19 @@ fn getex(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         if (o.unit == EXAT || o.unit == PXAT) && ms <= ctx.now_ms {
             ctx.delete_key(key);
             ctx.modified(key, notify::GENERIC, "del");
+            ctx.propagate_as(vec![Bytes::from_static(b"DEL"), key.clone()]);
         } else {
             ctx.db().set_expire(key, ms);
             ctx.modified(key, notify::GENERIC, "expire");
+            ctx.propagate_as(vec![
+                Bytes::from_static(b"PEXPIREAT"),
+                key.clone(),
+                Bytes::from(ms.to_string()),
+            ]);
         }
     } else if o.persist && ctx.db().persist(key) {
         ctx.modified(key, notify::GENERIC, "persist");
+        ctx.propagate_as(vec![Bytes::from_static(b"PERSIST"), key.clone()]);
     }
     value
 }
@@ -516,6 +540,13 @@ fn incrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         ),
     }
     ctx.modified(key, notify::STRING, "incrbyfloat");
+    // The result, not the increment: float arithmetic must not be redone elsewhere.
+    ctx.propagate_as(vec![
+        Bytes::from_static(b"SET"),
+        key.clone(),
+        Bytes::from(text.clone()),
+        Bytes::from_static(b"KEEPTTL"),
+    ]);
     Reply::bulk_str(text)
 }
 

@@ -72,23 +72,18 @@ fn exec(ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
         return Reply::NullArray;
     }
     unwatch_all(ctx.st, ctx.client);
+    // The queued commands propagate themselves; the unit they form is wrapped in MULTI/EXEC.
+    ctx.prevent_propagation();
     let mut replies = Vec::with_capacity(queue.len());
     for args in queue {
         let r = match ctx.shared.table.lookup(&args) {
             Ok(cmd) => match cmd.handler {
                 Some(h) => {
                     let started = std::time::Instant::now();
-                    let mut inner = Ctx {
-                        st: &mut *ctx.st,
-                        shared: ctx.shared,
-                        client: &mut *ctx.client,
-                        now_ms: ctx.now_ms,
-                        block: None,
-                        pushes: Vec::new(),
-                        no_block: true,
-                        ready_key: None,
-                    };
-                    let r = h(&mut inner, &args);
+                    let mut inner =
+                        Ctx::new(&mut *ctx.st, ctx.shared, &mut *ctx.client, ctx.now_ms);
+                    inner.no_block = true;
+                    let r = crate::server::call(&mut inner, h, &args);
                     let pushes = std::mem::take(&mut inner.pushes);
                     ctx.pushes.extend(pushes);
                     if let Some(s) = ctx.st.command_stats.get_mut(cmd.stat_index) {

@@ -761,6 +761,7 @@ fn bzpop_generic(ctx: &mut Ctx, args: &[Bytes], max: bool) -> Reply {
             Ok(Some(z)) if !z.is_empty() => {
                 let items = pop_from(ctx, k, max, 1);
                 if let Some((m, s)) = items.into_iter().next() {
+                    ctx.propagate_as(vec![zpop_name(max), k.clone()]);
                     return Reply::Array(vec![
                         Reply::Bulk(k.clone()),
                         Reply::bulk(m),
@@ -864,10 +865,26 @@ fn bzmpop(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         Err(e) => return e,
     };
     match mpop_first(ctx, &keys, max, count) {
-        Ok(Some(r)) => r,
+        Ok(Some(r)) => {
+            if let Reply::Array(parts) = &r {
+                if let Some(Reply::Bulk(k)) = parts.first() {
+                    ctx.propagate_as(vec![
+                        zpop_name(max),
+                        k.clone(),
+                        Bytes::from(count.to_string()),
+                    ]);
+                }
+            }
+            r
+        }
         Ok(None) => ctx.block_on(keys, deadline, Reply::NullArray),
         Err(e) => e,
     }
+}
+
+/// The non-blocking pop a blocking pop propagates as.
+fn zpop_name(max: bool) -> Bytes {
+    Bytes::from_static(if max { b"ZPOPMAX" } else { b"ZPOPMIN" })
 }
 
 fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> Reply {

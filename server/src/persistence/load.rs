@@ -24,6 +24,8 @@ pub struct LoadStats {
     pub keys_loaded: u64,
     pub keys_expired: u64,
     pub seconds: f64,
+    /// Bytes of the RDB part of the file (an AOF with an RDB preamble continues with commands).
+    pub rdb_bytes: u64,
 }
 
 /// Why a load failed.
@@ -92,7 +94,7 @@ pub fn load_file(
     let mut stats = LoadStats::default();
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<Step>, LoadError>>(16);
-        scope.spawn(move || {
+        let decoder = scope.spawn(move || {
             let mut batch = Vec::with_capacity(BATCH);
             let outcome = decode(rd, &tunables, databases, now_ms, |step| {
                 batch.push(step);
@@ -103,8 +105,12 @@ pub fn load_file(
                 true
             });
             let _ = tx.send(Ok(batch));
-            if let Err(e) = outcome {
-                let _ = tx.send(Err(e));
+            match outcome {
+                Ok(end) => end,
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    0
+                }
             }
         });
         for batch in rx {
@@ -112,6 +118,7 @@ pub fn load_file(
                 apply(st, step, file_len, now_ms, merge, &mut stats)?;
             }
         }
+        stats.rdb_bytes = decoder.join().unwrap_or(0);
         Ok::<(), LoadError>(())
     })?;
     stats.seconds = started.elapsed().as_secs_f64();
@@ -126,12 +133,12 @@ fn decode(
     databases: usize,
     now_ms: i64,
     mut emit: impl FnMut(Step) -> bool,
-) -> Result<(), LoadError> {
+) -> Result<u64, LoadError> {
     let mut current_db = 0usize;
     loop {
         let at = rd.offset();
         let Some(event) = rd.next_event().map_err(LoadError::Rdb)? else {
-            return Ok(());
+            return Ok(rd.offset());
         };
         let step = match event {
             Event::Aux { key, value } => {
@@ -208,10 +215,10 @@ fn decode(
                     why: "an opcode".into(),
                 })
             }
-            Event::Eof(_) => return Ok(()),
+            Event::Eof(_) => return Ok(rd.offset()),
         };
         if !emit(step) {
-            return Ok(());
+            return Ok(rd.offset());
         }
     }
 }

@@ -396,6 +396,12 @@ impl Image {
         }
     }
 
+    /// Writes the image to `dir/file` instead of the configured dump (an AOF rewrite's base).
+    pub fn retarget(&mut self, dir: PathBuf, file: String) {
+        self.target.dir = dir;
+        self.target.dbfilename = file;
+    }
+
     /// The number of keys in the image.
     pub fn key_count(&self) -> usize {
         self.dbs.iter().map(|d| d.keys).sum()

@@ -193,7 +193,7 @@ fn line(out: &mut BytesMut, prefix: u8, body: &[u8]) {
     out.put_slice(b"\r\n");
 }
 
-fn header(out: &mut BytesMut, prefix: u8, n: usize) {
+pub fn header(out: &mut BytesMut, prefix: u8, n: usize) {
     out.put_u8(prefix);
     put_int(out, n as i64);
     out.put_slice(b"\r\n");
