@@ -225,14 +225,16 @@ impl Scanner {
                         ],
                     )
                 }
-                Some(RdbEvent::ModuleAux(m)) => return Err(err(
-                    rd.offset(),
-                    format!(
+                Some(RdbEvent::ModuleAux(m)) => {
+                    return Err(err(
+                        rd.offset(),
+                        format!(
                         "module aux data of {}: cannot be replayed; load the base file into the \
                              target first",
                         m.id.name()
                     ),
-                )),
+                    ))
+                }
                 Some(_) => continue,
             };
             let rec = Record {
