@@ -450,10 +450,8 @@ impl MultiTracker {
                 ));
             }
             self.open_at = Some(offset);
-        } else if name.eq_ignore_ascii_case(b"exec") {
-            if self.open_at.take().is_none() {
-                return Err("unexpected EXEC without MULTI".into());
-            }
+        } else if name.eq_ignore_ascii_case(b"exec") && self.open_at.take().is_none() {
+            return Err("unexpected EXEC without MULTI".into());
         }
         Ok(())
     }

@@ -136,9 +136,8 @@ impl Manifest {
             };
             rest = &rest[raw.len()..];
             if raw.first() == Some(&b'#') {
-                // Comments may be long: fgets hands the rest of the line over as more "lines",
-                // which Redis then parses; we skip to the real end of the line instead only if it
-                // fits, otherwise it is the same error Redis reports for the continuation.
+                // Like fgets: a comment over 1024 bytes continues as another "line", which is then
+                // parsed (and refused) as an entry, as Redis does.
                 continue;
             }
             if nl.is_none() {

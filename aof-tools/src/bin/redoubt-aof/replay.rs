@@ -205,9 +205,9 @@ pub fn run(a: &Args) -> Result<i32, String> {
             .write_all(&buf)
             .and_then(|_| writer.flush())
             .map_err(|e| format!("sending AUTH: {e}"))?;
-        match read_reply(&mut reader).map_err(|e| format!("reading the AUTH reply: {e}"))? {
-            Reply::Error(e) => return Err(format!("AUTH failed: {e}")),
-            _ => {}
+        let reply = read_reply(&mut reader).map_err(|e| format!("reading the AUTH reply: {e}"))?;
+        if let Reply::Error(e) = reply {
+            return Err(format!("AUTH failed: {e}"));
         }
     }
     if step {
@@ -337,7 +337,6 @@ pub fn run(a: &Args) -> Result<i32, String> {
             }
         }
     });
-    drop(send);
     let flushed = writer.flush();
     drop(tx);
     let outcome = reader_thread
