@@ -252,6 +252,7 @@ impl Connection {
                 st.stats.net_output_bytes += self.out.len() as u64;
                 st.stats.net_input_bytes += std::mem::take(&mut self.input_bytes);
                 self.query_buffer_limit = st.config.tunables.query_buffer_limit;
+                crate::aof::write_pending(&mut st);
                 durable = st.aof.durability_target();
             }
             // `appendfsync always`: nothing is acknowledged (nor shown) before it is on disk.

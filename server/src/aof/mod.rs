@@ -36,6 +36,10 @@ pub enum Status {
 pub struct Aof {
     pub status: Status,
     pub writer: Option<Arc<Writer>>,
+    /// Log bytes of the current batch, written with one `write` when the batch ends.
+    buf: Vec<u8>,
+    /// `aof-timestamp-enabled`.
+    timestamps: bool,
     /// The db the log's last SELECT chose (None: the next write must SELECT).
     selected_db: Option<usize>,
     /// The second of the last `#TS:` annotation.
@@ -83,7 +87,7 @@ impl Aof {
         if w.policy() != FsyncPolicy::Always {
             return None;
         }
-        let target = w.appended();
+        let target = w.written();
         (w.durable() < target).then(|| (w.clone(), target))
     }
 
@@ -123,28 +127,46 @@ pub fn misconf_error(e: &str) -> String {
     format!("MISCONF Errors writing to the AOF file: {e}")
 }
 
-/// Appends one propagated unit to the log.
+/// Appends one propagated unit to the batch's log bytes.
 pub fn feed(st: &mut State, unit: &Unit) {
     let aof = &mut st.aof;
-    let Some(w) = aof.writer.as_ref() else {
+    if aof.writer.is_none() {
         return;
-    };
-    let mut bytes = Vec::new();
-    if st.config.get("aof-timestamp-enabled") == Some("yes") {
+    }
+    if aof.timestamps {
         let now = crate::server::now_ms() / 1000;
         if now > aof.last_timestamp {
-            bytes.extend_from_slice(format!("#TS:{now}\r\n").as_bytes());
+            aof.buf
+                .extend_from_slice(format!("#TS:{now}\r\n").as_bytes());
             aof.last_timestamp = now;
         }
     }
     for (db, cmd) in unit.commands {
         if aof.selected_db != Some(*db) {
-            bytes.extend_from_slice(&crate::propagate::select_command(*db));
+            aof.buf
+                .extend_from_slice(&crate::propagate::select_command(*db));
             aof.selected_db = Some(*db);
         }
-        bytes.extend_from_slice(cmd);
+        aof.buf.extend_from_slice(cmd);
     }
-    w.append(&bytes);
+}
+
+/// Writes what the batch logged (one `write`); called when a batch of commands ends, by the cron,
+/// and before the file changes.
+pub fn write_pending(st: &mut State) {
+    if st.aof.buf.is_empty() {
+        return;
+    }
+    if let Some(w) = st.aof.writer.as_ref() {
+        // A failure is kept by the writer (INFO, MISCONF); the bytes are retried with the next batch.
+        if w.write(&st.aof.buf).is_err() {
+            return;
+        }
+    }
+    st.aof.buf.clear();
+    if st.aof.buf.capacity() > 1 << 20 {
+        st.aof.buf = Vec::new();
+    }
 }
 
 /// Opens (creating) an incremental file for appending; returns it and its current size.
@@ -160,12 +182,14 @@ fn start_writer(st: &mut State, path: &std::path::Path) -> std::io::Result<()> {
     let w = Writer::start(file, size, fsync_policy(st))?;
     st.aof.writer = Some(w);
     st.aof.selected_db = None;
+    st.aof.timestamps = st.config.get("aof-timestamp-enabled") == Some("yes");
     Ok(())
 }
 
 /// Switches the running writer to a new incremental file (a rewrite starts).
 fn switch_writer(st: &mut State, path: &std::path::Path) -> std::io::Result<()> {
     let (file, _) = open_for_append(path)?;
+    write_pending(st);
     if let Some(w) = st.aof.writer.as_ref() {
         st.aof.older_incr_size += w.file_size();
         w.switch_file(file);
@@ -176,6 +200,8 @@ fn switch_writer(st: &mut State, path: &std::path::Path) -> std::io::Result<()> 
 
 /// Stops the writer after it wrote and fsynced everything queued.
 pub fn stop_writer(st: &mut State) {
+    write_pending(st);
+    st.aof.buf.clear();
     if let Some(w) = st.aof.writer.take() {
         w.stop();
     }
@@ -225,6 +251,7 @@ pub fn apply_config(st: &mut State, now_ms: i64) -> Result<(), String> {
     if let Some(w) = st.aof.writer.as_ref() {
         w.set_policy(fsync_policy(st));
     }
+    st.aof.timestamps = st.config.get("aof-timestamp-enabled") == Some("yes");
     let want = st.config.get("appendonly") == Some("yes");
     match (want, st.aof.status) {
         (true, Status::Off) => start(st, now_ms),
@@ -238,6 +265,7 @@ pub fn apply_config(st: &mut State, now_ms: i64) -> Result<(), String> {
 
 /// The AOF part of the cron: collect a finished rewrite, start a scheduled or automatic one.
 pub fn cron(st: &mut State, now_ms: i64) {
+    write_pending(st);
     rewrite::collect(st, now_ms);
     if st.aof.rewrite.is_some() || st.persistence.bgsave.is_some() {
         return;
@@ -275,6 +303,7 @@ pub fn cron(st: &mut State, now_ms: i64) {
 /// Shutdown: everything queued reaches the disk before the process exits.
 pub fn shutdown(st: &mut State) {
     rewrite::kill(st);
+    write_pending(st);
     if let Some(w) = st.aof.writer.as_ref() {
         w.stop();
     }
@@ -307,7 +336,7 @@ pub fn info(st: &State, out: &mut String) {
         let pending = aof
             .writer
             .as_ref()
-            .map_or(0, |w| w.appended().saturating_sub(w.durable()));
+            .map_or(0, |w| w.written().saturating_sub(w.durable()));
         let _ = write!(
             out,
             "aof_current_size:{}\r\naof_base_size:{}\r\naof_pending_rewrite:{}\r\naof_buffer_length:{}\r\n\

@@ -1,17 +1,19 @@
-//! The AOF writer thread: appends what commands logged to the current incremental file and fsyncs
-//! it as `appendfsync` asks.
+//! Writing the AOF: the server thread appends, a background thread fsyncs.
 //!
-//! Commands append under the server lock to an in-memory queue (so the file order is the order in
-//! which writes were applied); the thread drains the queue with one `write` and, with `always`, one
-//! `fdatasync` for everything that queued up meanwhile — a group commit: while one fsync runs, the
-//! next batch accumulates, and a single fsync then covers all of it. The offset known to be on disk
-//! is published on a watch channel; with `always`, a connection sends its replies only once that
-//! offset covers its writes. `everysec` fsyncs at most once a second, `no` leaves it to the kernel.
+//! Like Redis, the log is written from the thread that applied the writes, once per batch of
+//! commands (one `write` to the page cache for everything a batch logged), so the file order is
+//! the order in which writes were applied and a write costs no thread hand-off. Durability is the
+//! fsync thread's job: with `appendfsync always` it syncs whenever the file is ahead of the disk,
+//! and one fsync covers every byte written before it started — a group commit: while one fsync
+//! runs, the next batches accumulate, and a single fsync then covers all of them. The offset known
+//! to be on disk is published on a watch channel; with `always`, a connection sends its replies
+//! only once that offset covers the log as it was after its batch. `everysec` fsyncs at most once
+//! a second, `no` leaves it to the kernel.
 
 use std::fs::File;
 use std::io::Write;
-use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
@@ -41,59 +43,65 @@ impl FsyncPolicy {
     }
 }
 
-/// Work for the thread, in order.
-enum Chunk {
-    Data(Vec<u8>),
-    /// From here on, write to this file (a rewrite opened a new incremental file).
-    Switch(File),
-}
-
-#[derive(Default)]
-struct Queue {
-    chunks: Vec<Chunk>,
+struct Files {
+    /// The incremental file being appended to.
+    current: Arc<File>,
+    /// Bytes in `current`.
+    size: u64,
+    /// Files switched away from whose tail may not be on disk yet.
+    retired: Vec<Arc<File>>,
+    /// The last write or fsync error, cleared by the next success (`aof_last_write_status`).
+    error: Option<String>,
     stop: bool,
 }
 
-/// Shared between the server (appending under its lock), the thread, and connections waiting for
-/// durability.
+/// Shared between the server (writing under its lock), the fsync thread, and connections waiting
+/// for durability.
 pub struct Writer {
-    queue: Mutex<Queue>,
+    files: Mutex<Files>,
     wake: Condvar,
+    /// The fsync thread is waiting for work (only then does a write need to wake it).
+    idle: AtomicBool,
     policy: AtomicU8,
-    /// Bytes appended so far (the logical end of the log, across file switches).
-    appended: AtomicU64,
-    /// Bytes written to the current incremental file (`aof_current_size` minus the base).
-    file_size: AtomicU64,
-    /// Offset up to which the log is on disk (fsynced); published to waiters.
-    durable: watch::Sender<u64>,
-    /// Offset up to which the log has been written (not necessarily fsynced).
+    /// Bytes written so far (the logical end of the log, across file switches).
     written: AtomicU64,
-    /// The last write or fsync error, cleared by the next success (`aof_last_write_status`).
-    error: Mutex<Option<String>>,
-    /// Delayed fsyncs (`aof_delayed_fsync`) and fsyncs done, for INFO.
+    /// Offset up to which the log is on disk; published to waiters.
+    durable: watch::Sender<u64>,
+    /// fsyncs done.
     pub fsyncs: AtomicU64,
+    /// The thread has exited.
+    done: AtomicBool,
 }
 
 impl Writer {
-    /// Starts the thread writing to `file` (already positioned at its end, holding `size` bytes).
+    /// Starts the fsync thread for `file` (holding `size` bytes), appended to from now on.
     pub fn start(file: File, size: u64, policy: FsyncPolicy) -> std::io::Result<Arc<Writer>> {
         let (durable, _) = watch::channel(0u64);
         let w = Arc::new(Writer {
-            queue: Mutex::new(Queue::default()),
+            files: Mutex::new(Files {
+                current: Arc::new(file),
+                size,
+                retired: Vec::new(),
+                error: None,
+                stop: false,
+            }),
             wake: Condvar::new(),
+            idle: AtomicBool::new(false),
             policy: AtomicU8::new(policy as u8),
-            appended: AtomicU64::new(0),
-            file_size: AtomicU64::new(size),
-            durable,
             written: AtomicU64::new(0),
-            error: Mutex::new(None),
+            durable,
             fsyncs: AtomicU64::new(0),
+            done: AtomicBool::new(false),
         });
         let thread = w.clone();
         std::thread::Builder::new()
-            .name("aof-writer".into())
-            .spawn(move || thread.run(file))?;
+            .name("aof-fsync".into())
+            .spawn(move || thread.run())?;
         Ok(w)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Files> {
+        self.files.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn policy(&self) -> FsyncPolicy {
@@ -105,30 +113,54 @@ impl Writer {
         self.wake.notify_one();
     }
 
-    /// Queues bytes for the log. Call under the server lock, in the order writes were applied.
-    pub fn append(&self, bytes: &[u8]) {
-        let mut q = self.queue.lock().unwrap_or_else(|e| e.into_inner());
-        match q.chunks.last_mut() {
-            Some(Chunk::Data(d)) => d.extend_from_slice(bytes),
-            _ => q.chunks.push(Chunk::Data(bytes.to_vec())),
+    /// Appends to the log. Called under the server lock, in the order writes were applied. On
+    /// failure the partial write is truncated away (so the file never ends in half a command) and
+    /// the error is kept for INFO and for refusing writes; with `always` the process exits, as
+    /// Redis does, since replies may have been promised on this write.
+    pub fn write(&self, bytes: &[u8]) -> Result<(), String> {
+        if bytes.is_empty() {
+            return Ok(());
         }
-        self.appended
-            .fetch_add(bytes.len() as u64, Ordering::Release);
-        drop(q);
-        self.wake.notify_one();
+        let mut f = self.lock();
+        match (&*f.current).write_all(bytes) {
+            Ok(()) => {
+                f.size += bytes.len() as u64;
+                f.error = None;
+                drop(f);
+                self.written
+                    .fetch_add(bytes.len() as u64, Ordering::Release);
+                if self.policy() == FsyncPolicy::Always && self.idle.load(Ordering::Acquire) {
+                    self.wake.notify_one();
+                }
+                Ok(())
+            }
+            Err(e) => {
+                tracing::warn!("Error writing to the AOF file: {e}");
+                let size = f.size;
+                let _ = f.current.set_len(size);
+                let _ = std::io::Seek::seek(&mut &*f.current, std::io::SeekFrom::Start(size));
+                f.error = Some(e.to_string());
+                if self.policy() == FsyncPolicy::Always {
+                    tracing::error!("Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...");
+                    std::process::exit(1);
+                }
+                Err(e.to_string())
+            }
+        }
     }
 
-    /// From now on, appended bytes go to `file` (after everything queued before).
+    /// From now on, writes go to `file` (a rewrite opened a new incremental file); the old file's
+    /// tail is still fsynced before the durable offset moves past it.
     pub fn switch_file(&self, file: File) {
-        let mut q = self.queue.lock().unwrap_or_else(|e| e.into_inner());
-        q.chunks.push(Chunk::Switch(file));
-        drop(q);
-        self.wake.notify_one();
+        let mut f = self.lock();
+        let old = std::mem::replace(&mut f.current, Arc::new(file));
+        f.retired.push(old);
+        f.size = 0;
     }
 
     /// The logical end of the log.
-    pub fn appended(&self) -> u64 {
-        self.appended.load(Ordering::Acquire)
+    pub fn written(&self) -> u64 {
+        self.written.load(Ordering::Acquire)
     }
 
     pub fn durable(&self) -> u64 {
@@ -137,16 +169,11 @@ impl Writer {
 
     /// Bytes in the current incremental file.
     pub fn file_size(&self) -> u64 {
-        self.file_size.load(Ordering::Relaxed)
-    }
-
-    /// Everything queued has been written to the file (fsynced or not).
-    pub fn drained(&self) -> bool {
-        self.written.load(Ordering::Acquire) >= self.appended()
+        self.lock().size
     }
 
     pub fn last_error(&self) -> Option<String> {
-        self.error.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.lock().error.clone()
     }
 
     /// Waits until the log is on disk up to `offset` (for `appendfsync always`).
@@ -155,144 +182,83 @@ impl Writer {
         let _ = rx.wait_for(|d| *d >= offset).await;
     }
 
-    /// Writes and fsyncs everything queued, then stops the thread (shutdown, appendonly no).
+    /// Fsyncs everything written, then stops the thread (shutdown, `appendonly no`).
     pub fn stop(&self) {
-        let mut q = self.queue.lock().unwrap_or_else(|e| e.into_inner());
-        q.stop = true;
-        drop(q);
+        self.lock().stop = true;
         self.wake.notify_one();
-        // Bounded wait for the thread to drain.
+        // Bounded wait for the final fsync.
         let deadline = Instant::now() + Duration::from_secs(30);
-        while !self.drained() && Instant::now() < deadline {
+        while !self.done.load(Ordering::Acquire) && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(1));
         }
     }
 
-    fn set_error(&self, e: Option<String>) {
-        *self.error.lock().unwrap_or_else(|e| e.into_inner()) = e;
-    }
-
-    fn run(self: Arc<Self>, mut file: File) {
+    fn run(self: Arc<Self>) {
         let mut last_fsync = Instant::now();
-        let mut unsynced = false;
-        // Bytes taken from the queue but not yet written (kept across a failed write).
-        let mut carry: Vec<u8> = Vec::new();
         loop {
-            let (chunks, stop, target) = {
-                let mut q = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+            let (files, target, stop) = {
+                let mut f = self.lock();
                 loop {
-                    if !q.chunks.is_empty() || q.stop || !carry.is_empty() {
+                    let behind = self.written() > self.durable();
+                    let due = match self.policy() {
+                        FsyncPolicy::Always => behind,
+                        FsyncPolicy::EverySec => {
+                            behind && last_fsync.elapsed() >= Duration::from_secs(1)
+                        }
+                        FsyncPolicy::No => {
+                            // Nobody waits on `durable` outside `always`; keep it meaningful.
+                            self.durable.send_replace(self.written());
+                            false
+                        }
+                    };
+                    if due || f.stop {
                         break;
                     }
-                    let policy = self.policy();
-                    if unsynced && policy == FsyncPolicy::EverySec {
-                        let due = Duration::from_secs(1).saturating_sub(last_fsync.elapsed());
-                        if due.is_zero() {
-                            break;
-                        }
-                        q = self
-                            .wake
-                            .wait_timeout(q, due)
-                            .unwrap_or_else(|e| e.into_inner())
-                            .0;
-                    } else {
-                        q = self.wake.wait(q).unwrap_or_else(|e| e.into_inner());
+                    self.idle.store(true, Ordering::Release);
+                    // Re-check after announcing idleness, so a write in between is not missed.
+                    if self.policy() == FsyncPolicy::Always && self.written() > self.durable() {
+                        self.idle.store(false, Ordering::Release);
+                        break;
                     }
+                    let wait = match self.policy() {
+                        FsyncPolicy::EverySec if behind => {
+                            Duration::from_secs(1).saturating_sub(last_fsync.elapsed())
+                        }
+                        _ => Duration::from_secs(1),
+                    };
+                    f = self
+                        .wake
+                        .wait_timeout(f, wait.max(Duration::from_millis(1)))
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0;
+                    self.idle.store(false, Ordering::Release);
                 }
-                (std::mem::take(&mut q.chunks), q.stop, self.appended())
+                // Everything written before this point is covered by the fsyncs below.
+                let target = self.written();
+                let mut files = std::mem::take(&mut f.retired);
+                files.push(f.current.clone());
+                (files, target, f.stop)
             };
             let mut ok = true;
-            for chunk in chunks {
-                match chunk {
-                    Chunk::Data(d) => {
-                        if carry.is_empty() {
-                            carry = d;
-                        } else {
-                            carry.extend_from_slice(&d);
-                        }
-                    }
-                    Chunk::Switch(next) => {
-                        ok &= self.write_out(&mut file, &mut carry);
-                        if ok {
-                            ok &= self.sync(&file);
-                            file = next;
-                            self.file_size.store(0, Ordering::Relaxed);
-                        }
+            for file in &files {
+                if let Err(e) = file.sync_data() {
+                    ok = false;
+                    tracing::warn!("Error fsyncing the AOF file: {e}");
+                    self.lock().error = Some(e.to_string());
+                    if self.policy() == FsyncPolicy::Always {
+                        tracing::error!("Can't recover from AOF fsync error when the AOF fsync policy is 'always'. Exiting...");
+                        std::process::exit(1);
                     }
                 }
             }
-            ok &= self.write_out(&mut file, &mut carry);
-            if !ok {
-                std::thread::sleep(Duration::from_secs(1));
-                continue;
-            }
-            self.written.store(target, Ordering::Release);
-            unsynced = true;
-            let policy = self.policy();
-            let sync_now = stop
-                || policy == FsyncPolicy::Always
-                || (policy == FsyncPolicy::EverySec
-                    && last_fsync.elapsed() >= Duration::from_secs(1));
-            if sync_now {
-                if self.sync(&file) {
-                    unsynced = false;
-                    last_fsync = Instant::now();
-                    self.durable.send_replace(target);
-                }
-            } else if policy == FsyncPolicy::No {
-                // Nobody waits on `durable` outside `always`; keep it meaningful anyway.
+            last_fsync = Instant::now();
+            if ok {
+                self.fsyncs.fetch_add(1, Ordering::Relaxed);
                 self.durable.send_replace(target);
             }
             if stop {
+                self.done.store(true, Ordering::Release);
                 return;
-            }
-        }
-    }
-
-    /// Writes `carry` to the file; on failure truncates the partial write away (like Redis, so the
-    /// file never ends in half a command) and keeps `carry` for a retry.
-    fn write_out(&self, file: &mut File, carry: &mut Vec<u8>) -> bool {
-        if carry.is_empty() {
-            return true;
-        }
-        let before = self.file_size.load(Ordering::Relaxed);
-        match file.write_all(carry) {
-            Ok(()) => {
-                self.file_size
-                    .fetch_add(carry.len() as u64, Ordering::Relaxed);
-                carry.clear();
-                self.set_error(None);
-                true
-            }
-            Err(e) => {
-                tracing::warn!("Error writing to the AOF file: {e}");
-                let _ = file.set_len(before);
-                let _ = std::io::Seek::seek(file, std::io::SeekFrom::Start(before));
-                self.set_error(Some(e.to_string()));
-                if self.policy() == FsyncPolicy::Always {
-                    // Redis exits here too: replies may have been promised on this write.
-                    tracing::error!("Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...");
-                    std::process::exit(1);
-                }
-                false
-            }
-        }
-    }
-
-    fn sync(&self, file: &File) -> bool {
-        match file.sync_data() {
-            Ok(()) => {
-                self.fsyncs.fetch_add(1, Ordering::Relaxed);
-                true
-            }
-            Err(e) => {
-                tracing::warn!("Error fsyncing the AOF file: {e}");
-                self.set_error(Some(e.to_string()));
-                if self.policy() == FsyncPolicy::Always {
-                    tracing::error!("Can't recover from AOF fsync error when the AOF fsync policy is 'always'. Exiting...");
-                    std::process::exit(1);
-                }
-                false
             }
         }
     }
