@@ -16,9 +16,14 @@
 //!
 //! Offsets: the link counts the bytes of the command stream it hands out, so
 //! `Link::offset()` = sync offset + every byte of every command returned, exactly the
-//! `master_repl_offset` the master had after sending them. A Redis 7.0 master starts the stream
-//! of a diskless (`$EOF:`) full sync only after the replica's first `REPLCONF ACK`, which
-//! [`RdbTransfer::into_link`] sends, as `readSyncBulkPayload` does after loading.
+//! `master_repl_offset` the master had after sending them.
+//!
+//! ACKs: the caller sends [`Link::send_ack`] every second (Redis's `replicationCron`) and on
+//! `REPLCONF GETACK`. This is not optional: a Redis 7.0 master starts the stream of a diskless
+//! (`$EOF:`) full sync only on an ACK received after it noticed the end of the transfer;
+//! [`RdbTransfer::into_link`] sends the first one as `readSyncBulkPayload` does, but it can arrive
+//! too early, and then only the next periodic ACK starts the stream. [`Link::next_command`] is
+//! cancel-safe, so `tokio::select!` between it and an interval works.
 
 use std::time::Duration;
 

@@ -207,7 +207,7 @@ impl ReplconfOption {
 /// so when the last returned option [`is_silent`](ReplconfOption::is_silent) there is no reply,
 /// otherwise the reply is `+OK`. An error is the whole command's reply.
 pub fn parse_replconf(args: &[Bytes]) -> Result<Vec<ReplconfOption>, WireError> {
-    if args.len() % 2 == 0 {
+    if args.len() & 1 == 0 {
         return Err(WireError::Syntax);
     }
     let mut out = Vec::new();
