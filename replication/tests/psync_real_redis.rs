@@ -12,7 +12,7 @@ use common::{RedisServer, Reply};
 use redoubt_replication::replica_link::{
     self, is_getack, Handshake, Link, LinkError, RdbFraming, Sync,
 };
-use redoubt_replication::{Backlog, ReplId};
+use redoubt_replication::{wire, Backlog, ReplId, ReplicationIds};
 
 const LIMIT: Duration = Duration::from_secs(30);
 
@@ -378,9 +378,12 @@ async fn acks_answer_getack_for_wait() {
     let mut answered = false;
     for _ in 0..200 {
         tokio::select! {
-            r = link.next_command() => {
-                let (args, n) = r.expect("command");
+            r = link.next_command_raw() => {
+                let (args, raw) = r.expect("command");
+                let n = raw.len() as u64;
                 if is_getack(&args) {
+                    // Byte for byte what a 7.0 master puts in its stream.
+                    assert_eq!(&raw[..], &wire::format_getack()[..]);
                     // Redis acks with the offset before the GETACK itself.
                     let before = link.offset() - n;
                     link.send_ack(before).await.unwrap();
@@ -406,4 +409,97 @@ async fn acks_answer_getack_for_wait() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert!(ok, "{} vs {expect}", master.info_field("slave0"));
+}
+
+#[tokio::test]
+async fn backlog_offsets_match_the_masters() {
+    // A fresh master creates its backlog when the first replica connects, at offset 0 + 1.
+    let master = RedisServer::start(&["--repl-diskless-sync", "no"]);
+    let (_, offset, _, _, mut link) = full_sync(&master, &handshake()).await;
+    assert_eq!(offset, 0);
+    let mut mine = Backlog::with_offset(1 << 20, offset);
+    let mut c = master.client();
+    for i in 0..50 {
+        c.ok(&["SET", &format!("key{i}"), &"v".repeat(i * 10)]);
+    }
+    let target = master.master_repl_offset();
+    for _ in 0..10_000 {
+        if link.offset() >= target {
+            break;
+        }
+        let (_, raw) = bounded(link.next_command_raw()).await.expect("command");
+        mine.append(&raw);
+    }
+    assert_eq!(mine.offset(), target);
+    assert_eq!(
+        mine.first_offset().to_string(),
+        master.info_field("repl_backlog_first_byte_offset")
+    );
+    assert_eq!(
+        mine.histlen().to_string(),
+        master.info_field("repl_backlog_histlen")
+    );
+}
+
+#[tokio::test]
+async fn promoted_replica_continues_the_old_history() {
+    // A real replica B of A, promoted: B keeps A's ID as replid2 up to offset + 1.
+    let a = RedisServer::start(&["--repl-diskless-sync", "no"]);
+    let b = RedisServer::start(&["--repl-diskless-sync", "no"]);
+    b.client()
+        .ok(&["REPLICAOF", "127.0.0.1", &a.port.to_string()]);
+    let mut ca = a.client();
+    ca.ok(&["SET", "x", "1"]);
+    let a_offset = a.master_repl_offset();
+    let mut synced = false;
+    for _ in 0..200 {
+        if b.info_field("master_link_status") == "up"
+            && b.info_field("master_repl_offset") == a_offset.to_string()
+        {
+            synced = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(synced, "B caught up with A");
+    let a_id: ReplId = a.info_field("master_replid").parse().unwrap();
+    b.client().ok(&["REPLICAOF", "NO", "ONE"]);
+
+    // Our model of the promotion matches what B reports.
+    let mut ids = ReplicationIds::with_replid(a_id);
+    ids.shift(a_offset);
+    assert_eq!(b.info_field("master_replid2"), a_id.to_string());
+    assert_eq!(
+        b.info_field("second_repl_offset"),
+        ids.second_replid_offset.to_string()
+    );
+    let b_id: ReplId = b.info_field("master_replid").parse().unwrap();
+    assert_ne!(b_id, a_id);
+
+    // A replica of A that had everything up to a_offset continues with B under B's new ID.
+    let mut hs = handshake();
+    hs.psync = Some((a_id, a_offset));
+    let r = bounded(replica_link::connect(b.addr(), &hs))
+        .await
+        .expect("psync");
+    let Sync::Partial {
+        new_replid,
+        mut link,
+    } = r
+    else {
+        panic!("expected +CONTINUE from the promoted replica: {r:?}");
+    };
+    assert_eq!(new_replid, Some(b_id));
+    assert_eq!(link.master_replid(), &b_id);
+    b.client().ok(&["SET", "y", "2"]);
+    let seen = drain_to(&mut link, b.master_repl_offset()).await;
+    assert_eq!(seen, cmds(&[&["SET", "y", "2"]]));
+    drop(link);
+
+    // Past second_replid_offset the old ID no longer works: full resync.
+    hs.psync = Some((a_id, b.master_repl_offset()));
+    let r = bounded(replica_link::connect(b.addr(), &hs))
+        .await
+        .expect("psync");
+    assert!(matches!(r, Sync::Full { .. }), "{r:?}");
 }
