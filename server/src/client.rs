@@ -22,6 +22,8 @@ pub enum Outbound {
     Data(Bytes),
     /// The reply that ends a blocking command.
     Unblocked(Bytes),
+    /// Replication stream for a replica (held back while its RDB is sent).
+    Stream(Bytes),
     /// Close the connection (CLIENT KILL).
     Kill,
 }
@@ -62,6 +64,8 @@ pub struct Client {
     pub no_evict: bool,
     /// Stat index of the last command run, copied to the handle once per batch.
     pub last_cmd: Option<usize>,
+    /// Replication: a pending full resync or WAIT, replica capabilities, the master client flag.
+    pub repl: crate::replication::master::ClientRepl,
 }
 
 impl Client {
@@ -80,6 +84,7 @@ impl Client {
             closing: false,
             no_evict: false,
             last_cmd: None,
+            repl: Default::default(),
         }
     }
 
@@ -131,6 +136,14 @@ impl ClientHandle {
             Outbound::Data(b) => {
                 let queued = self.queued.fetch_add(b.len(), Ordering::Relaxed) + b.len();
                 if queued > OUTBOUND_HARD_LIMIT {
+                    self.kill.notify_one();
+                    return;
+                }
+            }
+            Outbound::Stream(b) => {
+                let queued = self.queued.fetch_add(b.len(), Ordering::Relaxed) + b.len();
+                if queued > crate::replication::REPLICA_OUTPUT_LIMIT {
+                    tracing::warn!("Client {} scheduled to be closed ASAP for overcoming of output buffer limits.", self.addr);
                     self.kill.notify_one();
                     return;
                 }

@@ -138,9 +138,10 @@ impl Connection {
         loop {
             tokio::select! {
                 _ = self.kill.notified() => return Err(Closed::ByServer),
-                msg = self.rx.recv() => {
+                // A replica's stream waits until it has read its RDB (its first ACK).
+                msg = self.rx.recv(), if !self.client.repl.hold_stream => {
                     match msg {
-                        Some(Outbound::Data(b)) => {
+                        Some(Outbound::Data(b)) | Some(Outbound::Stream(b)) => {
                             self.queued.fetch_sub(b.len(), Ordering::Relaxed);
                             self.write(&b).await?
                         }
@@ -220,7 +221,14 @@ impl Connection {
                                 &mut self.out,
                                 now,
                             ) {
-                                Flow::Continue => {}
+                                Flow::Continue => {
+                                    // A full resync or a WAIT continues outside the lock.
+                                    if self.client.repl.full_sync.is_some()
+                                        || self.client.repl.wait.is_some()
+                                    {
+                                        break;
+                                    }
+                                }
                                 Flow::Close => {
                                     close = true;
                                     break;
@@ -264,6 +272,12 @@ impl Connection {
                 let _ = self.wr.shutdown().await;
                 return Err(Closed::ByServer);
             }
+            if let Some(job) = self.client.repl.full_sync.take() {
+                self.full_sync(job).await?;
+            }
+            if let Some(w) = self.client.repl.wait.take() {
+                self.wait_replicas(w).await?;
+            }
             if paused {
                 sleep(Duration::from_millis(5)).await;
             }
@@ -272,6 +286,56 @@ impl Connection {
             }
         }
         Ok(())
+    }
+
+    /// Sends a full resync's RDB, then lets the stream flow (after the first ACK with EOF framing).
+    async fn full_sync(&mut self, job: crate::replication::master::FullSync) -> Result<(), Closed> {
+        let dir = {
+            let st = self.shared.state.lock();
+            std::path::PathBuf::from(st.config.get("dir").unwrap_or("."))
+        };
+        let started = std::time::Instant::now();
+        match crate::replication::master::transfer(job, dir, &mut self.wr).await {
+            Ok(bytes) => {
+                tracing::info!(
+                    "Synchronization with replica #{} succeeded ({bytes} bytes in {:.3} s)",
+                    self.client.id,
+                    started.elapsed().as_secs_f64()
+                );
+                let mut st = self.shared.state.lock();
+                let now = now_ms();
+                if let Some(r) = st.repl.replicas.get_mut(&self.client.id) {
+                    r.state = crate::replication::ReplicaState::Online;
+                    r.ack_time_ms = now;
+                }
+                Ok(())
+            }
+            Err(e) => {
+                tracing::warn!("Full resync of replica #{} failed: {e}", self.client.id);
+                Err(Closed::ByServer)
+            }
+        }
+    }
+
+    /// Completes a WAIT: replies with the number of replicas that acknowledged its offset, once
+    /// there are enough or the timeout passes.
+    async fn wait_replicas(
+        &mut self,
+        w: crate::replication::master::WaitSpec,
+    ) -> Result<(), Closed> {
+        let mut acked;
+        loop {
+            acked = crate::replication::replicas_acked(&self.shared.state.lock(), w.offset);
+            if acked >= w.numreplicas || w.deadline_ms.is_some_and(|d| now_ms() >= d) {
+                break;
+            }
+            tokio::select! {
+                _ = self.kill.notified() => return Err(Closed::ByServer),
+                _ = sleep(Duration::from_millis(5)) => {}
+            }
+        }
+        Reply::Int(acked as i64).encode(&mut self.out, self.client.resp);
+        self.flush().await
     }
 
     /// With `appendfsync always`, waits until every write applied so far is on disk (a blocked
@@ -320,7 +384,7 @@ impl Connection {
                         self.write(&b).await?;
                         return Ok(());
                     }
-                    Some(Outbound::Data(b)) => {
+                    Some(Outbound::Data(b)) | Some(Outbound::Stream(b)) => {
                         self.queued.fetch_sub(b.len(), Ordering::Relaxed);
                         self.write(&b).await?
                     }
@@ -363,6 +427,7 @@ impl Connection {
             st.pubsub.punsubscribe(&p, self.client.id);
         }
         st.monitors.retain(|&m| m != self.client.id);
+        crate::replication::forget_client(st, self.client.id, now_ms());
         st.clients.remove(&self.client.id);
     }
 }

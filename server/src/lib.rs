@@ -24,6 +24,7 @@ pub mod propagate;
 pub mod protocol;
 pub mod pubsub;
 pub mod rdb_values;
+pub mod replication;
 pub mod server;
 pub mod types;
 
@@ -53,7 +54,7 @@ pub fn build(config: config::Config) -> Arc<Shared> {
             .map(|_| format!("{:x}", rng.gen_range(0..16)))
             .collect()
     };
-    Arc::new(Shared {
+    let shared = Arc::new(Shared {
         state: parking_lot::Mutex::new(state),
         table,
         started: Instant::now(),
@@ -65,7 +66,10 @@ pub fn build(config: config::Config) -> Arc<Shared> {
             .unwrap_or_default(),
         config_file,
         shutdown: tokio::sync::Notify::new(),
-    })
+        me: std::sync::OnceLock::new(),
+    });
+    let _ = shared.me.set(Arc::downgrade(&shared));
+    shared
 }
 
 /// Binds the configured addresses and serves until SHUTDOWN or a signal.
@@ -109,6 +113,20 @@ pub async fn run(shared: Arc<Shared>) -> std::io::Result<()> {
                 }
             }
         });
+    }
+    {
+        // `replicaof <host> <port>` in the configuration: follow that master from the start.
+        let mut st = shared.state.lock();
+        let target = st
+            .config
+            .get("replicaof")
+            .map(|v| v.split_whitespace().map(String::from).collect::<Vec<_>>())
+            .unwrap_or_default();
+        if let [host, port] = &target[..] {
+            if let Ok(port) = port.parse() {
+                replication::replica::become_replica(shared.clone(), &mut st, host.clone(), port);
+            }
+        }
     }
     tokio::spawn(cron(shared.clone()));
     let mut terminate = Terminate::new();
@@ -173,8 +191,12 @@ async fn cron(shared: Arc<Shared>) {
         let effort = st.config.tunables.active_expire_effort as u64;
         let budget_us = 1_000_000 / hz as u64 * (25 + 2 * (effort - 1)) / 100;
         let t = Instant::now();
-        eviction::active_expire_cycle(&mut st, now, budget_us);
-        propagate::flush(&mut st, false);
+        // A replica never expires keys itself: its master's DELs do.
+        if !st.repl.is_replica() {
+            eviction::active_expire_cycle(&mut st, now, budget_us);
+            propagate::flush(&mut st, false);
+        }
+        replication::cron(&mut st, now);
         let (ops, input, output) = (
             st.stats.total_commands,
             st.stats.net_input_bytes,

@@ -20,6 +20,9 @@ fn main() {
         println!("Options are redis.conf directives, e.g. --port 7777 --maxmemory 1gb --save \"\"");
         return;
     }
+    if args.first().map(String::as_str) == Some("--aof-to-rdb") {
+        std::process::exit(aof_to_rdb(&args[1..]));
+    }
     let config = match Config::from_args(&args) {
         Ok(c) => c,
         Err(e) => {
@@ -94,4 +97,61 @@ fn main() {
     }
     // Connections may still be open; they end with the process.
     runtime.shutdown_background();
+}
+
+/// `redoubt-server --aof-to-rdb IN OUT` (run by `redoubt-aof to-rdb`): loads the log offline with
+/// the server's command semantics and saves the dataset to OUT. Returns the exit code.
+fn aof_to_rdb(args: &[String]) -> i32 {
+    let [input, out] = args else {
+        eprintln!("usage: redoubt-server --aof-to-rdb DIR|MANIFEST|FILE OUT.rdb");
+        return 2;
+    };
+    let out = std::path::Path::new(out);
+    let dir = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "dump.rdb".into());
+    let options: Vec<String> = [
+        "--save",
+        "",
+        "--aof-load-truncated",
+        "no",
+        "--dir",
+        &dir.to_string_lossy(),
+        "--dbfilename",
+        &name,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let config = match Config::from_args(&options) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{}", e.0);
+            return 2;
+        }
+    };
+    let shared = build(config);
+    let mut st = shared.state.lock();
+    st.loading = true;
+    if let Err(e) = aof::load::load_for_conversion(&shared, &mut st, std::path::Path::new(input)) {
+        eprintln!("{e}");
+        return 1;
+    }
+    st.loading = false;
+    let keys: usize = st.dbs.iter().map(|d| d.len()).sum();
+    match persistence::save::save_state(&st, redoubt_server::server::now_ms()) {
+        Ok(size) => {
+            println!("{keys} keys written to {} ({size} bytes)", out.display());
+            0
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            1
+        }
+    }
 }

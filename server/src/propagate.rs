@@ -75,6 +75,7 @@ pub fn flush(st: &mut State, atomic: bool) {
         commands: &commands,
     };
     crate::aof::feed(st, &unit);
+    crate::replication::feed(st, &unit);
     // Reuse the allocation for the next unit.
     let mut ops = ops;
     ops.clear();
@@ -85,7 +86,7 @@ pub fn flush(st: &mut State, atomic: bool) {
 
 /// Recomputes whether any sink wants the stream.
 pub fn refresh_enabled(st: &mut State) {
-    st.prop.enabled = st.aof.wants_stream();
+    st.prop.enabled = st.aof.wants_stream() || st.repl.wants_stream();
 }
 
 /// The RESP multibulk form of a command, as the AOF and replicas receive it.

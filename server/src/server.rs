@@ -109,6 +109,8 @@ pub struct State {
     pub aof: crate::aof::Aof,
     /// Loading a dataset at startup: no eviction, no client-facing limits.
     pub loading: bool,
+    /// Replication: role, replicas, backlog, link to a master.
+    pub repl: crate::replication::Repl,
 }
 
 /// State that never changes after start-up, shared by every connection.
@@ -122,6 +124,15 @@ pub struct Shared {
     pub executable: String,
     pub config_file: String,
     pub shutdown: tokio::sync::Notify,
+    /// This `Shared` itself, for tasks started from a handler (a replica's link).
+    pub me: std::sync::OnceLock<std::sync::Weak<Shared>>,
+}
+
+impl Shared {
+    /// An owning handle on the server, for tasks that outlive a command.
+    pub fn arc(&self) -> Option<std::sync::Arc<Shared>> {
+        self.me.get().and_then(|w| w.upgrade())
+    }
 }
 
 pub fn now_ms() -> i64 {
@@ -170,6 +181,7 @@ impl State {
             prop: Default::default(),
             aof: crate::aof::Aof::new(),
             loading: false,
+            repl: Default::default(),
         }
     }
 
@@ -225,10 +237,15 @@ impl State {
         }
     }
 
-    /// Deletes `key` if its TTL has passed; returns whether it did.
+    /// Deletes `key` if its TTL has passed; returns whether it is gone for the caller. On a
+    /// replica an expired key is only hidden (its master will send the DEL), and the master's own
+    /// stream still sees it (`expireIfNeeded`).
     pub fn expire_if_needed(&mut self, db: usize, key: &[u8], now: i64) -> bool {
         if !self.dbs[db].is_expired(key, now) {
             return false;
+        }
+        if self.repl.is_replica() {
+            return !self.repl.applying_master_stream;
         }
         if let Some(Value::Stream(_)) = self.dbs[db].remove(key) {
             // Blocked XREADGROUP clients learn that the stream is gone.
@@ -376,7 +393,11 @@ impl<'a> Ctx<'a> {
     /// Looks a key up for reading: expires it lazily, updates its access clock and the hit/miss stats.
     pub fn lookup_read(&mut self, key: &[u8]) -> Option<&mut Entry> {
         let db = self.client.db;
-        self.st.expire_if_needed(db, key, self.now_ms);
+        if self.st.expire_if_needed(db, key, self.now_ms) && self.st.repl.is_replica() {
+            self.st.stats.keyspace_misses += 1;
+            self.st.notify(notify::KEY_MISS, "keymiss", key, db);
+            return None;
+        }
         if !self.st.lfu && self.st.config.tunables.notify_flags & notify::KEY_MISS == 0 {
             // The common case (LRU, no keymiss events): one lookup does it all.
             let clock = lru_clock(self.now_ms);
@@ -410,7 +431,9 @@ impl<'a> Ctx<'a> {
     /// Looks a key up for writing: expires it lazily and updates its access clock (no hit/miss stats).
     pub fn lookup_write(&mut self, key: &[u8]) -> Option<&mut Entry> {
         let db = self.client.db;
-        self.st.expire_if_needed(db, key, self.now_ms);
+        if self.st.expire_if_needed(db, key, self.now_ms) && self.st.repl.is_replica() {
+            return None;
+        }
         if !self.st.lfu {
             let clock = lru_clock(self.now_ms);
             let e = self.st.dbs[db].keys.get_mut(key)?;
@@ -427,7 +450,9 @@ impl<'a> Ctx<'a> {
     /// Whether a key exists (after lazy expiry), without touching stats or access time.
     pub fn exists(&mut self, key: &[u8]) -> bool {
         let db = self.client.db;
-        self.st.expire_if_needed(db, key, self.now_ms);
+        if self.st.expire_if_needed(db, key, self.now_ms) && self.st.repl.is_replica() {
+            return false;
+        }
         self.st.dbs[db].keys.contains_key(key)
     }
 
@@ -693,6 +718,51 @@ pub fn dispatch(
             || (is_exec && queued_flags(shared, client).contains(Flags::WRITE));
         if writes || name == "ping" {
             return reject(st, client, out, Reply::err(crate::persistence::ERR_MISCONF));
+        }
+    }
+    if st.repl.is_replica()
+        && !client.repl.is_master
+        && st.config.get("replica-read-only") != Some("no")
+    {
+        let writes = cmd.flags.contains(Flags::WRITE)
+            || (is_exec && queued_flags(shared, client).contains(Flags::WRITE));
+        if writes {
+            return reject(
+                st,
+                client,
+                out,
+                Reply::err("READONLY You can't write against a read only replica."),
+            );
+        }
+    }
+    if st
+        .repl
+        .master
+        .as_ref()
+        .is_some_and(|m| m.state != "connected")
+        && !client.repl.is_master
+        && !cmd.flags.contains(Flags::STALE)
+        && st.config.get("replica-serve-stale-data") == Some("no")
+    {
+        return reject(
+            st,
+            client,
+            out,
+            Reply::err(
+                "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+            ),
+        );
+    }
+    if !crate::replication::enough_good_replicas(st, now) {
+        let writes = cmd.flags.contains(Flags::WRITE)
+            || (is_exec && queued_flags(shared, client).contains(Flags::WRITE));
+        if writes {
+            return reject(
+                st,
+                client,
+                out,
+                Reply::err("NOREPLICAS Not enough good replicas to write."),
+            );
         }
     }
     if let Some(e) = st.aof.write_error() {

@@ -95,6 +95,41 @@ pub fn load_at_startup(shared: &Shared, st: &mut State) -> Result<bool, String> 
     Ok(true)
 }
 
+/// Loads a log without opening it for writing and without changing any of its files (a torn tail
+/// is an error here): `redoubt-aof to-rdb`'s conversion. `input` is an AOF directory, its
+/// manifest, or a single AOF file.
+pub fn load_for_conversion(shared: &Shared, st: &mut State, input: &Path) -> Result<(), String> {
+    st.prop.suppressed = true;
+    let mut loaded = Loaded::default();
+    let manifest_in = |dir: &Path| -> Option<String> {
+        std::fs::read_dir(dir).ok()?.find_map(|e| {
+            let name = e.ok()?.file_name().to_string_lossy().into_owned();
+            (name.ends_with(".manifest") && !name.starts_with("temp-")).then_some(name)
+        })
+    };
+    let outcome = if input.is_dir() {
+        match manifest_in(input) {
+            Some(m) => {
+                let prefix = m.trim_end_matches(".manifest").to_string();
+                load_manifest(shared, st, input, &prefix).map(|_| ())
+            }
+            None => Err(format!("no manifest in {}", input.display())),
+        }
+    } else if let Some(prefix) = input
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .and_then(|n| n.strip_suffix(".manifest").map(String::from))
+    {
+        let dir = input.parent().unwrap_or(Path::new("."));
+        load_manifest(shared, st, dir, &prefix).map(|_| ())
+    } else {
+        let name = input.display().to_string();
+        load_one(shared, st, input, &name, true, &mut loaded)
+    };
+    st.prop.suppressed = false;
+    outcome
+}
+
 fn load_manifest(
     shared: &Shared,
     st: &mut State,
@@ -175,6 +210,8 @@ fn load_one(
     let mut reader = CommandReader::with_offset(BufReader::with_capacity(1 << 20, file), start);
     let mut client = Client::new(u64::MAX);
     client.authenticated = true;
+    // The log is obeyed like a master's stream.
+    client.repl.is_master = true;
     let mut out = BytesMut::new();
     // Offset before the MULTI of an open transaction: a torn transaction is cut there.
     let mut valid_before_multi: Option<u64> = None;

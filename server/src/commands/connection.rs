@@ -436,7 +436,11 @@ fn client_kill(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
                 && laddr_f.as_ref().is_none_or(|a| *a == c.laddr.to_string())
                 && type_f.as_ref().is_none_or(|t| match t.as_str() {
                     "pubsub" => c.subscriptions + c.psubscriptions > 0,
-                    "normal" => c.subscriptions + c.psubscriptions == 0,
+                    "normal" => {
+                        c.subscriptions + c.psubscriptions == 0
+                            && !ctx.st.repl.replicas.contains_key(id)
+                    }
+                    "replica" | "slave" => ctx.st.repl.replicas.contains_key(id),
                     _ => false,
                 })
                 && !(skipme && **id == me)
@@ -446,7 +450,17 @@ fn client_kill(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     for id in &victims {
         kill(ctx, *id);
     }
-    Reply::Int(victims.len() as i64)
+    // The link to our master is not a listed client; TYPE master drops it (it reconnects).
+    let mut killed = victims.len() as i64;
+    if type_f.as_deref() == Some("master")
+        && id_f.is_none()
+        && addr_f.is_none()
+        && laddr_f.is_none()
+        && crate::replication::replica::drop_link(ctx.st)
+    {
+        killed += 1;
+    }
+    Reply::Int(killed)
 }
 
 fn kill(ctx: &mut Ctx, id: u64) {

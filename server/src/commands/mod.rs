@@ -47,6 +47,8 @@ pub fn handlers() -> Vec<(&'static str, Handler)> {
         hyperloglog::HANDLERS,
         transactions::HANDLERS,
         pubsub::HANDLERS,
+        crate::replication::master::HANDLERS,
+        crate::replication::replica::HANDLERS,
     ] {
         all.extend_from_slice(family);
     }

@@ -294,7 +294,11 @@ fn parse_add_trim(ctx: &Ctx, args: &[Bytes], xadd: bool) -> Result<AddTrimArgs, 
             "ERR syntax error, XTRIM must be called with a trimming strategy",
         ));
     }
-    if limit_given {
+    if ctx.client.repl.is_master {
+        // A master's stream (or the AOF) carries trims already made exact: no LIMIT applies
+        // (`mustObeyClient`).
+        a.limit = 0;
+    } else if limit_given {
         if !a.approx {
             return Err(Reply::err(
                 "ERR syntax error, LIMIT cannot be used without the special ~ option",

@@ -211,8 +211,8 @@ fn sync_dir(dir: &Path) {
     }
 }
 
-fn write_key(
-    w: &mut RdbWriter,
+fn write_key<W: std::io::Write>(
+    w: &mut Writer<W>,
     key: &[u8],
     value: &Value,
     meta: &KeyMeta,
@@ -411,7 +411,31 @@ impl Image {
     /// file) once `cancel` is set.
     pub fn write(&self, cancel: &AtomicBool, progress: &AtomicU64) -> Result<u64, SaveError> {
         let temp = format!("temp-bg-{}.rdb", std::process::id());
-        write_atomically(&self.target, &temp, |w| {
+        write_atomically(&self.target, &temp, |w| self.write_dbs(w, cancel, progress))
+    }
+
+    /// Writes the image as a complete RDB into `out` (a full resync streams it to a replica).
+    pub fn write_to<W: std::io::Write>(
+        &self,
+        out: W,
+        cancel: &AtomicBool,
+        progress: &AtomicU64,
+    ) -> Result<W, SaveError> {
+        let mut w = Writer::new(out, self.target.writer).map_err(write_error)?;
+        let ctime = crate::server::now_ms() / 1000;
+        w.standard_aux(REDIS_VERSION, ctime, self.target.used_mem)
+            .map_err(write_error)?;
+        self.write_dbs(&mut w, cancel, progress)?;
+        w.finish().map_err(write_error)
+    }
+
+    fn write_dbs<W: std::io::Write>(
+        &self,
+        w: &mut Writer<W>,
+        cancel: &AtomicBool,
+        progress: &AtomicU64,
+    ) -> Result<(), SaveError> {
+        {
             for db in &self.dbs {
                 w.select_db(db.index as u64).map_err(write_error)?;
                 w.resize_db(db.keys as u64, db.expires as u64)
@@ -431,6 +455,6 @@ impl Image {
                 })?;
             }
             Ok(())
-        })
+        }
     }
 }

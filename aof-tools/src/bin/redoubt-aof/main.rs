@@ -12,6 +12,7 @@ mod quote;
 mod replay;
 mod scan;
 mod stats;
+mod to_rdb;
 mod truncate;
 
 use args::{Args, Spec};
@@ -25,6 +26,7 @@ commands:
   cat DIR|FILE [filters] [--format F]     list commands (text, json or resp)
   stats DIR|FILE [filters]                counts by command, key prefix, db; hottest keys
   replay DIR|FILE --to HOST:PORT [...]    send the commands to a server, pipelined
+  to-rdb DIR|FILE OUT.rdb                 apply the log offline and write the dataset as RDB
 
 DIR is an appendonlydir (its *.manifest is used), or give the manifest or a single AOF file.
 `redoubt-aof <command> --help` for details.";
@@ -43,6 +45,7 @@ fn main() {
         "cat" => (cat::SPEC, cat::HELP, cat::run),
         "stats" => (stats::SPEC, stats::HELP, stats::run),
         "replay" => (replay::SPEC, replay::HELP, replay::run),
+        "to-rdb" => (to_rdb::SPEC, to_rdb::HELP, to_rdb::run),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             return;
