@@ -143,7 +143,7 @@ impl Connection {
                     match msg {
                         Some(Outbound::Data(b)) | Some(Outbound::Stream(b)) => {
                             self.queued.fetch_sub(b.len(), Ordering::Relaxed);
-                            self.write(&b).await?
+                            self.write_queued(b).await?
                         }
                         Some(Outbound::Unblocked(b)) => {
                             self.wait_durable().await;
@@ -261,6 +261,7 @@ impl Connection {
                 st.stats.net_input_bytes += std::mem::take(&mut self.input_bytes);
                 self.query_buffer_limit = st.config.tunables.query_buffer_limit;
                 crate::aof::write_pending(&mut st);
+                crate::replication::send_pending(&mut st);
                 durable = st.aof.durability_target();
             }
             // `appendfsync always`: nothing is acknowledged (nor shown) before it is on disk.
@@ -286,6 +287,57 @@ impl Connection {
             }
         }
         Ok(())
+    }
+
+    /// Writes `first` and every other message already queued (pub/sub, MONITOR, a replica's
+    /// stream) with one write, up to 1 MiB.
+    async fn write_queued(&mut self, first: Bytes) -> Result<(), Closed> {
+        let mut more = Vec::new();
+        let mut size = first.len();
+        while size < 1 << 20 {
+            match self.rx.try_recv() {
+                Ok(Outbound::Data(b)) | Ok(Outbound::Stream(b)) => {
+                    self.queued.fetch_sub(b.len(), Ordering::Relaxed);
+                    size += b.len();
+                    more.push(b);
+                }
+                Ok(other) => {
+                    // Not data: handle it after what came before it.
+                    let _ = self.write_gathered(&first, &more).await;
+                    return self.handle_outbound(other).await;
+                }
+                Err(_) => break,
+            }
+        }
+        self.write_gathered(&first, &more).await
+    }
+
+    async fn write_gathered(&mut self, first: &Bytes, more: &[Bytes]) -> Result<(), Closed> {
+        if more.is_empty() {
+            return self.write(first).await;
+        }
+        let mut buf =
+            BytesMut::with_capacity(first.len() + more.iter().map(|b| b.len()).sum::<usize>());
+        buf.extend_from_slice(first);
+        for b in more {
+            buf.extend_from_slice(b);
+        }
+        self.write(&buf).await
+    }
+
+    /// A non-data message met while gathering data.
+    async fn handle_outbound(&mut self, msg: Outbound) -> Result<(), Closed> {
+        match msg {
+            Outbound::Unblocked(b) => {
+                self.wait_durable().await;
+                self.write(&b).await
+            }
+            Outbound::Kill => Err(Closed::ByServer),
+            Outbound::Data(b) | Outbound::Stream(b) => {
+                self.queued.fetch_sub(b.len(), Ordering::Relaxed);
+                self.write(&b).await
+            }
+        }
     }
 
     /// Sends a full resync's RDB, then lets the stream flow (after the first ACK with EOF framing).

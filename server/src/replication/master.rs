@@ -82,6 +82,8 @@ fn psync(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         Ok(r) => r,
         Err(e) => return Reply::err(e.to_string()),
     };
+    // Bytes produced before this instant belong to the replicas already there.
+    super::send_pending(ctx.st);
     let id = ctx.client.id;
     let (ip, now) = (
         ctx.st
@@ -225,6 +227,7 @@ fn wait(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         return Reply::Int(acked as i64);
     }
     // Ask the replicas to acknowledge now rather than at their next periodic ACK.
+    super::send_pending(ctx.st);
     super::feed_raw(
         ctx.st,
         crate::propagate::encode(&[

@@ -62,6 +62,8 @@ pub struct Repl {
     /// The db of the stream's last SELECT.
     selected_db: Option<usize>,
     pub replicas: BTreeMap<u64, ReplicaInfo>,
+    /// Stream bytes not yet handed to the replicas' connections (sent once per batch of commands).
+    pending: BytesMut,
     /// Set when this server is a replica.
     pub master: Option<MasterLink>,
     /// The master's stream is being applied: its writes go to the AOF but not to the backlog (the
@@ -82,6 +84,7 @@ impl Default for Repl {
             backlog: None,
             selected_db: None,
             replicas: BTreeMap::new(),
+            pending: BytesMut::new(),
             master: None,
             applying_master_stream: false,
             no_replicas_since_ms: 0,
@@ -123,15 +126,24 @@ pub fn feed(st: &mut State, unit: &Unit) {
     if st.repl.backlog.is_none() || st.repl.applying_master_stream {
         return;
     }
-    let mut bytes = BytesMut::new();
+    let Some(backlog) = st.repl.backlog.as_mut() else {
+        return;
+    };
+    let online = !st.repl.replicas.is_empty();
     for (db, cmd) in unit.commands {
         if st.repl.selected_db != Some(*db) {
-            bytes.extend_from_slice(&crate::propagate::select_command(*db));
+            let select = crate::propagate::select_command(*db);
+            backlog.append(&select);
+            if online {
+                st.repl.pending.extend_from_slice(&select);
+            }
             st.repl.selected_db = Some(*db);
         }
-        bytes.extend_from_slice(cmd);
+        backlog.append(cmd);
+        if online {
+            st.repl.pending.extend_from_slice(cmd);
+        }
     }
-    feed_raw(st, bytes.freeze());
 }
 
 /// Appends bytes that are already stream (a master's bytes on a replica, PING, GETACK).
@@ -140,6 +152,18 @@ pub fn feed_raw(st: &mut State, bytes: Bytes) {
         return;
     };
     backlog.append(&bytes);
+    if !st.repl.replicas.is_empty() {
+        st.repl.pending.extend_from_slice(&bytes);
+    }
+}
+
+/// Hands the stream bytes of the batch to every replica's connection (one message per replica
+/// per batch). Called when a batch of commands ends, by the cron, and before a replica is added.
+pub fn send_pending(st: &mut State) {
+    if st.repl.pending.is_empty() {
+        return;
+    }
+    let bytes = st.repl.pending.split().freeze();
     for id in st.repl.replicas.keys() {
         if let Some(c) = st.clients.get(id) {
             c.send(Outbound::Stream(bytes.clone()));
@@ -225,6 +249,7 @@ pub fn cron(st: &mut State, now_ms: i64) {
         st.repl.last_ping_ms = now_ms;
         feed_raw(st, crate::propagate::encode(&[Bytes::from_static(b"PING")]));
     }
+    send_pending(st);
     let ttl: i64 = st
         .config
         .get("repl-backlog-ttl")

@@ -303,49 +303,87 @@ async fn stream(
                 link.send_ack(offset).await.map_err(|e| e.to_string())?;
             }
             next = link.next_command_raw() => {
-                let (args, raw) = next.map_err(|e| e.to_string())?;
-                if redoubt_replication::replica_link::is_getack(&args) {
-                    // Redis answers with the offset before the GETACK itself.
-                    let before = {
-                        let mut st = shared.state.lock();
-                        let before = st.repl.offset();
-                        super::feed_raw(&mut st, raw);
-                        before
-                    };
-                    link.send_ack(before).await.map_err(|e| e.to_string())?;
-                    continue;
+                // Everything already received is applied under one lock.
+                let mut batch = vec![next.map_err(|e| e.to_string())?];
+                let mut failure = None;
+                while batch.len() < 1024 {
+                    match tokio::time::timeout(Duration::ZERO, link.next_command_raw()).await {
+                        Ok(Ok(c)) => batch.push(c),
+                        Ok(Err(e)) => {
+                            failure = Some(e.to_string());
+                            break;
+                        }
+                        Err(_) => break,
+                    }
                 }
-                apply(shared, client, args, raw, &mut out);
+                let acks = apply_batch(shared, client, batch, &mut out);
+                if let Some(e) = failure {
+                    return Err(e);
+                }
+                for offset in acks {
+                    link.send_ack(offset).await.map_err(|e| e.to_string())?;
+                }
             }
         }
     }
 }
 
-/// Applies one command of the master's stream and appends its bytes to our own stream.
-fn apply(shared: &Shared, client: &mut Client, args: Vec<Bytes>, raw: Bytes, out: &mut BytesMut) {
+/// Applies commands of the master's stream; returns the offsets to acknowledge (one per GETACK,
+/// the offset before the GETACK itself, as Redis answers).
+fn apply_batch(
+    shared: &Shared,
+    client: &mut Client,
+    batch: Vec<(Vec<Bytes>, Bytes)>,
+    out: &mut BytesMut,
+) -> Vec<u64> {
+    let mut acks = Vec::new();
     let mut st = shared.state.lock();
+    let now = now_ms();
     if let Some(m) = st.repl.master.as_mut() {
-        m.last_io_ms = now_ms();
+        m.last_io_ms = now;
     }
+    for (args, raw) in batch {
+        if redoubt_replication::replica_link::is_getack(&args) {
+            acks.push(st.repl.offset());
+            super::feed_raw(&mut st, raw);
+            continue;
+        }
+        apply(shared, &mut st, client, args, raw, out, now);
+    }
+    crate::aof::write_pending(&mut st);
+    super::send_pending(&mut st);
+    acks
+}
+
+/// Applies one command of the master's stream and appends its bytes to our own stream.
+fn apply(
+    shared: &Shared,
+    st: &mut State,
+    client: &mut Client,
+    args: Vec<Bytes>,
+    raw: Bytes,
+    out: &mut BytesMut,
+    now: i64,
+) {
     let is_ping = args
         .first()
         .is_some_and(|a| a.eq_ignore_ascii_case(b"ping"));
     if !is_ping {
         st.repl.applying_master_stream = true;
         out.clear();
-        let shown = tracing::enabled!(tracing::Level::WARN).then(|| args.clone());
-        let _ = dispatch(shared, &mut st, client, args, out, now_ms());
+        // The command name and first argument, for the log should it fail.
+        let shown: Vec<Bytes> = args.iter().take(2).cloned().collect();
+        let _ = dispatch(shared, st, client, args, out, now);
         st.repl.applying_master_stream = false;
         if out.first() == Some(&b'-') {
             // Like Redis, an error applying the master's stream is logged loudly: the datasets
             // may now differ.
             tracing::warn!(
                 "== CRITICAL == error applying a command from the master: {:?} -> {}",
-                shown.unwrap_or_default(),
+                shown,
                 String::from_utf8_lossy(&out[..out.len().min(200)]).trim_end()
             );
         }
-        crate::aof::write_pending(&mut st);
     }
-    super::feed_raw(&mut st, raw);
+    super::feed_raw(st, raw);
 }
