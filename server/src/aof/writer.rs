@@ -2,7 +2,9 @@
 //!
 //! Like Redis, the log is written from the thread that applied the writes, once per batch of
 //! commands (one `write` to the page cache for everything a batch logged), so the file order is
-//! the order in which writes were applied and a write costs no thread hand-off. Durability is the
+//! the order in which writes were applied and a write costs no thread hand-off. With `always`
+//! the batches are queued instead and the fsync thread writes them all right before its fsync:
+//! nobody is answered before that fsync anyway, and the server thread then makes no syscall. Durability is the
 //! fsync thread's job: with `appendfsync always` it syncs whenever the file is ahead of the disk,
 //! and one fsync covers every byte written before it started — a group commit: while one fsync
 //! runs, the next batches accumulate, and a single fsync then covers all of them. The offset known
@@ -53,6 +55,9 @@ struct Files {
     /// The last write or fsync error, cleared by the next success (`aof_last_write_status`).
     error: Option<String>,
     stop: bool,
+    /// With `always`, bytes the fsync thread writes right before its next fsync (so one write and
+    /// one fsync cover every batch that arrived meanwhile, and the server thread makes no syscall).
+    pending: Vec<u8>,
 }
 
 /// Shared between the server (writing under its lock), the fsync thread, and connections waiting
@@ -84,6 +89,7 @@ impl Writer {
                 retired: Vec::new(),
                 error: None,
                 stop: false,
+                pending: Vec::new(),
             }),
             wake: Condvar::new(),
             idle: AtomicBool::new(false),
@@ -122,6 +128,20 @@ impl Writer {
             return Ok(());
         }
         let mut f = self.lock();
+        if self.policy() == FsyncPolicy::Always {
+            f.pending.extend_from_slice(bytes);
+            drop(f);
+            self.written
+                .fetch_add(bytes.len() as u64, Ordering::Release);
+            if self.idle.load(Ordering::Acquire) {
+                self.wake.notify_one();
+            }
+            return Ok(());
+        }
+        if !f.pending.is_empty() {
+            // The policy changed from `always`: what it queued goes first.
+            Self::write_pending_locked(&mut f)?;
+        }
         match (&*f.current).write_all(bytes) {
             Ok(()) => {
                 f.size += bytes.len() as u64;
@@ -149,10 +169,31 @@ impl Writer {
         }
     }
 
+    /// Writes the queued `always` bytes to the current file (under the lock). A failure with
+    /// `always` ends the process, as any AOF write error under `always` does.
+    fn write_pending_locked(f: &mut Files) -> Result<(), String> {
+        if f.pending.is_empty() {
+            return Ok(());
+        }
+        match (&*f.current).write_all(&f.pending) {
+            Ok(()) => {
+                f.size += f.pending.len() as u64;
+                f.pending.clear();
+                Ok(())
+            }
+            Err(e) => {
+                tracing::error!("Can't write to the AOF file ({e}) when the AOF fsync policy is 'always'. Exiting...");
+                std::process::exit(1);
+            }
+        }
+    }
+
     /// From now on, writes go to `file` (a rewrite opened a new incremental file); the old file's
     /// tail is still fsynced before the durable offset moves past it.
     pub fn switch_file(&self, file: File) {
         let mut f = self.lock();
+        // Bytes queued for the old file go there first.
+        let _ = Self::write_pending_locked(&mut f);
         let old = std::mem::replace(&mut f.current, Arc::new(file));
         f.retired.push(old);
         f.size = 0;
@@ -169,7 +210,8 @@ impl Writer {
 
     /// Bytes in the current incremental file.
     pub fn file_size(&self) -> u64 {
-        self.lock().size
+        let f = self.lock();
+        f.size + f.pending.len() as u64
     }
 
     pub fn last_error(&self) -> Option<String> {
@@ -233,8 +275,10 @@ impl Writer {
                         .0;
                     self.idle.store(false, Ordering::Release);
                 }
-                // Everything written before this point is covered by the fsyncs below.
+                // Everything written before this point is covered by the fsyncs below; queued
+                // `always` bytes are written first, still under the lock (one write for all).
                 let target = self.written();
+                let _ = Self::write_pending_locked(&mut f);
                 let mut files = std::mem::take(&mut f.retired);
                 files.push(f.current.clone());
                 (files, target, f.stop)
