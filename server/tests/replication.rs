@@ -412,3 +412,30 @@ fn role_wait_and_chained_replicas() {
         "{refused:?}"
     );
 }
+
+/// PUBLISH on a Redoubt master reaches subscribers of a redis-server replica, as in Redis.
+#[test]
+fn published_messages_reach_subscribers_of_replicas() {
+    let master = start(false, &[]);
+    let replica = start(true, &[]);
+    let mut r = replica.client();
+    follow(&mut r, master.port());
+    let mut sub = replica.client();
+    sub.send(&["SUBSCRIBE", "news"]);
+    let confirmed = sub.recv();
+    assert!(matches!(confirmed, Reply::Array(_)), "{confirmed:?}");
+    let mut m = master.client();
+    // Only the master's own subscribers count in PUBLISH's reply.
+    assert_eq!(ok(&mut m, &["PUBLISH", "news", "hello"]), Reply::Integer(0));
+    let msg = sub
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the replica's subscriber gets the message");
+    assert_eq!(
+        msg,
+        Reply::Array(vec![
+            Reply::bulk("message"),
+            Reply::bulk("news"),
+            Reply::bulk("hello")
+        ])
+    );
+}

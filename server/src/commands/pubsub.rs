@@ -122,6 +122,10 @@ fn publish(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             .publish(&ctx.st.clients, &args[1], &args[2], Some(ctx.client.id));
     ctx.st.stats.pubsub_messages += 1;
     ctx.pushes.extend(to_self);
+    // Like Redis, messages reach replicas (their subscribers get them too), not the AOF.
+    if !ctx.st.repl.applying_master_stream {
+        crate::replication::feed_raw(ctx.st, crate::propagate::encode(args));
+    }
     Reply::Int(n)
 }
 

@@ -372,12 +372,20 @@ pub async fn transfer(
         .and_then(|r| r);
         let outcome = async {
             written?;
-            let bytes = tokio::fs::read(&path).await.map_err(|e| e.to_string())?;
-            wr.write_all(&wire::format_rdb_length_header(bytes.len() as u64))
+            let mut file = tokio::fs::File::open(&path)
                 .await
                 .map_err(|e| e.to_string())?;
-            wr.write_all(&bytes).await.map_err(|e| e.to_string())?;
-            Ok::<u64, String>(bytes.len() as u64)
+            let len = file.metadata().await.map_err(|e| e.to_string())?.len();
+            wr.write_all(&wire::format_rdb_length_header(len))
+                .await
+                .map_err(|e| e.to_string())?;
+            let sent = tokio::io::copy(&mut file, wr)
+                .await
+                .map_err(|e| e.to_string())?;
+            if sent != len {
+                return Err(format!("sent {sent} of {len} bytes of the RDB"));
+            }
+            Ok::<u64, String>(len)
         }
         .await;
         let _ = tokio::fs::remove_file(&path).await;
