@@ -595,3 +595,47 @@ fn to_rdb_applies_a_log_offline() {
     let redis = start(true, out_dir.path(), &["--dbfilename", "converted.rdb"]);
     assert_eq!(digest(&mut redis.client()), expected);
 }
+
+/// `aof-use-rdb-preamble no`: the base is commands (SET, RESTORE, PEXPIREAT) that redis-server
+/// 7.0 and Redoubt both replay to the same dataset.
+#[test]
+fn a_base_without_rdb_preamble_is_commands_both_servers_load() {
+    let dir = tempdir();
+    let subject = start(
+        false,
+        dir.path(),
+        &[
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "always",
+            "--aof-use-rdb-preamble",
+            "no",
+        ],
+    );
+    let mut c = subject.client();
+    wait_for(&mut c, "aof_rewrites", "1");
+    let mut other = subject.client();
+    rewritten_forms(&mut c, &mut other);
+    let mut generator = CommandGenerator::new(23);
+    for _ in 0..800 {
+        let command = generator.next_command();
+        c.cmd(&command.args);
+    }
+    ok(&mut c, &["BGREWRITEAOF"]);
+    wait_for(&mut c, "aof_rewrites", "2");
+    ok(&mut c, &["SET", "after-rewrite", "1"]);
+    let files = aof_files(dir.path());
+    assert!(
+        files.contains(&"appendonly.aof.2.base.aof".to_string()),
+        "{files:?}"
+    );
+    let base =
+        std::fs::read(dir.path().join("appendonlydir/appendonly.aof.2.base.aof")).expect("base");
+    assert!(
+        base.starts_with(b"*2\r\n$6\r\nSELECT\r\n"),
+        "the base is commands"
+    );
+    let expected = digest(&mut c);
+    check_reloads(dir.path(), &expected);
+}

@@ -64,16 +64,24 @@ pub fn start(st: &mut State, now_ms: i64) -> Result<(), String> {
         }),
         Status::Off => None,
     };
-    let base = st.aof.manifest.next_base_name(&prefix, true);
+    let preamble = st.config.get("aof-use-rdb-preamble") != Some("no");
+    let base = st.aof.manifest.next_base_name(&prefix, preamble);
     let t = Instant::now();
     let mut image = Image::capture(st, now_ms);
     image.retarget(dir.clone(), base.clone());
     let cancel = Arc::new(AtomicBool::new(false));
     let progress = Arc::new(AtomicU64::new(0));
     let (flag, written) = (cancel.clone(), progress.clone());
+    let base_path = dir.join(&base);
     let handle = std::thread::Builder::new()
         .name("aof-rewrite".into())
-        .spawn(move || image.write(&flag, &written))
+        .spawn(move || {
+            if preamble {
+                image.write(&flag, &written)
+            } else {
+                write_command_base(&image, &base_path, &flag, &written)
+            }
+        })
         .map_err(|e| format!("Can't rewrite append only file in background: {e}"))?;
     tracing::info!(
         "Background append only file rewriting started ({:.3} ms to capture the dataset)",
@@ -88,6 +96,37 @@ pub fn start(st: &mut State, now_ms: i64) -> Result<(), String> {
         incr,
     });
     Ok(())
+}
+
+/// Writes a base made of commands (`aof-use-rdb-preamble no`): temp file, fsync, rename, fsync of
+/// the directory, like every other file the server replaces.
+fn write_command_base(
+    image: &Image,
+    path: &std::path::Path,
+    cancel: &AtomicBool,
+    progress: &AtomicU64,
+) -> Result<u64, SaveError> {
+    use std::io::Write;
+    let io = |e: std::io::Error| SaveError::Write(e.to_string());
+    let temp = image
+        .dir()
+        .join(format!("temp-rewriteaof-bg-{}.aof", std::process::id()));
+    let outcome = (|| {
+        let file = std::fs::File::create(&temp).map_err(io)?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+        image.write_commands(&mut out, cancel, progress)?;
+        out.flush().map_err(io)?;
+        let file = out.into_inner().map_err(|e| io(e.into_error()))?;
+        file.sync_all().map_err(io)?;
+        let size = file.metadata().map_err(io)?.len();
+        std::fs::rename(&temp, path).map_err(io)?;
+        let _ = redoubt_aof::manifest::fsync_dir(image.dir());
+        Ok(size)
+    })();
+    if outcome.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    outcome
 }
 
 /// Collects a finished rewrite (Redis's `backgroundRewriteDoneHandler`).
@@ -156,7 +195,7 @@ fn switch_manifest(
             m.entries.push(incr.clone());
         }
     }
-    let new_base = m.replace_base(prefix, true);
+    let new_base = m.replace_base(prefix, base.ends_with(".rdb"));
     if new_base.name != base {
         return Err(format!(
             "the manifest changed during the rewrite (expected base {base}, got {})",

@@ -429,6 +429,78 @@ impl Image {
         w.finish().map_err(write_error)
     }
 
+    /// Writes the image as commands instead of an RDB (an AOF rewrite base with
+    /// `aof-use-rdb-preamble no`): per db a SELECT, then `SET` for strings and `RESTORE … REPLACE`
+    /// with a DUMP payload for every other type, each followed by `PEXPIREAT` when it has a TTL.
+    pub fn write_commands<W: std::io::Write>(
+        &self,
+        out: &mut W,
+        cancel: &AtomicBool,
+        progress: &AtomicU64,
+    ) -> Result<(), SaveError> {
+        let io = |e: std::io::Error| SaveError::Write(e.to_string());
+        let mut buf = bytes::BytesMut::new();
+        for db in &self.dbs {
+            buf.clear();
+            crate::propagate::encode_into(
+                &mut buf,
+                &[
+                    bytes::Bytes::from_static(b"SELECT"),
+                    bytes::Bytes::from(db.index.to_string()),
+                ],
+            );
+            out.write_all(&buf).map_err(io)?;
+            db.for_each(|key, value, meta| {
+                if cancel.load(Ordering::Relaxed) {
+                    return Err(SaveError::Cancelled);
+                }
+                buf.clear();
+                let key = bytes::Bytes::copy_from_slice(key);
+                let cmd = match value {
+                    RdbValueRef::String(v) => vec![
+                        bytes::Bytes::from_static(b"SET"),
+                        key.clone(),
+                        bytes::Bytes::copy_from_slice(v),
+                    ],
+                    RdbValueRef::Value(v) => {
+                        let payload = redoubt_rdb::writer::encode_dump_payload(
+                            &to_rdb(v),
+                            self.target.writer,
+                        )
+                        .map_err(write_error)?;
+                        vec![
+                            bytes::Bytes::from_static(b"RESTORE"),
+                            key.clone(),
+                            bytes::Bytes::from_static(b"0"),
+                            bytes::Bytes::from(payload),
+                            bytes::Bytes::from_static(b"REPLACE"),
+                        ]
+                    }
+                };
+                crate::propagate::encode_into(&mut buf, &cmd);
+                if let Some(at) = meta.expire_ms {
+                    crate::propagate::encode_into(
+                        &mut buf,
+                        &[
+                            bytes::Bytes::from_static(b"PEXPIREAT"),
+                            key,
+                            bytes::Bytes::from(at.to_string()),
+                        ],
+                    );
+                }
+                out.write_all(&buf).map_err(io)?;
+                progress.fetch_add(1, Ordering::Relaxed);
+                Ok(())
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The directory the image is written to.
+    pub fn dir(&self) -> &Path {
+        &self.target.dir
+    }
+
     fn write_dbs<W: std::io::Write>(
         &self,
         w: &mut Writer<W>,
