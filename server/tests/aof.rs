@@ -639,3 +639,41 @@ fn a_base_without_rdb_preamble_is_commands_both_servers_load() {
     let expected = digest(&mut c);
     check_reloads(dir.path(), &expected);
 }
+
+/// `auto-aof-rewrite-percentage` / `auto-aof-rewrite-min-size`: the log is rewritten on its own
+/// once it has grown enough, and stays loadable.
+#[test]
+fn the_log_is_rewritten_automatically_when_it_grows() {
+    let dir = tempdir();
+    let subject = start(
+        false,
+        dir.path(),
+        &[
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "always",
+            "--auto-aof-rewrite-min-size",
+            "65536",
+            "--auto-aof-rewrite-percentage",
+            "100",
+        ],
+    );
+    let mut c = subject.client();
+    wait_for(&mut c, "aof_rewrites", "1");
+    let value = "v".repeat(100);
+    for i in 0..2000 {
+        ok(&mut c, &["SET", &format!("k{}", i % 50), &value]);
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    // Several automatic rewrites may happen while the writes go on.
+    while info(&mut c, "aof_rewrites").parse::<u64>().unwrap_or(0) < 2 {
+        assert!(Instant::now() < deadline, "no automatic rewrite");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    wait_for(&mut c, "aof_rewrite_in_progress", "0");
+    let size: u64 = info(&mut c, "aof_current_size").parse().expect("size");
+    assert!(size < 65536, "the rewrite shrank the log ({size} bytes)");
+    let expected = digest(&mut c);
+    check_reloads(dir.path(), &expected);
+}

@@ -439,3 +439,32 @@ fn published_messages_reach_subscribers_of_replicas() {
         ])
     );
 }
+
+/// `min-replicas-to-write`: writes are refused with NOREPLICAS until enough replicas acknowledge.
+#[test]
+fn writes_need_enough_good_replicas_when_configured() {
+    let master = start(
+        false,
+        &[
+            "--min-replicas-to-write",
+            "1",
+            "--min-replicas-max-lag",
+            "10",
+        ],
+    );
+    let replica = start(false, &[]);
+    let mut m = master.client();
+    assert_eq!(
+        m.cmd(&["SET", "k", "v"]).error_text(),
+        Some("NOREPLICAS Not enough good replicas to write.")
+    );
+    assert!(m.cmd(&["GET", "k"]).is_null(), "reads are still served");
+    let mut r = replica.client();
+    follow(&mut r, master.port());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while m.cmd(&["SET", "k", "v"]).is_error() {
+        assert!(Instant::now() < deadline, "writes never resumed");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_in_sync(&mut m, &mut r, "min-replicas");
+}
