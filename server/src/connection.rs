@@ -392,7 +392,7 @@ impl Connection {
 
     /// With `appendfsync always`, waits until every write applied so far is on disk (a blocked
     /// command's reply was produced by another client's write).
-    async fn wait_durable(&self) {
+    async fn wait_durable(&mut self) {
         let target = self.shared.state.lock().aof.durability_target();
         if let Some((writer, offset)) = target {
             writer.wait_durable(offset).await;

@@ -69,6 +69,7 @@ pub fn build(config: config::Config) -> Arc<Shared> {
         me: std::sync::OnceLock::new(),
     });
     let _ = shared.me.set(Arc::downgrade(&shared));
+    shared.state.lock().shared = Arc::downgrade(&shared);
     shared
 }
 

@@ -111,6 +111,8 @@ pub struct State {
     pub loading: bool,
     /// Replication: role, replicas, backlog, link to a master.
     pub repl: crate::replication::Repl,
+    /// The server this state belongs to (for tasks started under the lock, like a snapshot's walker).
+    pub shared: std::sync::Weak<Shared>,
 }
 
 /// State that never changes after start-up, shared by every connection.
@@ -182,6 +184,7 @@ impl State {
             aof: crate::aof::Aof::new(),
             loading: false,
             repl: Default::default(),
+            shared: std::sync::Weak::new(),
         }
     }
 
@@ -300,6 +303,9 @@ pub struct Ctx<'a> {
     pub ready_key: Option<Bytes>,
     /// How the command reaches the AOF and replicas if it changes the dataset.
     pub propagate: Propagate,
+    /// The command may write: keys it looks up, even for reading, are copied for a running
+    /// snapshot first (some write commands change values reached through a read lookup).
+    pub writing: bool,
 }
 
 /// How a command that changed the dataset is propagated (set by its handler; see [`call`]).
@@ -334,6 +340,7 @@ impl<'a> Ctx<'a> {
             no_block: false,
             ready_key: None,
             propagate: Propagate::AsCalled,
+            writing: false,
         }
     }
 
@@ -393,6 +400,9 @@ impl<'a> Ctx<'a> {
     /// Looks a key up for reading: expires it lazily, updates its access clock and the hit/miss stats.
     pub fn lookup_read(&mut self, key: &[u8]) -> Option<&mut Entry> {
         let db = self.client.db;
+        if self.writing && self.st.dbs[db].cow.is_some() {
+            self.st.dbs[db].capture(key);
+        }
         if self.st.expire_if_needed(db, key, self.now_ms) && self.st.repl.is_replica() {
             self.st.stats.keyspace_misses += 1;
             self.st.notify(notify::KEY_MISS, "keymiss", key, db);
@@ -431,6 +441,9 @@ impl<'a> Ctx<'a> {
     /// Looks a key up for writing: expires it lazily and updates its access clock (no hit/miss stats).
     pub fn lookup_write(&mut self, key: &[u8]) -> Option<&mut Entry> {
         let db = self.client.db;
+        if self.st.dbs[db].cow.is_some() {
+            self.st.dbs[db].capture(key);
+        }
         if self.st.expire_if_needed(db, key, self.now_ms) && self.st.repl.is_replica() {
             return None;
         }
@@ -499,9 +512,8 @@ impl<'a> Ctx<'a> {
     pub fn add_key(&mut self, key: &[u8], value: Value) {
         let db = self.client.db;
         let access = self.new_access();
-        self.st.dbs[db]
-            .keys
-            .insert_new(key.into(), Entry::new(value, access));
+        let entry = self.st.dbs[db].new_entry(value, access);
+        self.st.dbs[db].keys.insert_new(key.into(), entry);
         self.st.notify(notify::NEW, "new", key, db);
     }
 
@@ -805,6 +817,7 @@ pub fn dispatch(
     }
     let started = Instant::now();
     let mut ctx = Ctx::new(st, shared, client, now);
+    ctx.writing = cmd.flags.contains(Flags::WRITE);
     let handler = cmd
         .handler
         .expect("lookup returns only commands with handlers");
@@ -1081,6 +1094,7 @@ pub fn serve_blocked_clients(shared: &Shared, st: &mut State) {
                 let now = now_ms();
                 let mut ctx = Ctx::new(st, shared, &mut tmp, now);
                 ctx.ready_key = Some(key.clone());
+                ctx.writing = cmd.flags.contains(Flags::WRITE);
                 let r = call(&mut ctx, handler, &args);
                 let still_blocked = ctx.block.is_some();
                 crate::propagate::flush(st, true);

@@ -892,3 +892,59 @@ fn debug_object_serializedlength_matches_redis() {
     }
     assert_eq!(lengths[1], lengths[0]);
 }
+
+/// The copy-on-write snapshot under adversarial writes: with a large dataset the walker needs
+/// many steps, and random commands of every type (SWAPDB, MOVE, FLUSHDB, renames, expiries
+/// included) run between them; the dump still holds exactly the dataset of the BGSAVE instant,
+/// for redis-server as for Redoubt.
+#[test]
+fn bgsave_during_random_writes_of_every_type_is_exact() {
+    let dir = tempdir();
+    let ours = start(false, dir.path(), &[]);
+    let mut c = ours.client();
+    for db in ["0", "3", "9"] {
+        ok(&mut c, &["SELECT", db]);
+        let sets: Vec<Vec<Vec<u8>>> = (0..40000)
+            .map(|i| redoubt_tests::command(&["SET", &format!("bulk:{i}"), "0123456789"]))
+            .collect();
+        c.pipeline(&sets);
+    }
+    ok(&mut c, &["SELECT", "0"]);
+    let mut generator = redoubt_tests::CommandGenerator::new(77);
+    for _ in 0..1500 {
+        let command = generator.next_command();
+        c.cmd(&command.args);
+    }
+    ok(&mut c, &["SELECT", "0"]);
+    let replies = c.pipeline(&[
+        redoubt_tests::command(&["DEBUG", "DIGEST"]),
+        redoubt_tests::command(&["BGSAVE"]),
+    ]);
+    let before = replies[0].as_text().expect("digest");
+    assert_eq!(
+        replies[1],
+        Reply::Simple("Background saving started".into())
+    );
+    let mut writes = 0;
+    while info(&mut c, "rdb_bgsave_in_progress") == "1" && writes < 20_000 {
+        for _ in 0..50 {
+            let command = generator.next_command();
+            c.cmd(&command.args);
+            writes += 1;
+        }
+    }
+    assert!(writes > 0, "the save ended before any write");
+    wait_for(&mut c, "rdb_bgsave_in_progress", "0");
+    assert_eq!(info(&mut c, "rdb_last_bgsave_status"), "ok");
+    assert_ne!(digest(&mut c), before, "the writes changed the dataset");
+    drop(ours);
+    for redis in [false, true] {
+        let server = start(redis, dir.path(), &[]);
+        assert_eq!(
+            digest(&mut server.client()),
+            before,
+            "{} loaded a dump that is not the BGSAVE instant's dataset",
+            server.name()
+        );
+    }
+}

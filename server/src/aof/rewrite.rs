@@ -26,6 +26,8 @@ pub struct Rewrite {
     base: String,
     /// The incremental file writes went to from the snapshot instant on (None with the AOF off).
     incr: Option<AofFile>,
+    /// The copy-on-write snapshot feeding it, if any.
+    epoch: Option<u32>,
 }
 
 /// The temporary incremental file used while the first base is written (Redis's
@@ -67,8 +69,9 @@ pub fn start(st: &mut State, now_ms: i64) -> Result<(), String> {
     let preamble = st.config.get("aof-use-rdb-preamble") != Some("no");
     let base = st.aof.manifest.next_base_name(&prefix, preamble);
     let t = Instant::now();
-    let mut image = Image::capture(st, now_ms);
+    let mut image = crate::persistence::snapshot::image(st, now_ms);
     image.retarget(dir.clone(), base.clone());
+    let epoch = image.epoch();
     let cancel = Arc::new(AtomicBool::new(false));
     let progress = Arc::new(AtomicU64::new(0));
     let (flag, written) = (cancel.clone(), progress.clone());
@@ -94,6 +97,7 @@ pub fn start(st: &mut State, now_ms: i64) -> Result<(), String> {
         started: Instant::now(),
         base,
         incr,
+        epoch,
     });
     Ok(())
 }
@@ -235,6 +239,7 @@ fn switch_manifest(
 pub fn kill(st: &mut State) {
     if let Some(rw) = st.aof.rewrite.take() {
         rw.cancel.store(true, Ordering::Relaxed);
+        crate::persistence::snapshot::abort(st, rw.epoch);
         let _ = rw.handle.join();
         let _ = std::fs::remove_file(dir(st).join(&rw.base));
         tracing::info!("Killing running AOF rewrite");

@@ -213,6 +213,9 @@ fn swapdb(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     if a != b {
         ctx.st.touch_all_watched(Some(a));
         ctx.st.touch_all_watched(Some(b));
+        // A running snapshot keeps both dbs as they were before the swap.
+        ctx.st.dbs[a].capture_all();
+        ctx.st.dbs[b].capture_all();
         ctx.st.dbs.swap(a, b);
         ctx.st.touch_all_watched(Some(a));
         ctx.st.touch_all_watched(Some(b));

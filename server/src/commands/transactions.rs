@@ -83,6 +83,7 @@ fn exec(ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
                     let mut inner =
                         Ctx::new(&mut *ctx.st, ctx.shared, &mut *ctx.client, ctx.now_ms);
                     inner.no_block = true;
+                    inner.writing = cmd.flags.contains(crate::command::Flags::WRITE);
                     let r = crate::server::call(&mut inner, h, &args);
                     let pushes = std::mem::take(&mut inner.pushes);
                     ctx.pushes.extend(pushes);

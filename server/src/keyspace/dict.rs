@@ -264,6 +264,44 @@ impl<V> Dict<V> {
         c.reverse_bits()
     }
 
+    /// Like [`Dict::scan`], with mutable access to the values.
+    pub fn scan_mut(&mut self, cursor: u64, mut visit: impl FnMut(&[u8], &mut V)) -> u64 {
+        if self.len == 0 || self.buckets.is_empty() {
+            return 0;
+        }
+        let mask = (self.buckets.len() - 1) as u64;
+        let mut cur = self.buckets[(cursor & mask) as usize].as_deref_mut();
+        while let Some(n) = cur {
+            visit(&n.key, &mut n.value);
+            cur = n.next.as_deref_mut();
+        }
+        let mut c = cursor | !mask;
+        c = c.reverse_bits();
+        c = c.wrapping_add(1);
+        c.reverse_bits()
+    }
+
+    /// Like [`Dict::scan_some`], with mutable access to the values.
+    pub fn scan_some_mut(
+        &mut self,
+        mut cursor: u64,
+        count: usize,
+        mut visit: impl FnMut(&[u8], &mut V),
+    ) -> u64 {
+        let mut seen = 0;
+        let mut buckets = 0;
+        loop {
+            cursor = self.scan_mut(cursor, |k, v| {
+                seen += 1;
+                visit(k, v)
+            });
+            buckets += 1;
+            if cursor == 0 || seen >= count || buckets >= count.saturating_mul(10) {
+                return cursor;
+            }
+        }
+    }
+
     /// One SCAN call's worth: visits buckets from `cursor` until about `count` entries were seen
     /// (or 10 × `count` buckets, so sparse tables stay cheap); returns the next cursor.
     pub fn scan_some(

@@ -17,11 +17,18 @@ pub struct Entry {
     pub value: Value,
     /// LRU clock (seconds, 24 bits as in Redis) or, under an LFU policy, `ldt << 8 | counter`.
     pub access: u32,
+    /// Snapshot epoch: an entry whose epoch is the running snapshot's was created after the
+    /// snapshot started or is already in it (see `persistence::snapshot`).
+    pub epoch: u32,
 }
 
 impl Entry {
     pub fn new(value: Value, access: u32) -> Self {
-        Entry { value, access }
+        Entry {
+            value,
+            access,
+            epoch: 0,
+        }
     }
 }
 
@@ -33,6 +40,10 @@ pub struct Db {
     pub expires: Dict<i64>,
     /// Average TTL estimate reported by INFO keyspace (`avg_ttl`).
     pub avg_ttl: i64,
+    /// The epoch new entries get (the latest snapshot's).
+    pub epoch: u32,
+    /// While a snapshot runs: values captured before their first change.
+    pub cow: Option<Box<crate::persistence::snapshot::Cow>>,
 }
 
 impl Db {
@@ -55,8 +66,63 @@ impl Db {
         matches!(self.expire_at(key), Some(t) if t <= now_ms)
     }
 
+    /// A new entry, marked with the current snapshot epoch (so a running snapshot leaves it out).
+    pub fn new_entry(&self, value: Value, access: u32) -> Entry {
+        Entry {
+            value,
+            access,
+            epoch: self.epoch,
+        }
+    }
+
+    /// Copy-on-write: before `key` changes (or goes), a running snapshot that has not copied it
+    /// yet gets its current value.
+    pub fn capture(&mut self, key: &[u8]) {
+        let Some(cow) = self.cow.as_mut() else {
+            return;
+        };
+        if cow.done {
+            return;
+        }
+        if let Some(e) = self.keys.get_mut(key) {
+            if e.epoch != cow.epoch {
+                e.epoch = cow.epoch;
+                let expire = if self.expires.is_empty() {
+                    None
+                } else {
+                    self.expires.get(key).copied()
+                };
+                cow.capture(key, &e.value, e.access, expire);
+            }
+        }
+    }
+
+    /// Copies every key a running snapshot has not copied yet (before FLUSHDB or SWAPDB).
+    pub fn capture_all(&mut self) {
+        let Some(cow) = self.cow.as_mut() else {
+            return;
+        };
+        if cow.done {
+            return;
+        }
+        let expires = &self.expires;
+        self.keys.for_each_mut(|key, e| {
+            if e.epoch != cow.epoch {
+                e.epoch = cow.epoch;
+                let expire = if expires.is_empty() {
+                    None
+                } else {
+                    expires.get(key).copied()
+                };
+                cow.capture(key, &e.value, e.access, expire);
+            }
+        });
+        cow.done = true;
+    }
+
     /// Removes a key and its expiry; returns its value.
     pub fn remove(&mut self, key: &[u8]) -> Option<Value> {
+        self.capture(key);
         let e = self.keys.remove(key)?;
         if !self.expires.is_empty() {
             self.expires.remove(key);
@@ -68,6 +134,7 @@ impl Db {
     /// Redis's `setKey` without KEEPTTL) the caller decides about the TTL.
     /// Returns whether the key is new.
     pub fn set(&mut self, key: &[u8], value: Value, access: u32) -> bool {
+        self.capture(key);
         match self.keys.get_mut(key) {
             Some(e) => {
                 e.value = value;
@@ -75,21 +142,25 @@ impl Db {
                 false
             }
             None => {
-                self.keys.insert_new(key.into(), Entry::new(value, access));
+                let entry = self.new_entry(value, access);
+                self.keys.insert_new(key.into(), entry);
                 true
             }
         }
     }
 
     pub fn set_expire(&mut self, key: &[u8], at_ms: i64) {
+        self.capture(key);
         self.expires.insert(key, at_ms);
     }
 
     pub fn persist(&mut self, key: &[u8]) -> bool {
+        self.capture(key);
         self.expires.remove(key).is_some()
     }
 
     pub fn clear(&mut self) {
+        self.capture_all();
         self.keys.clear();
         self.expires.clear();
         self.avg_ttl = 0;

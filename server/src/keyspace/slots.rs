@@ -151,6 +151,54 @@ impl<V> SlotDict<V> {
         }
     }
 
+    /// Like [`SlotDict::scan_some`], with mutable access to the values (a snapshot walker marks
+    /// what it has copied).
+    pub fn scan_some_mut(
+        &mut self,
+        cursor: u64,
+        count: usize,
+        mut visit: impl FnMut(&[u8], &mut V),
+    ) -> u64 {
+        if !self.is_partitioned() {
+            return self.parts[0].scan_some_mut(cursor, count, visit);
+        }
+        let mut slot = (cursor & ((1 << SLOT_BITS) - 1)) as usize;
+        let mut inner = cursor >> SLOT_BITS;
+        let mut seen = 0;
+        let mut steps = 0;
+        while slot < self.parts.len() {
+            let d = &mut self.parts[slot];
+            if d.is_empty() {
+                slot += 1;
+                inner = 0;
+            } else {
+                inner = d.scan_some_mut(inner, count - seen, |k, v| {
+                    seen += 1;
+                    visit(k, v)
+                });
+                if inner == 0 {
+                    slot += 1;
+                }
+            }
+            steps += 1;
+            if seen >= count || steps >= count.saturating_mul(10) {
+                break;
+            }
+        }
+        if slot >= self.parts.len() {
+            0
+        } else {
+            (inner << SLOT_BITS) | slot as u64
+        }
+    }
+
+    /// Every value, mutably.
+    pub fn for_each_mut(&mut self, mut f: impl FnMut(&[u8], &mut V)) {
+        for d in self.parts.iter_mut() {
+            d.for_each_mut(&mut f);
+        }
+    }
+
     /// A random entry. Partitioned tables pick a random non-empty slot first, which favours keys
     /// of sparsely populated slots slightly (Redis 7.2 corrects that with a weighted pick).
     pub fn random_entry(&self, rng: &mut impl rand::Rng) -> Option<(&[u8], &V)> {

@@ -8,7 +8,7 @@
 //! fail the whole load with an error naming the byte offset: nothing is silently dropped.
 
 use crate::config::Tunables;
-use crate::keyspace::{Dict, Entry, SlotDict};
+use crate::keyspace::{Dict, SlotDict};
 use crate::rdb_values::from_rdb;
 use crate::server::{lru_clock, State};
 use crate::types::Value;
@@ -291,8 +291,8 @@ fn apply(
             if let Some(t) = meta.expire_ms {
                 d.expires.insert_new(key.as_slice().into(), t);
             }
-            d.keys
-                .insert_new(key.into_boxed_slice(), Entry::new(value, access));
+            let entry = d.new_entry(value, access);
+            d.keys.insert_new(key.into_boxed_slice(), entry);
             stats.keys_loaded += 1;
         }
     }

@@ -16,6 +16,7 @@
 pub mod digest;
 pub mod load;
 pub mod save;
+pub mod snapshot;
 
 use crate::server::State;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -37,6 +38,8 @@ pub struct BgSave {
     /// `dirty` when it started: on success only the writes made since remain unsaved.
     dirty_at_start: u64,
     keys_total: usize,
+    /// The copy-on-write snapshot feeding it, if any.
+    epoch: Option<u32>,
 }
 
 /// Persistence bookkeeping (part of [`State`]).
@@ -51,6 +54,9 @@ pub struct Persistence {
     /// `rdb_saves`: saves started (SAVE and BGSAVE).
     pub saves: u64,
     pub last_load: load::LoadStats,
+    /// The copy-on-write snapshot in progress, and the last snapshot epoch.
+    pub walker: Option<snapshot::Walker>,
+    pub epoch: u32,
 }
 
 impl Default for Persistence {
@@ -63,6 +69,8 @@ impl Default for Persistence {
             last_bgsave_time_sec: -1,
             saves: 0,
             last_load: load::LoadStats::default(),
+            walker: None,
+            epoch: 0,
         }
     }
 }
@@ -102,8 +110,9 @@ pub fn rdb_save(st: &mut State, now_ms: i64) -> Result<(), save::SaveError> {
 /// Starts a background save (Redis's `rdbSaveBackground`).
 pub fn bgsave_start(st: &mut State, now_ms: i64) {
     let t = Instant::now();
-    let image = save::Image::capture(st, now_ms);
+    let image = snapshot::image(st, now_ms);
     let keys_total = image.key_count();
+    let epoch = image.epoch();
     let cancel = Arc::new(AtomicBool::new(false));
     let progress = Arc::new(AtomicU64::new(0));
     let (flag, written) = (cancel.clone(), progress.clone());
@@ -121,6 +130,7 @@ pub fn bgsave_start(st: &mut State, now_ms: i64) {
                 started: Instant::now(),
                 dirty_at_start: st.dirty,
                 keys_total,
+                epoch,
             });
             tracing::info!(
                 "Background saving started by pid {} ({keys_total} keys captured in {:.3} ms)",
@@ -177,6 +187,8 @@ fn collect_bgsave(st: &mut State, now_ms: i64) {
 pub fn kill_bgsave(st: &mut State) {
     if let Some(b) = st.persistence.bgsave.take() {
         b.cancel.store(true, Ordering::Relaxed);
+        // The walker needs the lock the caller holds: stop it here (the image ends incomplete).
+        snapshot::abort(st, b.epoch);
         let _ = b.handle.join();
         tracing::info!("Killing RDB background saving thread");
     }

@@ -114,14 +114,14 @@ pub fn serialized_length(value: &Value, opts: WriterOptions) -> usize {
 /// Which access metadata a dump carries per key: idle time under an LRU policy, the LFU counter
 /// under an LFU policy, nothing otherwise (as `rdbSaveKeyValuePair` decides).
 #[derive(Clone, Copy)]
-enum AccessMeta {
+pub(crate) enum AccessMeta {
     None,
     Lru,
     Lfu { decay_time: i64 },
 }
 
 impl AccessMeta {
-    fn for_state(st: &State) -> AccessMeta {
+    pub(crate) fn for_state(st: &State) -> AccessMeta {
         let policy = &st.tunables().maxmemory_policy;
         if policy.contains("lru") {
             AccessMeta::Lru
@@ -134,7 +134,7 @@ impl AccessMeta {
         }
     }
 
-    fn key_meta(self, access: u32, expire_ms: Option<i64>, now_ms: i64) -> KeyMeta {
+    pub(crate) fn key_meta(self, access: u32, expire_ms: Option<i64>, now_ms: i64) -> KeyMeta {
         let mut meta = KeyMeta {
             expire_ms,
             ..KeyMeta::default()
@@ -247,12 +247,14 @@ pub fn save_state(st: &State, now_ms: i64) -> Result<u64, SaveError> {
 /// per key `flags u8`, then `expire i64` / `idle u64` / `freq u8` when the flags say so, `key len
 /// u64`, the key, then either `value len u64` and a string value's bytes, or (flag `COLLECTION`)
 /// the index into `values` of the cloned collection.
-struct DbImage {
+pub(crate) struct DbImage {
     index: usize,
     keys: usize,
     expires: usize,
     arena: Vec<Vec<u8>>,
     values: Vec<Value>,
+    /// Write a RESIZEDB hint (a whole db captured at once; not for a snapshot's pieces).
+    resize: bool,
 }
 
 const CHUNK: usize = 1 << 20;
@@ -263,7 +265,36 @@ const HAS_FREQ: u8 = 4;
 const COLLECTION: u8 = 8;
 
 impl DbImage {
-    fn push_key(&mut self, key: &[u8], value: &Value, meta: &KeyMeta) {
+    /// An empty piece of db `index`.
+    pub(crate) fn new(index: usize) -> DbImage {
+        DbImage {
+            index,
+            keys: 0,
+            expires: 0,
+            arena: Vec::new(),
+            values: Vec::new(),
+            resize: false,
+        }
+    }
+
+    /// The piece that ends a streamed image (without it the image is incomplete).
+    pub(crate) fn end() -> DbImage {
+        DbImage::new(usize::MAX)
+    }
+
+    fn is_end(&self) -> bool {
+        self.index == usize::MAX
+    }
+
+    pub(crate) fn index(&self) -> usize {
+        self.index
+    }
+
+    pub(crate) fn key_count(&self) -> usize {
+        self.keys
+    }
+
+    pub(crate) fn push_key(&mut self, key: &[u8], value: &Value, meta: &KeyMeta) {
         let value_len = match value {
             Value::Str(v) => v.len(),
             _ => 0,
@@ -362,10 +393,39 @@ enum RdbValueRef<'a> {
     Value(&'a Value),
 }
 
-/// A point-in-time copy of the dataset, taken under the lock, written without it.
+/// A point-in-time image of the dataset, written without the lock: either copied whole under the
+/// lock ([`Image::capture`]), or arriving in pieces from a copy-on-write snapshot
+/// (`persistence::snapshot`).
 pub struct Image {
     target: SaveTarget,
-    dbs: Vec<DbImage>,
+    dbs: Pieces,
+    /// Keys in the dataset when the image was taken.
+    total: usize,
+    epoch: Option<u32>,
+}
+
+enum Pieces {
+    Captured(Vec<DbImage>),
+    Streamed(std::sync::mpsc::Receiver<DbImage>),
+}
+
+impl Pieces {
+    /// Visits the pieces in order (a streamed image ends when its snapshot is complete).
+    fn each(&self, mut f: impl FnMut(&DbImage) -> Result<(), SaveError>) -> Result<(), SaveError> {
+        match self {
+            Pieces::Captured(v) => v.iter().try_for_each(f),
+            Pieces::Streamed(rx) => {
+                for piece in rx.iter() {
+                    if piece.is_end() {
+                        return Ok(());
+                    }
+                    f(&piece)?;
+                }
+                // The walker went away before the end: the image is incomplete.
+                Err(SaveError::Cancelled)
+            }
+        }
+    }
 }
 
 impl Image {
@@ -377,23 +437,42 @@ impl Image {
             if db.is_empty() {
                 continue;
             }
-            let mut image = DbImage {
-                index: i,
-                keys: 0,
-                expires: db.expires.len(),
-                arena: Vec::new(),
-                values: Vec::new(),
-            };
+            let mut image = DbImage::new(i);
+            image.expires = db.expires.len();
+            image.resize = true;
             for (key, e) in db.keys.iter() {
                 let meta = access.key_meta(e.access, db.expire_at(key), now_ms);
                 image.push_key(key, &e.value, &meta);
             }
             dbs.push(image);
         }
+        let total = dbs.iter().map(|d| d.keys).sum();
         Image {
             target: SaveTarget::from_state(st),
-            dbs,
+            dbs: Pieces::Captured(dbs),
+            total,
+            epoch: None,
         }
+    }
+
+    /// An image whose pieces the snapshot walker of `epoch` sends on `rx`.
+    pub(crate) fn streamed(
+        st: &State,
+        rx: std::sync::mpsc::Receiver<DbImage>,
+        total: usize,
+        epoch: u32,
+    ) -> Image {
+        Image {
+            target: SaveTarget::from_state(st),
+            dbs: Pieces::Streamed(rx),
+            total,
+            epoch: Some(epoch),
+        }
+    }
+
+    /// The epoch of the copy-on-write snapshot feeding this image, if one does.
+    pub fn epoch(&self) -> Option<u32> {
+        self.epoch
     }
 
     /// Writes the image to `dir/file` instead of the configured dump (an AOF rewrite's base).
@@ -404,7 +483,7 @@ impl Image {
 
     /// The number of keys in the image.
     pub fn key_count(&self) -> usize {
-        self.dbs.iter().map(|d| d.keys).sum()
+        self.total
     }
 
     /// Writes the image, counting written keys in `progress`; stops early (and removes the temp
@@ -440,7 +519,7 @@ impl Image {
     ) -> Result<(), SaveError> {
         let io = |e: std::io::Error| SaveError::Write(e.to_string());
         let mut buf = bytes::BytesMut::new();
-        for db in &self.dbs {
+        self.dbs.each(|db| {
             buf.clear();
             crate::propagate::encode_into(
                 &mut buf,
@@ -491,9 +570,8 @@ impl Image {
                 out.write_all(&buf).map_err(io)?;
                 progress.fetch_add(1, Ordering::Relaxed);
                 Ok(())
-            })?;
-        }
-        Ok(())
+            })
+        })
     }
 
     /// The directory the image is written to.
@@ -508,10 +586,16 @@ impl Image {
         progress: &AtomicU64,
     ) -> Result<(), SaveError> {
         {
-            for db in &self.dbs {
-                w.select_db(db.index as u64).map_err(write_error)?;
-                w.resize_db(db.keys as u64, db.expires as u64)
-                    .map_err(write_error)?;
+            let mut current: Option<usize> = None;
+            self.dbs.each(|db| {
+                if current != Some(db.index) {
+                    w.select_db(db.index as u64).map_err(write_error)?;
+                    current = Some(db.index);
+                }
+                if db.resize {
+                    w.resize_db(db.keys as u64, db.expires as u64)
+                        .map_err(write_error)?;
+                }
                 db.for_each(|key, value, meta| {
                     if cancel.load(Ordering::Relaxed) {
                         return Err(SaveError::Cancelled);
@@ -524,9 +608,8 @@ impl Image {
                     }
                     progress.fetch_add(1, Ordering::Relaxed);
                     Ok(())
-                })?;
-            }
-            Ok(())
+                })
+            })
         }
     }
 }

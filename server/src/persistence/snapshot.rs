@@ -1,0 +1,227 @@
+//! Fork-less point-in-time snapshots by copy-on-write per key.
+//!
+//! Starting a snapshot bumps an epoch and gives every db a [`Cow`]. A walker task then copies the
+//! keyspace in steps of [`STEP_KEYS`] keys, each under the lock for a few milliseconds, marking every
+//! entry it copies with the epoch and handing the copies (pieces) to the thread that serialises them.
+//! Between steps clients run. A write to a key the walker has not reached yet first copies the
+//! key's current value into its db's `Cow` ([`crate::keyspace::Db::capture`]): that is the value
+//! it had when the snapshot started. Keys created after the start carry the epoch already, so the
+//! walker leaves them out. The dump is therefore exactly the dataset at the start, no command
+//! waits for more than one step, and the extra memory is what was written during the snapshot plus
+//! the few pieces in flight.
+//!
+//! One snapshot runs at a time (an entry has one epoch); a second request while one runs falls back
+//! to copying the whole dataset at once ([`Image::capture`]).
+
+use super::save::{AccessMeta, DbImage, Image};
+use crate::server::{Shared, State};
+use crate::types::Value;
+use std::collections::VecDeque;
+use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
+use std::sync::Arc;
+
+/// Keys copied per step of the walker (a few milliseconds under the lock).
+const STEP_KEYS: usize = 4096;
+/// Pieces waiting for the serialiser before the walker pauses.
+const PIECES_IN_FLIGHT: usize = 8;
+
+/// A db's copy-on-write state while a snapshot runs.
+pub struct Cow {
+    pub epoch: u32,
+    /// Every key the db had at the start is in the snapshot (walked, or captured).
+    pub done: bool,
+    captured: DbImage,
+    meta: AccessMeta,
+    now_ms: i64,
+}
+
+impl Cow {
+    /// Keeps a key's value as it was at the snapshot's start.
+    pub fn capture(&mut self, key: &[u8], value: &Value, access: u32, expire: Option<i64>) {
+        let meta = self.meta.key_meta(access, expire, self.now_ms);
+        self.captured.push_key(key, value, &meta);
+    }
+}
+
+/// The walker's position (part of the persistence bookkeeping).
+pub struct Walker {
+    epoch: u32,
+    db: usize,
+    cursor: u64,
+    tx: SyncSender<DbImage>,
+    pending: VecDeque<DbImage>,
+    /// Captured values of every db were collected after the walk (a SWAPDB may have moved a db
+    /// the walker had passed).
+    swept: bool,
+    /// The end marker is queued.
+    ended: bool,
+    meta: AccessMeta,
+    now_ms: i64,
+}
+
+/// Starts a snapshot and returns its image, whose pieces arrive while the walker runs; `None` when
+/// a snapshot already runs (or no task can be started), and the caller copies instead.
+pub fn start(st: &mut State, now_ms: i64) -> Option<Image> {
+    if st.persistence.walker.is_some() {
+        return None;
+    }
+    let shared = st.shared.upgrade()?;
+    tokio::runtime::Handle::try_current().ok()?;
+    st.persistence.epoch = st.persistence.epoch.wrapping_add(1).max(1);
+    let epoch = st.persistence.epoch;
+    let meta = AccessMeta::for_state(st);
+    let mut total = 0;
+    for (i, db) in st.dbs.iter_mut().enumerate() {
+        total += db.len();
+        db.epoch = epoch;
+        db.cow = Some(Box::new(Cow {
+            epoch,
+            done: db.is_empty(),
+            captured: DbImage::new(i),
+            meta,
+            now_ms,
+        }));
+    }
+    let (tx, rx) = sync_channel(PIECES_IN_FLIGHT);
+    st.persistence.walker = Some(Walker {
+        epoch,
+        db: 0,
+        cursor: 0,
+        tx,
+        pending: VecDeque::new(),
+        swept: false,
+        ended: false,
+        meta,
+        now_ms,
+    });
+    tokio::spawn(walk(shared, epoch));
+    Some(Image::streamed(st, rx, total, epoch))
+}
+
+/// A snapshot's image: copy-on-write when possible, else copied at once.
+pub fn image(st: &mut State, now_ms: i64) -> Image {
+    match start(st, now_ms) {
+        Some(image) => image,
+        None => Image::capture(st, now_ms),
+    }
+}
+
+/// Stops the running snapshot of `epoch` (its image then ends incomplete, as a cancelled save).
+pub fn abort(st: &mut State, epoch: Option<u32>) {
+    if epoch.is_some() && st.persistence.walker.as_ref().map(|w| w.epoch) == epoch {
+        finish(st);
+    }
+}
+
+/// Drops the walker (and with it the image's sender) and the dbs' copy-on-write state.
+fn finish(st: &mut State) {
+    st.persistence.walker = None;
+    for db in st.dbs.iter_mut() {
+        db.cow = None;
+    }
+}
+
+enum Progress {
+    More,
+    /// The serialiser is behind: wait a little.
+    Blocked,
+    Done,
+}
+
+async fn walk(shared: Arc<Shared>, epoch: u32) {
+    loop {
+        let progress = {
+            let mut st = shared.state.lock();
+            step(&mut st, epoch)
+        };
+        match progress {
+            Progress::More => tokio::task::yield_now().await,
+            Progress::Blocked => tokio::time::sleep(std::time::Duration::from_millis(1)).await,
+            Progress::Done => return,
+        }
+    }
+}
+
+/// One step of the walker under the lock.
+fn step(st: &mut State, epoch: u32) -> Progress {
+    let State {
+        persistence, dbs, ..
+    } = st;
+    let Some(w) = persistence.walker.as_mut().filter(|w| w.epoch == epoch) else {
+        return Progress::Done;
+    };
+    while let Some(piece) = w.pending.pop_front() {
+        match w.tx.try_send(piece) {
+            Ok(()) => {}
+            Err(TrySendError::Full(piece)) => {
+                w.pending.push_front(piece);
+                return Progress::Blocked;
+            }
+            Err(TrySendError::Disconnected(_)) => {
+                finish(st);
+                return Progress::Done;
+            }
+        }
+    }
+    if w.db >= dbs.len() {
+        if !w.swept {
+            w.swept = true;
+            for db in dbs.iter_mut() {
+                if let Some(cow) = db.cow.as_mut() {
+                    let index = cow.captured.index();
+                    let captured = std::mem::replace(&mut cow.captured, DbImage::new(index));
+                    if captured.key_count() > 0 {
+                        w.pending.push_back(captured);
+                    }
+                }
+            }
+            return Progress::More;
+        }
+        if !w.ended {
+            w.ended = true;
+            w.pending.push_back(DbImage::end());
+            return Progress::More;
+        }
+        // Everything, the end marker included, is sent.
+        finish(st);
+        return Progress::Done;
+    }
+    let db = &mut dbs[w.db];
+    let Some(cow) = db.cow.as_mut() else {
+        w.db += 1;
+        w.cursor = 0;
+        return Progress::More;
+    };
+    if !cow.done {
+        let mut piece = DbImage::new(w.db);
+        let expires = &db.expires;
+        let (meta, now_ms) = (w.meta, w.now_ms);
+        w.cursor = db.keys.scan_some_mut(w.cursor, STEP_KEYS, |key, e| {
+            if e.epoch != epoch {
+                e.epoch = epoch;
+                let expire = if expires.is_empty() {
+                    None
+                } else {
+                    expires.get(key).copied()
+                };
+                piece.push_key(key, &e.value, &meta.key_meta(e.access, expire, now_ms));
+            }
+        });
+        if w.cursor == 0 {
+            cow.done = true;
+        }
+        if piece.key_count() > 0 {
+            w.pending.push_back(piece);
+        }
+    }
+    if cow.done {
+        let index = cow.captured.index();
+        let captured = std::mem::replace(&mut cow.captured, DbImage::new(index));
+        if captured.key_count() > 0 {
+            w.pending.push_back(captured);
+        }
+        w.db += 1;
+        w.cursor = 0;
+    }
+    Progress::More
+}
