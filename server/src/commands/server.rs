@@ -425,6 +425,9 @@ fn flushall(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     }
     ctx.st.touch_all_watched(None);
     let n: u64 = ctx.st.dbs.iter().map(|d| d.len() as u64).sum();
+    // A background save is stopped first (as Redis kills its child), so its snapshot does not
+    // copy what is about to go.
+    crate::persistence::kill_bgsave(ctx.st);
     for d in ctx.st.dbs.iter_mut() {
         d.clear();
     }
