@@ -87,6 +87,7 @@ impl Aof {
         if w.policy() != FsyncPolicy::Always {
             return None;
         }
+        w.ensure_committer();
         let target = w.written();
         (w.durable() < target).then(|| (w.clone(), target))
     }

@@ -76,6 +76,11 @@ pub struct Writer {
     pub fsyncs: AtomicU64,
     /// The thread has exited.
     done: AtomicBool,
+    /// `always`: the server asked for an fsync of what it wrote (see [`Writer::ensure_committer`]).
+    commit: AtomicBool,
+    /// `always`: bytes were queued; wakes the committer task.
+    commit_wanted: tokio::sync::Notify,
+    committer: AtomicBool,
 }
 
 impl Writer {
@@ -98,6 +103,9 @@ impl Writer {
             durable,
             fsyncs: AtomicU64::new(0),
             done: AtomicBool::new(false),
+            commit: AtomicBool::new(false),
+            commit_wanted: tokio::sync::Notify::new(),
+            committer: AtomicBool::new(false),
         });
         let thread = w.clone();
         std::thread::Builder::new()
@@ -133,7 +141,9 @@ impl Writer {
             drop(f);
             self.written
                 .fetch_add(bytes.len() as u64, Ordering::Release);
-            if self.idle.load(Ordering::Acquire) {
+            if self.committer.load(Ordering::Acquire) {
+                self.commit_wanted.notify_one();
+            } else if self.idle.load(Ordering::Acquire) {
                 self.wake.notify_one();
             }
             return Ok(());
@@ -167,6 +177,35 @@ impl Writer {
                 Err(e.to_string())
             }
         }
+    }
+
+    /// Starts (once, from the server's runtime) the task that decides when an `always` group is
+    /// complete, like Redis's `beforeSleep`: woken when a batch queued bytes, it first yields so
+    /// that every connection with input ready runs its batch, then asks for the fsync. One fsync
+    /// then covers every client served in that turn of the event loop. Without it (no runtime
+    /// yet) the fsync thread commits after at most a millisecond on its own.
+    pub fn ensure_committer(self: &Arc<Self>) {
+        if self.committer.load(Ordering::Acquire) {
+            return;
+        }
+        let Ok(handle) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        if self.committer.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let w = self.clone();
+        handle.spawn(async move {
+            loop {
+                w.commit_wanted.notified().await;
+                tokio::task::yield_now().await;
+                if w.done.load(Ordering::Acquire) {
+                    return;
+                }
+                w.commit.store(true, Ordering::Release);
+                w.wake.notify_one();
+            }
+        });
     }
 
     /// Writes the queued `always` bytes to the current file (under the lock). A failure with
@@ -233,17 +272,28 @@ impl Writer {
         while !self.done.load(Ordering::Acquire) && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(1));
         }
+        // Lets the committer task see that it is over.
+        self.commit_wanted.notify_one();
     }
 
     fn run(self: Arc<Self>) {
         let mut last_fsync = Instant::now();
+        // When the log first got ahead of the disk without a commit request.
+        let mut behind_since: Option<Instant> = None;
         loop {
             let (files, target, stop) = {
                 let mut f = self.lock();
                 loop {
                     let behind = self.written() > self.durable();
                     let due = match self.policy() {
-                        FsyncPolicy::Always => behind,
+                        FsyncPolicy::Always => {
+                            behind
+                                && (self.commit.swap(false, Ordering::AcqRel)
+                                    || !self.committer.load(Ordering::Acquire)
+                                    || behind_since.is_some_and(|t: Instant| {
+                                        t.elapsed() >= Duration::from_millis(1)
+                                    }))
+                        }
                         FsyncPolicy::EverySec => {
                             behind && last_fsync.elapsed() >= Duration::from_secs(1)
                         }
@@ -256,16 +306,25 @@ impl Writer {
                     if due || f.stop {
                         break;
                     }
+                    if behind && behind_since.is_none() {
+                        behind_since = Some(Instant::now());
+                    }
                     self.idle.store(true, Ordering::Release);
-                    // Re-check after announcing idleness, so a write in between is not missed.
-                    if self.policy() == FsyncPolicy::Always && self.written() > self.durable() {
+                    // Re-check after announcing idleness, so a request in between is not missed.
+                    if self.policy() == FsyncPolicy::Always
+                        && self.written() > self.durable()
+                        && (self.commit.load(Ordering::Acquire)
+                            || !self.committer.load(Ordering::Acquire))
+                    {
                         self.idle.store(false, Ordering::Release);
-                        break;
+                        continue;
                     }
                     let wait = match self.policy() {
                         FsyncPolicy::EverySec if behind => {
                             Duration::from_secs(1).saturating_sub(last_fsync.elapsed())
                         }
+                        // The committer's request normally comes first; this is the fallback.
+                        FsyncPolicy::Always if behind => Duration::from_millis(1),
                         _ => Duration::from_secs(1),
                     };
                     f = self
@@ -277,6 +336,7 @@ impl Writer {
                 }
                 // Everything written before this point is covered by the fsyncs below; queued
                 // `always` bytes are written first, still under the lock (one write for all).
+                behind_since = None;
                 let target = self.written();
                 let _ = Self::write_pending_locked(&mut f);
                 let mut files = std::mem::take(&mut f.retired);
