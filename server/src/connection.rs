@@ -29,8 +29,15 @@ enum Pending {
 }
 
 /// Serves one accepted connection until it closes.
-pub async fn serve(shared: Arc<Shared>, socket: TcpStream, addr: SocketAddr) {
+pub async fn serve(shared: Arc<Shared>, mut socket: TcpStream, addr: SocketAddr) {
     let laddr = socket.local_addr().unwrap_or(addr);
+    let mut early = None;
+    if shared.load_progress.is_active() {
+        match serve_while_loading(&shared, &mut socket).await {
+            Some(state) => early = Some(state),
+            None => return,
+        }
+    }
     let _ = socket.set_nodelay(true);
     let (tx, rx) = mpsc::unbounded_channel();
     let queued = Arc::new(AtomicUsize::new(0));
@@ -102,9 +109,79 @@ pub async fn serve(shared: Arc<Shared>, socket: TcpStream, addr: SocketAddr) {
         input_bytes: 0,
         query_buffer_limit,
     };
+    if let Some((parser, input)) = early {
+        // The parser may hold half a request read while loading.
+        conn.parser = parser;
+        conn.parser.max_bulk_len = max_bulk;
+        conn.inbuf = input;
+    }
     conn.parser.unauthenticated = !authenticated;
+    // Requests that arrived in the same read as the end of the load.
+    if !conn.inbuf.is_empty() && (conn.parse_input().is_err() || conn.run_pending().await.is_err())
+    {
+        conn.cleanup();
+        return;
+    }
     let _ = conn.run().await;
     conn.cleanup();
+}
+
+/// While the dataset loads, a connection is answered without the server lock (which the loader
+/// holds): `-LOADING` for every command but INFO, which reports the progress (Redis's `loading_*`
+/// fields). Returns the parser and the input not yet answered once loading is over, `None` if the
+/// peer left.
+async fn serve_while_loading(
+    shared: &Shared,
+    socket: &mut TcpStream,
+) -> Option<(RequestParser, BytesMut)> {
+    let mut parser = RequestParser::new(512 * 1024 * 1024);
+    let mut inbuf = BytesMut::with_capacity(4096);
+    let mut out = BytesMut::new();
+    loop {
+        if !shared.load_progress.is_active() {
+            return Some((parser, inbuf));
+        }
+        tokio::select! {
+            n = socket.read_buf(&mut inbuf) => match n {
+                Ok(0) | Err(_) => return None,
+                Ok(_) => {}
+            },
+            _ = sleep(Duration::from_millis(20)) => continue,
+        }
+        // Bounded: each parsed request consumes input.
+        for _ in 0..100_000 {
+            if !shared.load_progress.is_active() {
+                break;
+            }
+            match parser.parse(&mut inbuf) {
+                Ok(Parsed::Command(args)) => {
+                    let reply = match args.first() {
+                        Some(name) if name.eq_ignore_ascii_case(b"info") => {
+                            Reply::bulk_str(shared.load_progress.info())
+                        }
+                        Some(_) => Reply::err("LOADING Redis is loading the dataset in memory"),
+                        None => continue,
+                    };
+                    reply.encode(&mut out, 2);
+                }
+                Ok(Parsed::Incomplete) => break,
+                Err(e) => {
+                    Reply::err(format!("ERR {}", e.0)).encode(&mut out, 2);
+                    let _ = socket.write_all(&out).await;
+                    return None;
+                }
+            }
+        }
+        if !out.is_empty() {
+            if socket.write_all(&out).await.is_err() {
+                return None;
+            }
+            out.clear();
+        }
+        if inbuf.len() > 1 << 30 {
+            return None;
+        }
+    }
 }
 
 struct Connection {

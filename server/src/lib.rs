@@ -46,6 +46,7 @@ pub fn build(config: config::Config) -> Arc<Shared> {
         .map(|p| p.display().to_string())
         .unwrap_or_default();
     let mut state = State::new(config);
+    let load_progress = state.load_progress.clone();
     state.command_stats = vec![Default::default(); table.stat_names.len()];
     let run_id: String = {
         use rand::Rng;
@@ -67,6 +68,7 @@ pub fn build(config: config::Config) -> Arc<Shared> {
         config_file,
         shutdown: tokio::sync::Notify::new(),
         me: std::sync::OnceLock::new(),
+        load_progress,
     });
     let _ = shared.me.set(Arc::downgrade(&shared));
     shared.state.lock().shared = Arc::downgrade(&shared);
@@ -84,6 +86,14 @@ pub async fn run(shared: Arc<Shared>) -> std::io::Result<()> {
             .map(|s| s.trim_start_matches('-').to_string())
             .collect()
     };
+    // With a dataset to load, connections answer -LOADING from the first one on (they do not
+    // wait for the lock the load holds).
+    {
+        let st = shared.state.lock();
+        if let Some(size) = dataset_to_load(&st) {
+            shared.load_progress.begin(size);
+        }
+    }
     let mut listeners = Vec::new();
     for b in &binds {
         let host = if b == "*" { "0.0.0.0" } else { b.as_str() };
@@ -98,7 +108,6 @@ pub async fn run(shared: Arc<Shared>) -> std::io::Result<()> {
             Err(e) => return Err(e),
         }
     }
-    tracing::info!(port = shared.port, "Ready to accept connections tcp");
     for l in listeners {
         let shared = shared.clone();
         tokio::spawn(async move {
@@ -115,6 +124,23 @@ pub async fn run(shared: Arc<Shared>) -> std::io::Result<()> {
             }
         });
     }
+    // The dataset is loaded while connections are already accepted (they get -LOADING); a file
+    // that cannot be loaded stops the server rather than starting it with part of the data.
+    let loader = shared.clone();
+    let loaded = tokio::task::spawn_blocking(move || load_dataset(&loader)).await;
+    match loaded {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            tracing::error!("{e}");
+            tracing::error!("Fatal error loading the DB. Exiting.");
+            std::process::exit(1);
+        }
+        Err(e) => {
+            tracing::error!("the loading thread failed: {e}");
+            std::process::exit(1);
+        }
+    }
+    tracing::info!(port = shared.port, "Ready to accept connections tcp");
     {
         // `replicaof <host> <port>` in the configuration: follow that master from the start.
         let mut st = shared.state.lock();
@@ -155,6 +181,42 @@ pub async fn run(shared: Arc<Shared>) -> std::io::Result<()> {
     }
     tracing::info!("Redoubt is now ready to exit, bye bye...");
     Ok(())
+}
+
+/// The size of what the startup load will read, if there is anything: the AOF directory (or a
+/// legacy single file) with `appendonly yes`, else the RDB dump.
+fn dataset_to_load(st: &State) -> Option<u64> {
+    let size = |p: &std::path::Path| std::fs::metadata(p).ok().map(|m| m.len());
+    if st.config.get("appendonly") == Some("yes") {
+        let dir = aof::dir(st);
+        let in_dir: u64 = std::fs::read_dir(&dir)
+            .map(|rd| {
+                rd.filter_map(|e| e.ok()?.metadata().ok())
+                    .map(|m| m.len())
+                    .sum()
+            })
+            .unwrap_or(0);
+        let legacy =
+            std::path::PathBuf::from(st.config.get("dir").unwrap_or(".")).join(aof::prefix(st));
+        let total = in_dir + size(&legacy).unwrap_or(0);
+        return (total > 0).then_some(total);
+    }
+    size(&persistence::save::SaveTarget::from_state(st).path())
+}
+
+/// Loads the AOF (with `appendonly yes`) or the RDB at startup, reporting progress.
+fn load_dataset(shared: &Shared) -> Result<(), String> {
+    let mut st = shared.state.lock();
+    st.loading = true;
+    let outcome = match aof::load::load_at_startup(shared, &mut st) {
+        Ok(true) => Ok(()),
+        Ok(false) => persistence::load_at_startup(&mut st)
+            .map_err(|e| format!("Internal error in RDB reading: {e}")),
+        Err(e) => Err(e),
+    };
+    st.loading = false;
+    shared.load_progress.end();
+    outcome
 }
 
 /// SIGTERM, which may arrive more than once (a shutdown whose save failed keeps serving).

@@ -62,28 +62,6 @@ fn main() {
             .build()
     };
     let shared = build(config);
-    // The dataset is loaded before any connection is accepted; a file that cannot be loaded stops
-    // the server rather than starting it with part of the data.
-    {
-        let mut st = shared.state.lock();
-        st.loading = true;
-        match aof::load::load_at_startup(&shared, &mut st) {
-            Ok(true) => {}
-            Ok(false) => {
-                if let Err(e) = persistence::load_at_startup(&mut st) {
-                    tracing::error!("Internal error in RDB reading: {e}");
-                    tracing::error!("Fatal error loading the DB. Exiting.");
-                    std::process::exit(1);
-                }
-            }
-            Err(e) => {
-                tracing::error!("{e}");
-                tracing::error!("Fatal error loading the DB. Exiting.");
-                std::process::exit(1);
-            }
-        }
-        st.loading = false;
-    }
     let runtime = match runtime {
         Ok(r) => r,
         Err(e) => {

@@ -113,6 +113,8 @@ pub struct State {
     pub repl: crate::replication::Repl,
     /// The server this state belongs to (for tasks started under the lock, like a snapshot's walker).
     pub shared: std::sync::Weak<Shared>,
+    /// Progress of the startup load (also reachable without the lock through [`Shared`]).
+    pub load_progress: std::sync::Arc<crate::persistence::load::LoadProgress>,
 }
 
 /// State that never changes after start-up, shared by every connection.
@@ -128,6 +130,8 @@ pub struct Shared {
     pub shutdown: tokio::sync::Notify,
     /// This `Shared` itself, for tasks started from a handler (a replica's link).
     pub me: std::sync::OnceLock<std::sync::Weak<Shared>>,
+    /// The startup load's progress: while it runs, connections answer -LOADING without the lock.
+    pub load_progress: std::sync::Arc<crate::persistence::load::LoadProgress>,
 }
 
 impl Shared {
@@ -185,6 +189,7 @@ impl State {
             loading: false,
             repl: Default::default(),
             shared: std::sync::Weak::new(),
+            load_progress: Default::default(),
         }
     }
 

@@ -959,3 +959,85 @@ fn bgsave_during_random_writes_of_every_type_is_exact() {
         );
     }
 }
+
+/// While the dump loads at startup, connections are accepted and answered like Redis: -LOADING
+/// for commands, and INFO with the `loading_*` progress fields; then the server serves normally.
+#[test]
+fn while_loading_clients_get_loading_errors_and_progress() {
+    use redoubt_rdb::value::{KeyMeta, Value};
+    use redoubt_rdb::writer::{Writer, WriterOptions};
+    let dir = tempdir();
+    let path = dir.path().join("dump.rdb");
+    {
+        let file = std::io::BufWriter::new(std::fs::File::create(&path).expect("create dump"));
+        let opts = WriterOptions {
+            compress: false,
+            ..WriterOptions::default()
+        };
+        let mut w = Writer::new(file, opts).expect("writer");
+        w.select_db(0).expect("selectdb");
+        let value = Value::String(vec![b'x'; 200]);
+        for i in 0..400_000u32 {
+            w.key(format!("key:{i}").as_bytes(), &value, &KeyMeta::default())
+                .expect("key");
+        }
+        w.finish().expect("finish");
+    }
+    let size = std::fs::metadata(&path).expect("dump").len();
+    let port = free_port();
+    let dir_text = dir.path().to_string_lossy().into_owned();
+    let port_text = port.to_string();
+    /// Kills the server even if an assertion fails.
+    struct Killed(std::process::Child);
+    impl Drop for Killed {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _server = Killed(
+        Command::new(redoubt_binary())
+            .args(["--port", &port_text, "--dir", &dir_text, "--save", ""])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn"),
+    );
+    let mut saw_loading = false;
+    let mut saw_progress = false;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut c = loop {
+        assert!(Instant::now() < deadline, "the server never answered");
+        if let Ok(c) = Client::try_connect(port) {
+            break c;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    loop {
+        assert!(Instant::now() < deadline, "the load never finished");
+        let r = c.cmd(&["GET", "key:1"]);
+        if r.error_text() == Some("LOADING Redis is loading the dataset in memory") {
+            saw_loading = true;
+            let info = c.cmd(&["INFO", "persistence"]);
+            if info_field(&info, "loading").as_deref() == Some("1") {
+                let total = info_field(&info, "loading_total_bytes").unwrap_or_default();
+                assert!(
+                    total == "0" || total == size.to_string(),
+                    "loading_total_bytes {total}, dump {size}"
+                );
+                saw_progress |= total == size.to_string();
+            }
+            std::thread::sleep(Duration::from_millis(5));
+            continue;
+        }
+        assert_eq!(r, Reply::bulk("x".repeat(200)));
+        break;
+    }
+    assert!(
+        saw_loading,
+        "no -LOADING seen (the load was too fast to observe)"
+    );
+    assert!(saw_progress, "INFO never showed the load's progress");
+    assert_eq!(info(&mut c, "loading"), "0");
+    assert_eq!(c.cmd(&["DBSIZE"]), Reply::Integer(400_000));
+}

@@ -272,7 +272,8 @@ impl ServerProcess {
         Ok(server)
     }
 
-    /// Polls until the server answers PING (any reply, NOAUTH included) and is our child.
+    /// Polls until the server answers PING (any reply but -LOADING, NOAUTH included) and is our
+    /// child.
     fn wait_ready(&mut self) -> Result<(), String> {
         let deadline = Instant::now() + STARTUP_TIMEOUT;
         while Instant::now() < deadline {
@@ -282,6 +283,11 @@ impl ServerProcess {
             if let Ok(mut client) = Client::try_connect(self.port) {
                 client.send(&["PING"]);
                 if let Ok(reply) = client.recv_timeout(Duration::from_secs(2)) {
+                    // Still loading its dataset: not ready for tests yet.
+                    if reply.error_text().is_some_and(|e| e.starts_with("LOADING")) {
+                        std::thread::sleep(Duration::from_millis(10));
+                        continue;
+                    }
                     // A server from someone else may own the port if ours lost the race for it.
                     if let Ok(Some(status)) = self.child.try_wait() {
                         return Err(format!("exited (port taken?): {status}"));

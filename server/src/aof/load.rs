@@ -24,6 +24,8 @@ use std::time::Instant;
 struct Loaded {
     commands: u64,
     keys_from_rdb: u64,
+    /// Bytes of the files loaded before the current one (for the progress report).
+    bytes_before: u64,
 }
 
 /// Loads the AOF if `appendonly yes`, then opens it for appending. Returns false when the AOF is
@@ -38,6 +40,15 @@ pub fn load_at_startup(shared: &Shared, st: &mut State) -> Result<bool, String> 
     let manifest_path = dir.join(manifest::manifest_name(&prefix));
     let legacy = std::path::PathBuf::from(st.config.get("dir").unwrap_or(".")).join(&prefix);
     st.prop.suppressed = true;
+    let total: u64 = std::fs::read_dir(&dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok()?.metadata().ok())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
+        + std::fs::metadata(&legacy).map(|m| m.len()).unwrap_or(0);
+    st.load_progress.begin(total);
     let outcome = if manifest_path.exists() {
         load_manifest(shared, st, &dir, &prefix)
     } else if legacy.is_file() {
@@ -222,6 +233,12 @@ fn load_one(
             Ok(None) => break Ok(None),
             Ok(Some(Item::Timestamp { .. })) => {}
             Ok(Some(Item::Command { offset, args })) => {
+                if loaded.commands.is_multiple_of(1024) {
+                    st.load_progress.loaded_bytes.store(
+                        loaded.bytes_before + offset,
+                        std::sync::atomic::Ordering::Relaxed,
+                    );
+                }
                 let args: Vec<Bytes> = args.into_iter().map(Bytes::from).collect();
                 let Some(first) = args.first() else { continue };
                 if shared.table.lookup(&args).is_err() && shared.table.find(&args).is_none() {
@@ -243,6 +260,7 @@ fn load_one(
         }
     };
     saved.restore(st);
+    loaded.bytes_before += len;
     let problem = outcome?;
     let cut_at = match (&problem, valid_before_multi) {
         (Some(e), multi) if e.kind == AofErrorKind::Truncated => {

@@ -16,7 +16,60 @@ use redoubt_rdb::reader::{Event, Reader, ReaderOptions};
 use redoubt_rdb::value::KeyMeta;
 use std::fs::File;
 use std::path::Path;
+use std::sync::atomic::Ordering;
 use std::time::Instant;
+
+/// Progress of the load in progress, readable without the server lock (INFO while loading,
+/// `-LOADING` replies): Redis's `loading_*` fields.
+#[derive(Default)]
+pub struct LoadProgress {
+    pub active: std::sync::atomic::AtomicBool,
+    pub start_time: std::sync::atomic::AtomicI64,
+    pub total_bytes: std::sync::atomic::AtomicU64,
+    pub loaded_bytes: std::sync::atomic::AtomicU64,
+}
+
+impl LoadProgress {
+    pub fn is_active(&self) -> bool {
+        self.active.load(Ordering::Acquire)
+    }
+
+    /// Starts reporting a load of `total` bytes.
+    pub fn begin(&self, total: u64) {
+        self.start_time
+            .store(crate::server::now_ms() / 1000, Ordering::Relaxed);
+        self.total_bytes.store(total, Ordering::Relaxed);
+        self.loaded_bytes.store(0, Ordering::Relaxed);
+        self.active.store(true, Ordering::Release);
+    }
+
+    pub fn end(&self) {
+        self.active.store(false, Ordering::Release);
+    }
+
+    /// INFO persistence's loading lines (while loading).
+    pub fn info(&self) -> String {
+        let total = self.total_bytes.load(Ordering::Relaxed);
+        let loaded = self.loaded_bytes.load(Ordering::Relaxed).min(total);
+        let start = self.start_time.load(Ordering::Relaxed);
+        let elapsed = (crate::server::now_ms() / 1000 - start).max(0);
+        let perc = if total > 0 {
+            loaded as f64 * 100.0 / total as f64
+        } else {
+            0.0
+        };
+        let eta = if loaded > 0 && elapsed > 0 {
+            ((total - loaded) as f64 / (loaded as f64 / elapsed as f64)) as i64
+        } else {
+            1
+        };
+        format!(
+            "# Persistence\r\nloading:1\r\nasync_loading:0\r\nloading_start_time:{start}\r\n\
+             loading_total_bytes:{total}\r\nloading_rdb_used_mem:0\r\nloading_loaded_bytes:{loaded}\r\n\
+             loading_loaded_perc:{perc:.2}\r\nloading_eta_seconds:{eta}\r\n"
+        )
+    }
+}
 
 /// What a load did.
 #[derive(Debug, Default, Clone, Copy)]
@@ -92,11 +145,12 @@ pub fn load_file(
     let tunables = st.tunables().clone();
     let databases = st.dbs.len();
     let mut stats = LoadStats::default();
+    let progress = st.load_progress.clone();
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<Step>, LoadError>>(16);
         let decoder = scope.spawn(move || {
             let mut batch = Vec::with_capacity(BATCH);
-            let outcome = decode(rd, &tunables, databases, now_ms, |step| {
+            let outcome = decode(rd, &tunables, databases, now_ms, &progress, |step| {
                 batch.push(step);
                 if batch.len() == BATCH {
                     let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
@@ -132,11 +186,22 @@ fn decode(
     tunables: &Tunables,
     databases: usize,
     now_ms: i64,
+    progress: &LoadProgress,
     mut emit: impl FnMut(Step) -> bool,
 ) -> Result<u64, LoadError> {
     let mut current_db = 0usize;
+    let mut last_report = Instant::now();
     loop {
         let at = rd.offset();
+        progress.loaded_bytes.fetch_max(at, Ordering::Relaxed);
+        if progress.is_active() && last_report.elapsed().as_secs() >= 1 {
+            last_report = Instant::now();
+            let total = progress.total_bytes.load(Ordering::Relaxed).max(1);
+            tracing::info!(
+                "Loading RDB: {:.1}% ({at} of {total} bytes)",
+                at as f64 * 100.0 / total as f64
+            );
+        }
         let Some(event) = rd.next_event().map_err(LoadError::Rdb)? else {
             return Ok(rd.offset());
         };

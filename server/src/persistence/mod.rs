@@ -283,6 +283,8 @@ pub fn load_at_startup(st: &mut State) -> Result<(), load::LoadError> {
     if !path.exists() {
         return Ok(());
     }
+    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    st.load_progress.begin(size);
     let stats = load::load_file(st, &path, crate::server::now_ms(), false)?;
     tracing::info!(
         "Done loading RDB, keys loaded: {}, keys expired: {}.",
