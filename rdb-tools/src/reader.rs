@@ -87,9 +87,21 @@ pub enum Item {
     String(Vec<u8>),
     ListElement(Vec<u8>),
     SetMember(Vec<u8>),
-    ZSetMember { member: Vec<u8>, score: f64 },
-    HashField { field: Vec<u8>, value: Vec<u8> },
+    ZSetMember {
+        member: Vec<u8>,
+        score: f64,
+    },
+    HashField {
+        field: Vec<u8>,
+        value: Vec<u8>,
+    },
     StreamEntry(StreamEntry),
+    /// A whole stream node as stored, neither decoded nor checked (only with
+    /// [`ReaderOptions::raw_stream_nodes`]): checking it is the caller's job.
+    StreamNode {
+        master: StreamId,
+        listpack: Vec<u8>,
+    },
     StreamMeta(StreamMeta),
     StreamGroup(ConsumerGroup),
     Module(ModuleValue),
@@ -145,12 +157,16 @@ enum State {
 pub struct ReaderOptions {
     /// Fail on a CRC64 mismatch (default true). When false the mismatch is reported in the trailer.
     pub verify_checksum: bool,
+    /// Hand stream nodes over as they are ([`Item::StreamNode`]) instead of decoding their
+    /// entries (default false): a server adopting nodes verbatim checks their layout itself.
+    pub raw_stream_nodes: bool,
 }
 
 impl Default for ReaderOptions {
     fn default() -> Self {
         ReaderOptions {
             verify_checksum: true,
+            raw_stream_nodes: false,
         }
     }
 }
@@ -624,7 +640,12 @@ impl<R: Read> Reader<R> {
         let blob = read_string(inp, "a stream node listpack")?;
         let master = StreamId::from_raw(&raw);
         let in_blob = |e| Error::in_blob(blob_at, "stream node listpack", e);
-        if self.emit {
+        if self.emit && self.opts.raw_stream_nodes {
+            self.queue.push_back(Item::StreamNode {
+                master,
+                listpack: blob,
+            });
+        } else if self.emit {
             let queue = &mut self.queue;
             stream::walk_node(master, &blob, |id, fields| {
                 let fields = fields
@@ -878,6 +899,9 @@ impl Accumulator {
             (Value::SortedSet(z), Item::ZSetMember { member, score }) => z.push((member, score)),
             (Value::Hash(h), Item::HashField { field, value }) => h.push((field, value)),
             (Value::Stream(s), Item::StreamEntry(e)) => s.entries.push(e),
+            (Value::Stream(s), Item::StreamNode { master, listpack }) => {
+                s.nodes.push((master, listpack))
+            }
             (Value::Stream(s), Item::StreamMeta(m)) => s.meta = m,
             (Value::Stream(s), Item::StreamGroup(g)) => s.groups.push(g),
             (Value::Module(m), Item::Module(v)) => *m = v,

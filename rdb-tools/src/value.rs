@@ -52,6 +52,9 @@ pub struct Stream {
     pub entries: Vec<StreamEntry>,
     pub meta: StreamMeta,
     pub groups: Vec<ConsumerGroup>,
+    /// The nodes as stored (master ID, listpack bytes), instead of `entries`, when the reader was
+    /// asked for raw stream nodes ([`crate::reader::ReaderOptions::raw_stream_nodes`]).
+    pub nodes: Vec<(crate::stream::StreamId, Vec<u8>)>,
 }
 
 /// A complete value.

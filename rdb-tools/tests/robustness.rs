@@ -38,6 +38,7 @@ fn drive(bytes: &[u8], verify: bool) -> Result<u64, Error> {
         bytes,
         ReaderOptions {
             verify_checksum: verify,
+            ..ReaderOptions::default()
         },
     )?;
     let mut end = 0;
@@ -59,6 +60,7 @@ fn drive_validate_only(bytes: &[u8], verify: bool) -> Result<u64, Error> {
         bytes,
         ReaderOptions {
             verify_checksum: verify,
+            ..ReaderOptions::default()
         },
     )?;
     rd.set_validate_only(true);

@@ -23,6 +23,7 @@ fn values() -> Vec<(Vec<u8>, Value)> {
         .collect();
     let stream = Stream {
         entries,
+        nodes: Vec::new(),
         meta: StreamMeta {
             length: 250,
             last_id: id(1083, 0),

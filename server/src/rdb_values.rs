@@ -90,6 +90,7 @@ fn stream_to_rdb(s: &Stream) -> RdbStream {
         })
         .collect();
     RdbStream {
+        nodes: Vec::new(),
         entries,
         meta,
         groups,
@@ -100,6 +101,32 @@ fn stream_to_rdb(s: &Stream) -> RdbStream {
 /// `None` when the entries are not in strictly increasing ID order or a PEL names a missing consumer.
 fn stream_from_rdb(r: RdbStream, t: &Tunables) -> Option<Stream> {
     let mut s = Stream::new();
+    if !r.nodes.is_empty() {
+        // Nodes read verbatim: each is checked (listpack and stream layout) and adopted as is.
+        let (mut last_master, mut live, mut first_live, mut last_live) = (None, 0u64, None, None);
+        for (master, lp) in r.nodes {
+            // Nodes in ID order, entries of one node after the previous node's.
+            if last_master.is_some_and(|m| master <= m) || last_live.is_some_and(|l| master <= l) {
+                return None;
+            }
+            last_master = Some(master);
+            let (n, last) = s.adopt_node(master, lp).ok()?;
+            if n > 0 && first_live.is_none() {
+                first_live = s.range(master, MAX_ID, false, 1).first().map(|e| e.id);
+            }
+            live += n;
+            last_live = last.or(last_live);
+        }
+        if live != r.meta.length || last_live.is_some_and(|l| l > r.meta.last_id) {
+            return None;
+        }
+        s.length = r.meta.length;
+        s.last_id = r.meta.last_id;
+        s.first_id = r.meta.first_id.unwrap_or(first_live.unwrap_or(MIN_ID));
+        s.max_deleted_id = r.meta.max_deleted_id.unwrap_or(MIN_ID);
+        s.entries_added = r.meta.entries_added.unwrap_or(r.meta.length);
+        return add_groups(s, r.groups);
+    }
     for e in &r.entries {
         if !s.is_empty() && e.id <= s.last_id {
             return None;
@@ -117,7 +144,12 @@ fn stream_from_rdb(r: RdbStream, t: &Tunables) -> Option<Stream> {
     s.first_id = r.meta.first_id.unwrap_or(first_live);
     s.max_deleted_id = r.meta.max_deleted_id.unwrap_or(MIN_ID);
     s.entries_added = r.meta.entries_added.unwrap_or(s.len());
-    for g in r.groups {
+    add_groups(s, r.groups)
+}
+
+/// Consumer groups, their consumers and PELs (every PEL entry must belong to a consumer).
+fn add_groups(mut s: Stream, groups: Vec<rdb::ConsumerGroup>) -> Option<Stream> {
+    for g in groups {
         let mut group =
             ConsumerGroup::new(g.last_id, g.entries_read.unwrap_or(INVALID_ENTRIES_READ));
         for c in g.consumers {

@@ -685,3 +685,35 @@ fn zscan() {
     p.hello(3);
     p.check(&["ZSCAN", "z", "0"]);
 }
+
+/// Union and intersection combine their inputs smallest first, as Redis does: with infinite
+/// scores the order decides the result (-inf + inf is NaN, kept as 0; then + inf).
+#[test]
+fn set_operations_combine_smallest_input_first() {
+    let mut p = Pair::new();
+    p.check_all(&[
+        &["ZADD", "big", "-inf", "0", "1", "x", "2", "y"],
+        &["ZADD", "small", "inf", "0"],
+        &["ZUNIONSTORE", "d", "3", "big", "small", "small"],
+        &["ZRANGE", "d", "0", "-1", "WITHSCORES"],
+        &["ZUNIONSTORE", "d", "3", "small", "big", "small"],
+        &["ZRANGE", "d", "0", "-1", "WITHSCORES"],
+        &["ZUNION", "3", "big", "small", "small", "WITHSCORES"],
+        &["ZINTER", "3", "big", "small", "small", "WITHSCORES"],
+        &["ZINTERSTORE", "d", "2", "big", "small", "WEIGHTS", "1", "2"],
+        &["ZRANGE", "d", "0", "-1", "WITHSCORES"],
+        &[
+            "ZUNIONSTORE",
+            "d",
+            "2",
+            "big",
+            "small",
+            "AGGREGATE",
+            "MIN",
+            "WEIGHTS",
+            "-1",
+            "1",
+        ],
+        &["ZRANGE", "d", "0", "-1", "WITHSCORES"],
+    ]);
+}

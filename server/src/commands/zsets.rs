@@ -1087,6 +1087,15 @@ fn combine_generic(
             r
         }
     };
+    if !matches!(op, SetOp::Diff) {
+        // Like Redis (`qsort` by cardinality before union and intersection): the inputs are
+        // combined smallest first, which decides results such as -inf + inf (NaN, kept as 0) + inf.
+        let mut order: Vec<usize> = (0..inputs.len()).collect();
+        order.sort_by_key(|&i| inputs[i].len());
+        let mut taken: Vec<Option<_>> = std::mem::take(&mut inputs).into_iter().map(Some).collect();
+        inputs = order.iter().filter_map(|&i| taken[i].take()).collect();
+        weights = order.iter().map(|&i| weights[i]).collect();
+    }
     let mut result: Vec<(Vec<u8>, f64)> = match op {
         SetOp::Union => {
             let mut map: std::collections::HashMap<Vec<u8>, f64> = std::collections::HashMap::new();

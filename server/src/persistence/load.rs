@@ -140,8 +140,15 @@ pub fn load_file(
     let file = File::open(path).map_err(LoadError::Open)?;
     let file_len = file.metadata().map(|m| m.len()).unwrap_or(0);
     let verify_checksum = st.config.get("rdbchecksum") != Some("no");
-    let rd =
-        Reader::with_options(file, ReaderOptions { verify_checksum }).map_err(LoadError::Rdb)?;
+    let rd = Reader::with_options(
+        file,
+        ReaderOptions {
+            verify_checksum,
+            // Stream nodes are adopted as they are (checked, not re-encoded).
+            raw_stream_nodes: true,
+        },
+    )
+    .map_err(LoadError::Rdb)?;
     let tunables = st.tunables().clone();
     let databases = st.dbs.len();
     let mut stats = LoadStats::default();

@@ -297,16 +297,21 @@ impl Stream {
     /// Adopts a node read from an RDB or a DUMP payload as it is (no re-encoding), after checking
     /// that it is a valid listpack laid out as a stream node. The caller sets `length`, `last_id`
     /// and the other metadata from the same source.
+    /// Returns the node's live entries and the last one's ID.
     pub fn adopt_node(
         &mut self,
         master: StreamId,
         bytes: Vec<u8>,
-    ) -> Result<(), redoubt_rdb::error::CodecError> {
+    ) -> Result<(u64, Option<StreamId>), redoubt_rdb::error::CodecError> {
         let lp = Listpack::from_bytes_validated(bytes)?;
-        redoubt_rdb::stream::decode_node(master, lp.as_bytes())?;
+        let (mut live, mut last) = (0u64, None);
+        redoubt_rdb::stream::walk_node(master, lp.as_bytes(), |id, _| {
+            live += 1;
+            last = Some(id);
+        })?;
         self.nodes.insert(master, lp);
         self.tail_fields = None;
-        Ok(())
+        Ok((live, last))
     }
 
     pub fn node_count(&self) -> usize {

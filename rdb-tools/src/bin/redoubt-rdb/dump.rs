@@ -273,6 +273,8 @@ impl<W: Write> Dumper<W> {
                         }
                         self.s.push_str("}}");
                     }
+                    // Only a reader asked for raw stream nodes produces them.
+                    Item::StreamNode { .. } => {}
                     Item::StreamMeta(m) => {
                         self.s.push_str(&format!(
                             "],\"length\":{},\"last_id\":\"{}\"",
@@ -326,7 +328,7 @@ impl<W: Write> Dumper<W> {
                     m.id.name().as_bytes(),
                     format!("<{} bytes>", m.payload.len()).as_bytes(),
                 ),
-                Item::StreamMeta(_) | Item::StreamGroup(_) => {}
+                Item::StreamMeta(_) | Item::StreamGroup(_) | Item::StreamNode { .. } => {}
             },
             Format::Resp => self.resp_item(item),
         }
@@ -356,6 +358,8 @@ impl<W: Write> Dumper<W> {
                 }
                 resp_cmd(&mut self.buf, &args);
             }
+            // Only a reader asked for raw stream nodes produces them.
+            Item::StreamNode { .. } => {}
             Item::StreamMeta(m) => {
                 let entries = c.stream_entries;
                 resp_stream_meta(&mut self.buf, &key, &m, entries);

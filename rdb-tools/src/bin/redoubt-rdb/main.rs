@@ -68,6 +68,7 @@ pub(crate) fn open(path: &str, verify: bool) -> Result<Reader<Progress<File>>, F
         Progress::new(f, len, show),
         ReaderOptions {
             verify_checksum: verify,
+            ..ReaderOptions::default()
         },
     )
     .map_err(|e| Failure::Data(format!("{path}: {e}")))

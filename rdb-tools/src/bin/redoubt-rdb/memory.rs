@@ -143,7 +143,7 @@ pub fn run(a: &Args) -> Result<(), Failure> {
                             .collect::<Vec<_>>(),
                     ),
                     Item::Module(m) => k.add(&[m.payload.len()]),
-                    Item::StreamMeta(_) | Item::StreamGroup(_) => {}
+                    Item::StreamMeta(_) | Item::StreamGroup(_) | Item::StreamNode { .. } => {}
                 }
             }
             Event::EndKey => {
