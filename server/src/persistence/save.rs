@@ -402,6 +402,9 @@ pub struct Image {
     /// Keys in the dataset when the image was taken.
     total: usize,
     epoch: Option<u32>,
+    /// Per db (keys, volatile keys) when a streamed image started: the RESIZEDB hints, so a
+    /// loader sizes its tables once.
+    sizes: Vec<(usize, usize)>,
 }
 
 enum Pieces {
@@ -452,6 +455,7 @@ impl Image {
             dbs: Pieces::Captured(dbs),
             total,
             epoch: None,
+            sizes: Vec::new(),
         }
     }
 
@@ -467,6 +471,7 @@ impl Image {
             dbs: Pieces::Streamed(rx),
             total,
             epoch: Some(epoch),
+            sizes: st.dbs.iter().map(|d| (d.len(), d.expires.len())).collect(),
         }
     }
 
@@ -587,10 +592,17 @@ impl Image {
     ) -> Result<(), SaveError> {
         {
             let mut current: Option<usize> = None;
+            let mut hinted = vec![false; self.sizes.len()];
             self.dbs.each(|db| {
                 if current != Some(db.index) {
                     w.select_db(db.index as u64).map_err(write_error)?;
                     current = Some(db.index);
+                    if let Some(&(keys, expires)) = self.sizes.get(db.index) {
+                        if !std::mem::replace(&mut hinted[db.index], true) {
+                            w.resize_db(keys as u64, expires as u64)
+                                .map_err(write_error)?;
+                        }
+                    }
                 }
                 if db.resize {
                     w.resize_db(db.keys as u64, db.expires as u64)

@@ -225,10 +225,20 @@ async fn sync_and_stream(
                 std::path::PathBuf::from(st.config.get("dir").unwrap_or("."))
             };
             let path = dir.join(format!("temp-{}-{}.rdb", std::process::id(), now_ms()));
-            let mut file = tokio::fs::File::create(&path).await.map_err(|e| {
+            let mut file = std::fs::File::create(&path).map_err(|e| {
                 format!("Opening the temp file needed for MASTER <-> REPLICA synchronization: {e}")
             })?;
-            let received = rdb.write_to(&mut file).await.map_err(|e| e.to_string());
+            // Plain writes to the page cache, chunk by chunk as the payload arrives (a blocking-pool
+            // round trip per chunk, as async file writes cost, would slow the transfer down).
+            let received = async {
+                let mut n = 0u64;
+                while let Some(chunk) = rdb.next_chunk().await.map_err(|e| e.to_string())? {
+                    std::io::Write::write_all(&mut file, &chunk).map_err(|e| e.to_string())?;
+                    n += chunk.len() as u64;
+                }
+                Ok::<u64, String>(n)
+            }
+            .await;
             drop(file);
             let loaded = match received {
                 Ok(n) => {
