@@ -77,7 +77,11 @@ impl Backlog {
         if self.size == 0 || data.is_empty() {
             return;
         }
-        if self.buf.len() != self.size {
+        if self.buf.is_empty() {
+            // Zeroed allocation: the pages stay untouched until the stream reaches them (a big
+            // `repl-backlog-size` costs no upfront page faults).
+            self.buf = vec![0u8; self.size];
+        } else if self.buf.len() != self.size {
             self.buf.resize(self.size, 0);
         }
         // Only the last `size` bytes of `data` can survive.

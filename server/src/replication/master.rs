@@ -379,7 +379,9 @@ pub async fn transfer(
             wr.write_all(&wire::format_rdb_length_header(len))
                 .await
                 .map_err(|e| e.to_string())?;
-            let sent = tokio::io::copy(&mut file, wr)
+            // Large reads: each read of a tokio file is a trip to the blocking pool.
+            let mut reader = tokio::io::BufReader::with_capacity(1 << 20, &mut file);
+            let sent = tokio::io::copy_buf(&mut reader, wr)
                 .await
                 .map_err(|e| e.to_string())?;
             if sent != len {
