@@ -405,9 +405,29 @@ fn dump_payloads_are_byte_identical_to_redis() {
         s.ok(&["XINFO", "GROUPS", "stream"]),
         s.ok(&["XINFO", "GROUPS", "stream:copy"])
     );
+    // The extended form's idle times depend on when each call runs: compare everything else.
+    let without_idle = |r: Reply| -> Vec<Vec<Reply>> {
+        let Reply::Array(Some(items)) = r else {
+            panic!("XPENDING -> {r:?}")
+        };
+        items
+            .into_iter()
+            .map(|e| match e {
+                Reply::Array(Some(mut fields)) if fields.len() == 4 => {
+                    fields.remove(2);
+                    fields
+                }
+                other => panic!("XPENDING entry {other:?}"),
+            })
+            .collect()
+    };
     assert_eq!(
-        s.ok(&["XPENDING", "stream", "g1", "-", "+", "10"]),
-        s.ok(&["XPENDING", "stream:copy", "g1", "-", "+", "10"])
+        without_idle(s.ok(&["XPENDING", "stream", "g1", "-", "+", "10"])),
+        without_idle(s.ok(&["XPENDING", "stream:copy", "g1", "-", "+", "10"]))
+    );
+    assert_eq!(
+        s.ok(&["XPENDING", "stream", "g1"]),
+        s.ok(&["XPENDING", "stream:copy", "g1"])
     );
 }
 
