@@ -297,6 +297,12 @@ impl Listpack {
         Ok(Listpack { buf: bytes })
     }
 
+    /// Adopts bytes `validate` has already accepted (by a caller in this crate that checked them
+    /// as part of a wider walk).
+    pub(crate) fn from_checked_bytes(bytes: Vec<u8>) -> Self {
+        Listpack { buf: bytes }
+    }
+
     /// The serialized listpack.
     pub fn as_bytes(&self) -> &[u8] {
         &self.buf

@@ -130,6 +130,20 @@ pub fn decode_node(master: StreamId, lp: &[u8]) -> Result<Vec<StreamEntry>, Code
 /// entry, in order, borrowing from `lp` (nothing is allocated per entry). The node is validated
 /// completely, including the master counts, which are only known to match at the end: on error,
 /// some entries may already have been reported.
+/// A node read as stored, checked once (listpack structure, node layout, entry counts): the
+/// listpack, its live entries and the last live entry's ID. For adopting nodes verbatim.
+pub fn checked_node(
+    master: StreamId,
+    bytes: Vec<u8>,
+) -> Result<(Listpack, u64, Option<StreamId>), CodecError> {
+    let (mut live, mut last) = (0u64, None);
+    walk_node(master, &bytes, |id, _| {
+        live += 1;
+        last = Some(id);
+    })?;
+    Ok((Listpack::from_checked_bytes(bytes), live, last))
+}
+
 pub fn walk_node<'a>(
     master: StreamId,
     lp: &'a [u8],

@@ -303,12 +303,7 @@ impl Stream {
         master: StreamId,
         bytes: Vec<u8>,
     ) -> Result<(u64, Option<StreamId>), redoubt_rdb::error::CodecError> {
-        let lp = Listpack::from_bytes_validated(bytes)?;
-        let (mut live, mut last) = (0u64, None);
-        redoubt_rdb::stream::walk_node(master, lp.as_bytes(), |id, _| {
-            live += 1;
-            last = Some(id);
-        })?;
+        let (lp, live, last) = redoubt_rdb::stream::checked_node(master, bytes)?;
         self.nodes.insert(master, lp);
         self.tail_fields = None;
         Ok((live, last))
