@@ -191,7 +191,7 @@ fn r_pending(pel: &[rdb::PendingEntry], id: StreamId) -> Option<&rdb::PendingEnt
 pub fn from_rdb(v: RdbValue, t: &Tunables) -> Option<Value> {
     Some(match v {
         RdbValue::String(s) => Value::Str(RString::new(&s)),
-        RdbValue::List(items) => Value::List(Box::new(
+        RdbValue::List(items) => Value::List(std::sync::Arc::new(
             items
                 .into_iter()
                 .map(|e| e.into_boxed_slice())
@@ -205,7 +205,7 @@ pub fn from_rdb(v: RdbValue, t: &Tunables) -> Option<Value> {
             for m in &members {
                 s.add(m, t.set_max_intset);
             }
-            Value::Set(Box::new(s))
+            Value::Set(std::sync::Arc::new(s))
         }
         RdbValue::Hash(pairs) => {
             let limits = HashLimits {
@@ -219,7 +219,7 @@ pub fn from_rdb(v: RdbValue, t: &Tunables) -> Option<Value> {
             for (f, v) in &pairs {
                 h.set(f, v, limits);
             }
-            Value::Hash(Box::new(h))
+            Value::Hash(std::sync::Arc::new(h))
         }
         RdbValue::SortedSet(items) => {
             let limits = ZSetLimits {
@@ -230,9 +230,9 @@ pub fn from_rdb(v: RdbValue, t: &Tunables) -> Option<Value> {
             for (m, s) in &items {
                 z.insert(m, *s, limits);
             }
-            Value::ZSet(Box::new(z))
+            Value::ZSet(std::sync::Arc::new(z))
         }
-        RdbValue::Stream(st) => Value::Stream(Box::new(stream_from_rdb(*st, t)?)),
+        RdbValue::Stream(st) => Value::Stream(std::sync::Arc::new(stream_from_rdb(*st, t)?)),
         RdbValue::Module(_) => return None,
     })
 }

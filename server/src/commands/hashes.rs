@@ -50,12 +50,12 @@ fn hash_read<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c Hash>, Reply
 /// The hash at `key`, created empty when missing (the caller must then store something in it).
 fn hash_create<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<&'c mut Hash, Reply> {
     match ctx.write(key) {
-        None => ctx.add_key(key, Value::Hash(Box::default())),
+        None => ctx.add_key(key, Value::Hash(std::sync::Arc::default())),
         Some(Value::Hash(_)) => {}
         Some(_) => return Err(wrong_type()),
     }
     match ctx.write(key) {
-        Some(Value::Hash(h)) => Ok(h),
+        Some(Value::Hash(h)) => Ok(std::sync::Arc::make_mut(h)),
         _ => Err(wrong_type()),
     }
 }
@@ -136,7 +136,10 @@ fn hmget(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
 fn hdel(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let n = match ctx.write(&args[1]) {
         None => return Reply::Int(0),
-        Some(Value::Hash(h)) => args[2..].iter().filter(|f| h.remove(f)).count(),
+        Some(Value::Hash(h)) => args[2..]
+            .iter()
+            .filter(|f| std::sync::Arc::make_mut(h).remove(f))
+            .count(),
         Some(_) => return wrong_type(),
     };
     if n > 0 {

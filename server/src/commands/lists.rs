@@ -39,7 +39,7 @@ pub const HANDLERS: &[(&str, Handler)] = &[
 fn list_mut<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut List>, Reply> {
     match ctx.write(key) {
         None => Ok(None),
-        Some(Value::List(l)) => Ok(Some(l)),
+        Some(Value::List(l)) => Ok(Some(std::sync::Arc::make_mut(l))),
         Some(_) => Err(wrong_type()),
     }
 }
@@ -62,7 +62,7 @@ fn push_generic(ctx: &mut Ctx, args: &[Bytes], left: bool, only_existing: bool) 
         if only_existing {
             return Reply::Int(0);
         }
-        ctx.add_key(key, Value::List(Box::default()));
+        ctx.add_key(key, Value::List(std::sync::Arc::default()));
     }
     let Ok(Some(l)) = list_mut(ctx, key) else {
         return wrong_type();
@@ -433,7 +433,7 @@ fn move_one(
         return Ok(None);
     };
     if list_mut(ctx, dst)?.is_none() {
-        ctx.add_key(dst, Value::List(Box::default()));
+        ctx.add_key(dst, Value::List(std::sync::Arc::default()));
     }
     if let Some(l) = list_mut(ctx, dst)? {
         if to_left {

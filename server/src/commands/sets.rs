@@ -43,7 +43,7 @@ fn set_read<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c Set>, Reply> 
 fn set_write<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut Set>, Reply> {
     match ctx.write(key) {
         None => Ok(None),
-        Some(Value::Set(s)) => Ok(Some(s)),
+        Some(Value::Set(s)) => Ok(Some(std::sync::Arc::make_mut(s))),
         Some(_) => Err(wrong_type()),
     }
 }
@@ -52,7 +52,10 @@ fn sadd(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let max = ctx.tunables().set_max_intset;
     match set_write(ctx, &args[1]) {
         Ok(Some(_)) => {}
-        Ok(None) => ctx.add_key(&args[1], Value::Set(Box::new(Set::for_member(&args[2])))),
+        Ok(None) => ctx.add_key(
+            &args[1],
+            Value::Set(std::sync::Arc::new(Set::for_member(&args[2]))),
+        ),
         Err(e) => return e,
     }
     let Ok(Some(s)) = set_write(ctx, &args[1]) else {
@@ -238,7 +241,7 @@ fn smove(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     ctx.delete_if_empty(src);
     let max = ctx.tunables().set_max_intset;
     if let Ok(None) = set_write(ctx, dst) {
-        ctx.add_key(dst, Value::Set(Box::new(Set::for_member(m))));
+        ctx.add_key(dst, Value::Set(std::sync::Arc::new(Set::for_member(m))));
     }
     if let Ok(Some(s)) = set_write(ctx, dst) {
         s.add(m, max);
@@ -331,7 +334,7 @@ fn store(ctx: &mut Ctx, args: &[Bytes], op: Op, event: &str) -> Reply {
         s.add(m, max);
     }
     let n = s.len();
-    ctx.set_key(dst, Value::Set(Box::new(s)), false);
+    ctx.set_key(dst, Value::Set(std::sync::Arc::new(s)), false);
     ctx.modified(dst, notify::SET, event);
     Reply::Int(n as i64)
 }

@@ -5,7 +5,7 @@
 
 use super::streams::{
     entry_reply, id_reply, id_string, long_arg, nogroup_key, parse_id, parse_interval_id,
-    parse_strict_id, stream_mut, stream_read,
+    parse_strict_id, stream_mut, stream_read, stream_read_mut,
 };
 use super::{is, syntax_error};
 use crate::command::Handler;
@@ -271,7 +271,7 @@ fn xgroup(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             }
         };
         if !exists {
-            ctx.add_key(key, Value::Stream(Box::default()));
+            ctx.add_key(key, Value::Stream(std::sync::Arc::default()));
             let db = ctx.db_index();
             ctx.st.touch_watched(db, key);
         }
@@ -397,7 +397,7 @@ fn xack(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             Err(e) => return e,
         }
     }
-    let Ok(Some(s)) = stream_read(ctx, &args[1]) else {
+    let Ok(Some(s)) = stream_read_mut(ctx, &args[1]) else {
         return Reply::Int(0);
     };
     let Some(g) = s.groups.get_mut(&args[2][..]) else {
@@ -636,7 +636,7 @@ fn xclaim(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let propagating = ctx.propagating();
     let mut propagation: Vec<Vec<Bytes>> = Vec::new();
     {
-        let Ok(Some(s)) = stream_read(ctx, key) else {
+        let Ok(Some(s)) = stream_read_mut(ctx, key) else {
             return wrong_type();
         };
         let existing: Vec<Option<StreamEntry>> = ids.iter().map(|&id| s.get(id)).collect();
@@ -776,7 +776,7 @@ fn xautoclaim(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let mut propagation: Vec<Vec<Bytes>> = Vec::new();
     let end_id;
     {
-        let Ok(Some(s)) = stream_read(ctx, key) else {
+        let Ok(Some(s)) = stream_read_mut(ctx, key) else {
             return wrong_type();
         };
         let candidates: Vec<StreamId> = match s.groups.get(&args[2][..]) {

@@ -190,13 +190,23 @@ pub(super) fn nogroup_key(key: &[u8], group: &[u8]) -> Reply {
 // Keyspace access
 // ---------------------------------------------------------------------------------------------
 
-pub(super) fn stream_read<'c>(
+pub(super) fn stream_read<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c Stream>, Reply> {
+    match ctx.lookup_read(key).map(|e| &e.value) {
+        None => Ok(None),
+        Some(Value::Stream(s)) => Ok(Some(s)),
+        Some(_) => Err(wrong_type()),
+    }
+}
+
+/// A stream looked up as a read (no keyspace miss/hit side effects of a write) but changed in place:
+/// XACK, XCLAIM and XAUTOCLAIM change only group state and signal the key themselves.
+pub(super) fn stream_read_mut<'c>(
     ctx: &'c mut Ctx,
     key: &[u8],
 ) -> Result<Option<&'c mut Stream>, Reply> {
     match ctx.lookup_read(key).map(|e| &mut e.value) {
         None => Ok(None),
-        Some(Value::Stream(s)) => Ok(Some(s)),
+        Some(Value::Stream(s)) => Ok(Some(std::sync::Arc::make_mut(s))),
         Some(_) => Err(wrong_type()),
     }
 }
@@ -207,7 +217,7 @@ pub(super) fn stream_mut<'c>(
 ) -> Result<Option<&'c mut Stream>, Reply> {
     match ctx.write(key) {
         None => Ok(None),
-        Some(Value::Stream(s)) => Ok(Some(s)),
+        Some(Value::Stream(s)) => Ok(Some(std::sync::Arc::make_mut(s))),
         Some(_) => Err(wrong_type()),
     }
 }
@@ -336,7 +346,7 @@ fn xadd(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             if a.no_mkstream {
                 return Reply::Null;
             }
-            ctx.add_key(key, Value::Stream(Box::default()));
+            ctx.add_key(key, Value::Stream(std::sync::Arc::default()));
         }
     }
     let (max_bytes, max_entries) = (

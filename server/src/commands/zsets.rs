@@ -136,7 +136,7 @@ fn zset_read<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c SortedSet>, 
 fn zset_write<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut SortedSet>, Reply> {
     match ctx.write(key) {
         None => Ok(None),
-        Some(Value::ZSet(z)) => Ok(Some(z)),
+        Some(Value::ZSet(z)) => Ok(Some(std::sync::Arc::make_mut(z))),
         Some(_) => Err(wrong_type()),
     }
 }
@@ -210,7 +210,10 @@ fn zadd(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             }
             ctx.add_key(
                 key,
-                Value::ZSet(Box::new(SortedSet::for_first_member(elements[1].len(), l))),
+                Value::ZSet(std::sync::Arc::new(SortedSet::for_first_member(
+                    elements[1].len(),
+                    l,
+                ))),
             );
         }
         Err(e) => return e,
@@ -285,7 +288,10 @@ fn zincrby(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         Ok(Some(_)) => {}
         Ok(None) => ctx.add_key(
             key,
-            Value::ZSet(Box::new(SortedSet::for_first_member(args[3].len(), l))),
+            Value::ZSet(std::sync::Arc::new(SortedSet::for_first_member(
+                args[3].len(),
+                l,
+            ))),
         ),
         Err(e) => return e,
     }
@@ -603,7 +609,7 @@ fn store_result(ctx: &mut Ctx, dst: &Bytes, items: Vec<(Vec<u8>, f64)>, event: &
         z.insert(m, *s, l);
     }
     let n = z.len();
-    ctx.set_key(dst, Value::ZSet(Box::new(z)), false);
+    ctx.set_key(dst, Value::ZSet(std::sync::Arc::new(z)), false);
     ctx.modified(dst, notify::ZSET, event);
     Reply::Int(n as i64)
 }

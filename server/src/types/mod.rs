@@ -19,15 +19,19 @@ pub use stream::Stream;
 pub use string::RString;
 pub use zset::SortedSet;
 
-/// A key's value. Collections are boxed so a value is three words: the keyspace stores one per key.
+use std::sync::Arc;
+
+/// A key's value. Collections sit behind an `Arc` so a value is three words and a clone is cheap: a
+/// snapshot shares a collection with the keyspace instead of copying it, and a write to a shared
+/// collection copies it first (`Arc::make_mut`), so the snapshot keeps the value it took.
 #[derive(Clone)]
 pub enum Value {
     Str(RString),
-    List(Box<List>),
-    Hash(Box<Hash>),
-    Set(Box<Set>),
-    ZSet(Box<SortedSet>),
-    Stream(Box<Stream>),
+    List(Arc<List>),
+    Hash(Arc<Hash>),
+    Set(Arc<Set>),
+    ZSet(Arc<SortedSet>),
+    Stream(Arc<Stream>),
 }
 
 /// The error every command sends for a value of the wrong type.
