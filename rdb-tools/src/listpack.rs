@@ -203,8 +203,8 @@ fn decode_at(buf: &[u8], pos: usize) -> Result<(Entry<'_>, usize), CodecError> {
     }
 }
 
-/// Checks a whole listpack like `lpValidateIntegrity(deep=1)`; returns its element count.
-pub fn validate(buf: &[u8]) -> Result<usize, CodecError> {
+/// Checks only the header and the end marker, like `lpValidateIntegrity(deep=0)`.
+pub fn validate_header(buf: &[u8]) -> Result<(), CodecError> {
     if buf.len() < HDR_SIZE + 1 {
         return Err(CodecError::new(0, "a 6-byte header and an end marker"));
     }
@@ -221,6 +221,12 @@ pub fn validate(buf: &[u8]) -> Result<usize, CodecError> {
             "the 0xFF end marker as last byte",
         ));
     }
+    Ok(())
+}
+
+/// Checks a whole listpack like `lpValidateIntegrity(deep=1)`; returns its element count.
+pub fn validate(buf: &[u8]) -> Result<usize, CodecError> {
+    validate_header(buf)?;
     let numele = u16::from_le_bytes([buf[4], buf[5]]);
     let body_end = buf.len() - 1;
     let mut pos = HDR_SIZE;
@@ -359,9 +365,13 @@ impl Listpack {
         self.prev_pos(self.buf.len() - 1)
     }
 
+    /// Bytes of the element at `pos` with its backlen; never past the end marker, even in a
+    /// malformed listpack adopted with only its header checked.
     fn entry_total_size(&self, pos: usize) -> usize {
         match decode_at(&self.buf, pos) {
-            Ok((_, size)) => size + backlen_size(size),
+            Ok((_, size)) => {
+                (size + backlen_size(size)).min((self.buf.len() - 1).saturating_sub(pos))
+            }
             Err(_) => 0,
         }
     }

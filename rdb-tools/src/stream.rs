@@ -144,6 +144,70 @@ pub fn checked_node(
     Ok((Listpack::from_checked_bytes(bytes), live, last))
 }
 
+/// Adopts a node checking what Redis checks when it loads an RDB without `sanitize-dump-payload`
+/// (the listpack header and end marker), plus the master entry and the last entry's ID, which the
+/// stream's own metadata is checked against. The entries in between are not decoded: use it only
+/// for bytes a checksum vouches for, and [`checked_node`] otherwise. Code that reads nodes must (and
+/// does) treat a malformed element as the end of the node, never as a reason to panic.
+/// Returns the listpack, its live entries (the master `count`) and the last entry's ID (deleted
+/// or not).
+pub fn header_checked_node(
+    master: StreamId,
+    bytes: Vec<u8>,
+) -> Result<(Listpack, u64, Option<StreamId>), CodecError> {
+    listpack::validate_header(&bytes)?;
+    let lp = Listpack::from_checked_bytes(bytes);
+    let int_at = |pos: Option<usize>, what: &'static str| -> Result<(usize, i64), CodecError> {
+        let p = pos.ok_or(CodecError::new(0, what))?;
+        let v = lp
+            .entry_at(p)
+            .and_then(|e| e.as_i64())
+            .ok_or(CodecError::new(p, what))?;
+        Ok((p, v))
+    };
+    let (p, count) = int_at(lp.first_pos(), "the master entry count")?;
+    let (p, deleted) = int_at(lp.next_pos(p), "the master deleted count")?;
+    let (mut p, nfields) = int_at(lp.next_pos(p), "the master field count")?;
+    if count < 0 || deleted < 0 || nfields < 0 || nfields as usize > lp.bytes_len() {
+        return Err(CodecError::new(0, "plausible master entry counts"));
+    }
+    for _ in 0..nfields {
+        p = lp
+            .next_pos(p)
+            .ok_or(CodecError::new(p, "a master field name"))?;
+    }
+    let (terminator, zero) = int_at(lp.next_pos(p), "the master entry terminator 0")?;
+    if zero != 0 {
+        return Err(CodecError::new(terminator, "the master entry terminator 0"));
+    }
+    let Some(first_entry) = lp.next_pos(terminator) else {
+        if count + deleted != 0 {
+            return Err(CodecError::new(terminator, "the entries the master counts"));
+        }
+        return Ok((lp, 0, None));
+    };
+    // The last entry, found backwards from its lp-count.
+    let (last, lp_count) = int_at(lp.last_pos(), "the last entry's lp-count")?;
+    if !(3..=lp.bytes_len() as i64).contains(&lp_count) {
+        return Err(CodecError::new(last, "a plausible lp-count"));
+    }
+    let mut q = last;
+    for _ in 0..lp_count {
+        q = lp
+            .prev_pos(q)
+            .filter(|&x| x >= first_entry)
+            .ok_or(CodecError::new(q, "the elements the lp-count names"))?;
+    }
+    let (q, _flags) = int_at(Some(q), "entry flags")?;
+    let (q, ms_diff) = int_at(lp.next_pos(q), "an entry ms delta")?;
+    let (_, seq_diff) = int_at(lp.next_pos(q), "an entry seq delta")?;
+    let last_id = StreamId {
+        ms: master.ms.wrapping_add(ms_diff as u64),
+        seq: master.seq.wrapping_add(seq_diff as u64),
+    };
+    Ok((lp, count as u64, Some(last_id)))
+}
+
 pub fn walk_node<'a>(
     master: StreamId,
     lp: &'a [u8],

@@ -5,7 +5,8 @@
 use crate::config::Tunables;
 use crate::types::hash::HashLimits;
 use crate::types::stream::{
-    Consumer, ConsumerGroup, Nack, Stream, StreamId, INVALID_ENTRIES_READ, MAX_ID, MIN_ID,
+    Consumer, ConsumerGroup, Nack, NodeCheck, Stream, StreamId, INVALID_ENTRIES_READ, MAX_ID,
+    MIN_ID,
 };
 use crate::types::zset::{ZSet, ZSetLimits};
 use crate::types::{Hash, List, RString, Set, Value};
@@ -99,10 +100,10 @@ fn stream_to_rdb(s: &Stream) -> RdbStream {
 
 /// An RDB stream as a keyspace stream, its entries appended under the configured node limits;
 /// `None` when the entries are not in strictly increasing ID order or a PEL names a missing consumer.
-fn stream_from_rdb(r: RdbStream, t: &Tunables) -> Option<Stream> {
+fn stream_from_rdb(r: RdbStream, t: &Tunables, check: NodeCheck) -> Option<Stream> {
     let mut s = Stream::new();
     if !r.nodes.is_empty() {
-        // Nodes read verbatim: each is checked (listpack and stream layout) and adopted as is.
+        // Nodes read verbatim: each is checked as `check` says and adopted as is.
         let (mut last_master, mut live, mut first_live, mut last_live) = (None, 0u64, None, None);
         for (master, lp) in r.nodes {
             // Nodes in ID order, entries of one node after the previous node's.
@@ -110,7 +111,7 @@ fn stream_from_rdb(r: RdbStream, t: &Tunables) -> Option<Stream> {
                 return None;
             }
             last_master = Some(master);
-            let (n, last) = s.adopt_node(master, lp).ok()?;
+            let (n, last) = s.adopt_node(master, lp, check).ok()?;
             if n > 0 && first_live.is_none() {
                 first_live = s.range(master, MAX_ID, false, 1).first().map(|e| e.id);
             }
@@ -187,8 +188,9 @@ fn r_pending(pel: &[rdb::PendingEntry], id: StreamId) -> Option<&rdb::PendingEnt
         .or_else(|| pel.iter().find(|p| p.id == id))
 }
 
-/// An RDB value as a keyspace value; `None` for module values and inconsistent streams.
-pub fn from_rdb(v: RdbValue, t: &Tunables) -> Option<Value> {
+/// An RDB value as a keyspace value; `None` for module values and inconsistent streams. `check` is
+/// how much of a stream's verbatim nodes is checked.
+pub fn from_rdb(v: RdbValue, t: &Tunables, check: NodeCheck) -> Option<Value> {
     Some(match v {
         RdbValue::String(s) => Value::Str(RString::new(&s)),
         RdbValue::List(items) => Value::List(std::sync::Arc::new(
@@ -232,7 +234,7 @@ pub fn from_rdb(v: RdbValue, t: &Tunables) -> Option<Value> {
             }
             Value::ZSet(std::sync::Arc::new(z))
         }
-        RdbValue::Stream(st) => Value::Stream(std::sync::Arc::new(stream_from_rdb(*st, t)?)),
+        RdbValue::Stream(st) => Value::Stream(std::sync::Arc::new(stream_from_rdb(*st, t, check)?)),
         RdbValue::Module(_) => return None,
     })
 }

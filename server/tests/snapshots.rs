@@ -397,7 +397,7 @@ fn expired_keys_are_dropped_on_load() {
 }
 
 /// Runs redoubt-server on `dir` expecting it to exit; returns (exit success, its output).
-fn run_expecting_exit(dir: &Path) -> (bool, String) {
+fn run_expecting_exit(dir: &Path, extra: &[&str]) -> (bool, String) {
     let port = free_port().to_string();
     let mut child = Command::new(redoubt_binary())
         .args([
@@ -410,6 +410,7 @@ fn run_expecting_exit(dir: &Path) -> (bool, String) {
             "--dir",
             &dir.to_string_lossy(),
         ])
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -445,18 +446,110 @@ fn corrupt_dump_refuses_to_start() {
     let mid = bytes.len() / 2;
     bytes[mid] ^= 0x55;
     std::fs::write(&path, &bytes).expect("write");
-    let (success, log) = run_expecting_exit(dir.path());
+    let (success, log) = run_expecting_exit(dir.path(), &[]);
     assert!(!success, "started on a corrupt dump:\n{log}");
     assert!(log.contains("byte"), "the error names no offset:\n{log}");
     // Truncated in the middle of a value.
     bytes[mid] ^= 0x55;
     std::fs::write(&path, &bytes[..mid]).expect("write");
-    let (success, log) = run_expecting_exit(dir.path());
+    let (success, log) = run_expecting_exit(dir.path(), &[]);
     assert!(!success, "started on a truncated dump:\n{log}");
     assert!(
         log.contains(&"truncated input at byte".to_string()),
         "{log}"
     );
+}
+
+/// A dump holding a stream whose node has one entry broken inside (its header, master entry and
+/// last entry intact), with the checksum recomputed (`crc: true`) or left at 0.
+fn dump_with_broken_stream_node(dir: &Path, crc: bool) {
+    let ours = start(
+        false,
+        dir,
+        &["--rdbcompression", "no", "--rdbchecksum", "no"],
+    );
+    let mut c = ours.client();
+    for i in 0..50 {
+        ok(
+            &mut c,
+            &[
+                "XADD",
+                "s",
+                &format!("{}-1", i + 1),
+                "f",
+                &format!("value-{i:03}"),
+            ],
+        );
+    }
+    ok(&mut c, &["SET", "plain", "x"]);
+    ok(&mut c, &["SAVE"]);
+    drop(ours);
+    let path = dir.join("dump.rdb");
+    let mut bytes = std::fs::read(&path).expect("dump");
+    // `value-020` is a 9-byte listpack string: its encoding byte 0x89 precedes it. Claim 12
+    // bytes instead: that entry's backlen no longer matches.
+    let at = bytes
+        .windows(9)
+        .position(|w| w == b"value-020")
+        .expect("the value is in the dump");
+    assert_eq!(bytes[at - 1], 0x89);
+    bytes[at - 1] = 0x8c;
+    let n = bytes.len();
+    let sum = if crc {
+        redoubt_rdb::crc64::crc64(&bytes[..n - 8])
+    } else {
+        0
+    };
+    bytes[n - 8..].copy_from_slice(&sum.to_le_bytes());
+    std::fs::write(&path, &bytes).expect("write");
+}
+
+#[test]
+fn stream_nodes_are_checked_fully_unless_a_checksum_vouches_for_them() {
+    // Without a checksum the node gets the full check: refused.
+    let dir = tempdir();
+    dump_with_broken_stream_node(dir.path(), false);
+    let (success, log) = run_expecting_exit(dir.path(), &[]);
+    assert!(!success, "started on a broken stream node:\n{log}");
+    assert!(log.contains("malformed node"), "{log}");
+    // With `sanitize-dump-payload yes`, too, whatever the checksum says.
+    let dir = tempdir();
+    dump_with_broken_stream_node(dir.path(), true);
+    let (success, log) = run_expecting_exit(dir.path(), &["--sanitize-dump-payload", "yes"]);
+    assert!(!success, "started on a broken stream node:\n{log}");
+    // A valid checksum vouches for the bytes: like Redis by default, only the node's header, master
+    // entry and last entry are checked, so the file loads. Redis loads it too.
+    let redis = start(true, dir.path(), &[]);
+    assert_eq!(redis.client().cmd(&["XLEN", "s"]), Reply::Integer(50));
+    drop(redis);
+    let ours = start(false, dir.path(), &[]);
+    let mut c = ours.client();
+    assert_eq!(c.cmd(&["XLEN", "s"]), Reply::Integer(50));
+    // Every stream command survives the broken entry (Redis's own answer here would be an
+    // assertion crash): reading stops at it, writing works around it.
+    for cmd in [
+        &["XRANGE", "s", "-", "+"][..],
+        &["XREVRANGE", "s", "+", "-"],
+        &["XRANGE", "s", "21-1", "+", "COUNT", "3"],
+        &["XREAD", "STREAMS", "s", "0"],
+        &["XDEL", "s", "21-1", "22-1", "49-1"],
+        &["XADD", "s", "*", "f", "new"],
+        &["XINFO", "STREAM", "s", "FULL"],
+        &["XGROUP", "CREATE", "s", "g", "0"],
+        &["XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">"],
+        &["XAUTOCLAIM", "s", "g", "c2", "0", "0"],
+        &["XTRIM", "s", "MAXLEN", "10"],
+        &["DEBUG", "DIGEST"],
+        &["DUMP", "s"],
+        &["SAVE"],
+    ] {
+        c.cmd(cmd);
+        assert_eq!(
+            c.cmd(&["PING"]),
+            Reply::Simple("PONG".into()),
+            "after {cmd:?}"
+        );
+    }
 }
 
 fn wait_for(c: &mut Client, field: &str, value: &str) {
@@ -833,13 +926,13 @@ fn dumps_the_server_cannot_hold_are_refused() {
     assert_eq!(ours.client().cmd(&["DBSIZE"]), Reply::Integer(1));
     drop(ours);
     write_dump(&path, &[(0, "a", "1"), (0, "b", "2"), (0, "a", "3")]);
-    let (success, log) = run_expecting_exit(dir.path());
+    let (success, log) = run_expecting_exit(dir.path(), &[]);
     assert!(
         !success && log.contains("Duplicate key 'a' found in RDB file"),
         "{log}"
     );
     write_dump(&path, &[(0, "a", "1"), (16, "b", "2")]);
-    let (success, log) = run_expecting_exit(dir.path());
+    let (success, log) = run_expecting_exit(dir.path(), &[]);
     assert!(
         !success && log.contains("configured to handle more than 16 databases"),
         "{log}"

@@ -6,7 +6,7 @@
 
 use redoubt_rdb::length::{read_len, read_string};
 use redoubt_rdb::source::SliceInput;
-use redoubt_server::types::stream::{Stream, StreamId, TrimStrategy};
+use redoubt_server::types::stream::{NodeCheck, Stream, StreamId, TrimStrategy};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
@@ -883,9 +883,19 @@ fn nodes_are_byte_identical_to_redis() {
     assert_eq!(c.cmd(&["XLEN", "s"]), Resp::Int(ours.len() as i64));
 
     // Redis's nodes adopted as they are read back like Redis reads them, tombstones included.
+    // The header check agrees with the full one on the live count; its last ID is the last
+    // entry's, tombstone or not, so it is never below the last live entry's.
     let mut adopted = Stream::new();
+    let mut header_checked = Stream::new();
     for (master, lp) in want {
-        adopted.adopt_node(master, lp).expect("a valid node");
+        let full = adopted
+            .adopt_node(master, lp.clone(), NodeCheck::Full)
+            .expect("a valid node");
+        let header = header_checked
+            .adopt_node(master, lp, NodeCheck::Header)
+            .expect("a valid node");
+        assert_eq!(full.0, header.0, "live entries of node {master}");
+        assert!(header.1 >= full.1, "last ID of node {master}");
     }
     let min = StreamId { ms: 0, seq: 0 };
     let max = StreamId {
@@ -911,7 +921,11 @@ fn nodes_are_byte_identical_to_redis() {
             item
         );
     }
-    assert!(adopted.adopt_node(min, b"not a listpack".to_vec()).is_err());
+    for check in [NodeCheck::Full, NodeCheck::Header] {
+        assert!(adopted
+            .adopt_node(min, b"not a listpack".to_vec(), check)
+            .is_err());
+    }
 }
 
 /// A deterministic pseudo-random sequence (64-bit LCG) so the random test is reproducible.

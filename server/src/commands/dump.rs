@@ -8,6 +8,7 @@ use crate::protocol::request::parse_int;
 use crate::protocol::Reply;
 use crate::rdb_values::{encoding_limits, from_rdb, to_rdb};
 use crate::server::Ctx;
+use crate::types::stream::NodeCheck;
 use bytes::Bytes;
 use redoubt_rdb::reader::decode_dump_payload;
 use redoubt_rdb::writer::{encode_dump_payload, WriterOptions};
@@ -87,7 +88,7 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             Reply::err("ERR DUMP payload version or checksum are wrong")
         };
     };
-    let Some(value) = from_rdb(value, ctx.tunables()) else {
+    let Some(value) = from_rdb(value, ctx.tunables(), NodeCheck::Full) else {
         return Reply::err("ERR Bad data format");
     };
     let at = if ttl == 0 {

@@ -11,9 +11,10 @@ use crate::config::Tunables;
 use crate::keyspace::{Dict, SlotDict};
 use crate::rdb_values::from_rdb;
 use crate::server::{lru_clock, State};
+use crate::types::stream::NodeCheck;
 use crate::types::Value;
-use redoubt_rdb::reader::{Event, Reader, ReaderOptions};
-use redoubt_rdb::value::KeyMeta;
+use redoubt_rdb::reader::{Checksum, Event, Reader, ReaderOptions};
+use redoubt_rdb::value::{KeyMeta, Value as RdbValue};
 use std::fs::File;
 use std::path::Path;
 use std::sync::atomic::Ordering;
@@ -140,6 +141,13 @@ pub fn load_file(
     let file = File::open(path).map_err(LoadError::Open)?;
     let file_len = file.metadata().map(|m| m.len()).unwrap_or(0);
     let verify_checksum = st.config.get("rdbchecksum") != Some("no");
+    // Stream nodes: with a checksum to vouch for the bytes, checked like Redis does by default
+    // (header, master entry, last ID); every entry with `sanitize-dump-payload yes`.
+    let node_check = if verify_checksum && st.config.get("sanitize-dump-payload") != Some("yes") {
+        NodeCheck::Header
+    } else {
+        NodeCheck::Full
+    };
     let rd = Reader::with_options(
         file,
         ReaderOptions {
@@ -157,20 +165,28 @@ pub fn load_file(
         let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<Step>, LoadError>>(16);
         let decoder = scope.spawn(move || {
             let mut batch = Vec::with_capacity(BATCH);
-            let outcome = decode(rd, &tunables, databases, now_ms, &progress, |step| {
-                batch.push(step);
-                if batch.len() == BATCH {
-                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                    return tx.send(Ok(full)).is_ok();
-                }
-                true
-            });
+            let outcome = decode(
+                rd,
+                &tunables,
+                node_check,
+                databases,
+                now_ms,
+                &progress,
+                |step| {
+                    batch.push(step);
+                    if batch.len() == BATCH {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                        return tx.send(Ok(full)).is_ok();
+                    }
+                    true
+                },
+            );
             let _ = tx.send(Ok(batch));
             match outcome {
                 Ok(end) => end,
                 Err(e) => {
                     let _ = tx.send(Err(e));
-                    0
+                    Decoded::default()
                 }
             }
         });
@@ -179,11 +195,43 @@ pub fn load_file(
                 apply(st, step, file_len, now_ms, merge, &mut stats)?;
             }
         }
-        stats.rdb_bytes = decoder.join().unwrap_or(0);
+        let decoded = decoder.join().unwrap_or_default();
+        stats.rdb_bytes = decoded.end_offset;
+        if decoded.unvouched_streams {
+            check_stream_nodes(st)?;
+        }
         Ok::<(), LoadError>(())
     })?;
     stats.seconds = started.elapsed().as_secs_f64();
     Ok(stats)
+}
+
+/// What the decoding thread learnt about the file.
+#[derive(Default)]
+struct Decoded {
+    /// Offset just past the RDB.
+    end_offset: u64,
+    /// Stream nodes were adopted with header checks but the file had no checksum to vouch for
+    /// them: they need the full check.
+    unvouched_streams: bool,
+}
+
+/// The full check of every stream's nodes, for a file whose checksum turned out to be absent.
+fn check_stream_nodes(st: &State) -> Result<(), LoadError> {
+    for db in &st.dbs {
+        for (key, e) in db.keys.iter() {
+            if let Value::Stream(s) = &e.value {
+                s.check_nodes().map_err(|err| LoadError::Refused {
+                    offset: 0,
+                    why: format!(
+                        "stream key '{}' has a malformed node: {err}",
+                        String::from_utf8_lossy(key)
+                    ),
+                })?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Reads the whole file, handing every key (already converted to a keyspace value) to `emit`;
@@ -191,11 +239,19 @@ pub fn load_file(
 fn decode(
     mut rd: Reader<File>,
     tunables: &Tunables,
+    node_check: NodeCheck,
     databases: usize,
     now_ms: i64,
     progress: &LoadProgress,
     mut emit: impl FnMut(Step) -> bool,
-) -> Result<u64, LoadError> {
+) -> Result<Decoded, LoadError> {
+    let mut streams = false;
+    let done = |rd: &Reader<File>, streams: bool, checksum: Option<Checksum>| Decoded {
+        end_offset: rd.offset(),
+        unvouched_streams: streams
+            && node_check == NodeCheck::Header
+            && !matches!(checksum, Some(Checksum::Verified(_))),
+    };
     let mut current_db = 0usize;
     let mut last_report = Instant::now();
     loop {
@@ -210,7 +266,7 @@ fn decode(
             );
         }
         let Some(event) = rd.next_event().map_err(LoadError::Rdb)? else {
-            return Ok(rd.offset());
+            return Ok(done(&rd, streams, None));
         };
         let step = match event {
             Event::Aux { key, value } => {
@@ -263,7 +319,8 @@ fn decode(
                     Step::Expired
                 } else {
                     let kind = value.value_type().name();
-                    let Some(value) = from_rdb(value, tunables) else {
+                    streams |= matches!(value, RdbValue::Stream(_));
+                    let Some(value) = from_rdb(value, tunables, node_check) else {
                         return Err(LoadError::Refused {
                             offset: h.offset,
                             why: format!(
@@ -287,10 +344,10 @@ fn decode(
                     why: "an opcode".into(),
                 })
             }
-            Event::Eof(_) => return Ok(rd.offset()),
+            Event::Eof(trailer) => return Ok(done(&rd, streams, Some(trailer.checksum))),
         };
         if !emit(step) {
-            return Ok(rd.offset());
+            return Ok(done(&rd, streams, None));
         }
     }
 }

@@ -138,6 +138,17 @@ impl ConsumerGroup {
     }
 }
 
+/// How much of a stream node that comes from outside (an RDB file, a DUMP payload) is checked
+/// before it is adopted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeCheck {
+    /// Every entry: `sanitize-dump-payload yes`, RESTORE, and files without a checksum.
+    Full,
+    /// The listpack header, the master entry and the last entry's ID, like Redis without
+    /// `sanitize-dump-payload`: for bytes that a verified checksum vouches for.
+    Header,
+}
+
 /// A stream value.
 #[derive(Debug, Clone, Default)]
 pub struct Stream {
@@ -295,18 +306,30 @@ impl Stream {
     }
 
     /// Adopts a node read from an RDB or a DUMP payload as it is (no re-encoding), after checking
-    /// that it is a valid listpack laid out as a stream node. The caller sets `length`, `last_id`
-    /// and the other metadata from the same source.
-    /// Returns the node's live entries and the last one's ID.
+    /// it as `check` says. The caller sets `length`, `last_id` and the other metadata from the same
+    /// source. Returns the node's live entries and its last entry's ID.
     pub fn adopt_node(
         &mut self,
         master: StreamId,
         bytes: Vec<u8>,
+        check: NodeCheck,
     ) -> Result<(u64, Option<StreamId>), redoubt_rdb::error::CodecError> {
-        let (lp, live, last) = redoubt_rdb::stream::checked_node(master, bytes)?;
+        let (lp, live, last) = match check {
+            NodeCheck::Full => redoubt_rdb::stream::checked_node(master, bytes)?,
+            NodeCheck::Header => redoubt_rdb::stream::header_checked_node(master, bytes)?,
+        };
         self.nodes.insert(master, lp);
         self.tail_fields = None;
         Ok((live, last))
+    }
+
+    /// Checks every entry of every node (for nodes adopted with [`NodeCheck::Header`] when the
+    /// checksum that was to vouch for them turned out to be absent).
+    pub fn check_nodes(&self) -> Result<(), redoubt_rdb::error::CodecError> {
+        for (master, lp) in &self.nodes {
+            redoubt_rdb::stream::walk_node(*master, lp.as_bytes(), |_, _| {})?;
+        }
+        Ok(())
     }
 
     pub fn node_count(&self) -> usize {
@@ -754,5 +777,49 @@ mod tests {
         assert_eq!(s.trim(TrimStrategy::MaxLen(2), false, 0), 1);
         assert_eq!(s.len(), 2);
         assert_eq!(s.first_id, id(4, 0));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+        /// A node adopted with only its header checked may be broken inside: every operation on
+        /// the stream still returns without panicking.
+        #[test]
+        fn header_checked_nodes_never_panic(
+            flips in proptest::collection::vec((proptest::prelude::any::<u16>(), proptest::prelude::any::<u8>()), 1..6),
+            same_fields in proptest::prelude::any::<bool>(),
+        ) {
+            let mut src = Stream::new();
+            for i in 0..40u64 {
+                let f: &[u8] = if same_fields || i % 3 != 0 { b"field" } else { b"other" };
+                src.append(id(i + 1, 0), &[(f, format!("v{i}").as_bytes())], 4096, 16);
+            }
+            let mut s = Stream::new();
+            for (master, bytes) in src.nodes() {
+                let mut bytes = bytes.to_vec();
+                let n = bytes.len();
+                for (pos, x) in &flips {
+                    // Anything but the 6-byte header and the end marker.
+                    let at = 6 + *pos as usize % (n - 7);
+                    bytes[at] ^= x | 1;
+                }
+                let _ = s.adopt_node(master, bytes, NodeCheck::Header);
+            }
+            s.length = src.length;
+            s.last_id = src.last_id;
+            let _ = s.range(MIN_ID, MAX_ID, false, 0);
+            let _ = s.range(MIN_ID, MAX_ID, true, 5);
+            let _ = s.get(id(20, 0));
+            let _ = s.edge_id(true, true);
+            let _ = s.range_has_tombstones(None, None);
+            let _ = s.estimate_distance(id(30, 0));
+            let _ = s.check_nodes();
+            for i in [1u64, 17, 20, 33, 40] {
+                s.delete(id(i, 0));
+            }
+            s.append(id(100, 0), &[(b"field", b"x")], 4096, 16);
+            s.trim(TrimStrategy::MaxLen(10), false, 0);
+            s.trim(TrimStrategy::MinId(id(35, 0)), true, 0);
+            let _ = s.range(MIN_ID, MAX_ID, false, 0);
+        }
     }
 }
