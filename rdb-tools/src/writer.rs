@@ -331,7 +331,13 @@ impl ValueEncoder {
         }
     }
 
-    fn stream(&mut self, s: &Stream, out: &mut Vec<u8>) -> u8 {
+    /// Builds and writes nodes from a stream's entries (sorted by ID); returns the length, last ID
+    /// and first ID to record.
+    fn stream_nodes_from_entries(
+        &mut self,
+        s: &Stream,
+        out: &mut Vec<u8>,
+    ) -> (u64, StreamId, StreamId) {
         let lim = self.opts.limits;
         let mut entries: Vec<_> = s.entries.iter().collect();
         entries.sort_by_key(|e| e.id);
@@ -360,19 +366,34 @@ impl ValueEncoder {
             self.string(out, &master.to_raw());
             self.string(out, lp.as_bytes());
         }
-        let meta = &s.meta;
-        let length = entries.len() as u64;
         let last_id = entries
             .last()
             .map(|e| e.id)
             .unwrap_or_default()
-            .max(meta.last_id);
+            .max(s.meta.last_id);
+        let first = entries.first().map(|e| e.id).unwrap_or_default();
+        (entries.len() as u64, last_id, first)
+    }
+
+    /// A stream: its nodes verbatim when it carries them (`s.nodes`, with `s.meta` describing
+    /// them), else nodes built from `s.entries` under the node limits.
+    fn stream(&mut self, s: &Stream, out: &mut Vec<u8>) -> u8 {
+        let meta = &s.meta;
+        let (length, last_id, first) = if s.nodes.is_empty() {
+            self.stream_nodes_from_entries(s, out)
+        } else {
+            write_len(out, s.nodes.len() as u64);
+            for (master, lp) in &s.nodes {
+                self.string(out, &master.to_raw());
+                self.string(out, lp);
+            }
+            (meta.length, meta.last_id, meta.first_id.unwrap_or_default())
+        };
         write_len(out, length);
         write_len(out, last_id.ms);
         write_len(out, last_id.seq);
         let v = self.opts.version;
         if v >= 10 {
-            let first = entries.first().map(|e| e.id).unwrap_or_default();
             let max_del = meta.max_deleted_id.unwrap_or_default();
             write_len(out, first.ms);
             write_len(out, first.seq);

@@ -40,21 +40,10 @@ pub fn to_rdb(v: &Value) -> RdbValue {
     }
 }
 
-/// A stream as the RDB library's stream: live entries, metadata, groups (Redis 7.0 keeps no
-/// consumer active time).
+/// A stream as the RDB library's stream: its nodes as they are (written verbatim, like Redis),
+/// metadata, groups (Redis 7.0 keeps no consumer active time).
 fn stream_to_rdb(s: &Stream) -> RdbStream {
-    let entries = s
-        .range(MIN_ID, MAX_ID, false, 0)
-        .into_iter()
-        .map(|e| rdb::StreamEntry {
-            id: e.id,
-            fields: e
-                .fields
-                .into_iter()
-                .map(|(f, v)| (f.to_vec(), v.to_vec()))
-                .collect(),
-        })
-        .collect();
+    let nodes = s.nodes().map(|(id, lp)| (id, lp.to_vec())).collect();
     let meta = rdb::StreamMeta {
         length: s.len(),
         last_id: s.last_id,
@@ -91,8 +80,8 @@ fn stream_to_rdb(s: &Stream) -> RdbStream {
         })
         .collect();
     RdbStream {
-        nodes: Vec::new(),
-        entries,
+        nodes,
+        entries: Vec::new(),
         meta,
         groups,
     }
