@@ -40,6 +40,8 @@ pub struct Aof {
     buf: Vec<u8>,
     /// `aof-timestamp-enabled`.
     timestamps: bool,
+    /// `no-appendfsync-on-rewrite`: no fsync while a rewrite or a BGSAVE runs.
+    no_fsync_on_rewrite: bool,
     /// The db the log's last SELECT chose (None: the next write must SELECT).
     selected_db: Option<usize>,
     /// The second of the last `#TS:` annotation.
@@ -159,6 +161,12 @@ pub fn write_pending(st: &mut State) {
         return;
     }
     if let Some(w) = st.aof.writer.as_ref() {
+        // Like Redis with `no-appendfsync-on-rewrite yes`: no fsync (and, under `always`, no wait
+        // for one) while a rewrite or a BGSAVE writes its big file.
+        w.pause_fsync(
+            st.aof.no_fsync_on_rewrite
+                && (st.aof.rewrite.is_some() || st.persistence.bgsave.is_some()),
+        );
         // A failure is kept by the writer (INFO, MISCONF); the bytes are retried with the next batch.
         if w.write(&st.aof.buf).is_err() {
             return;
@@ -177,13 +185,19 @@ fn open_for_append(path: &std::path::Path) -> std::io::Result<(File, u64)> {
     Ok((f, size))
 }
 
+/// The settings the write path consults on every batch.
+fn read_config(st: &mut State) {
+    st.aof.timestamps = st.config.get("aof-timestamp-enabled") == Some("yes");
+    st.aof.no_fsync_on_rewrite = st.config.get("no-appendfsync-on-rewrite") == Some("yes");
+}
+
 /// Starts the writer on `path` and forgets the selected db (a new file starts with SELECT).
 fn start_writer(st: &mut State, path: &std::path::Path) -> std::io::Result<()> {
     let (file, size) = open_for_append(path)?;
     let w = Writer::start(file, size, fsync_policy(st))?;
     st.aof.writer = Some(w);
     st.aof.selected_db = None;
-    st.aof.timestamps = st.config.get("aof-timestamp-enabled") == Some("yes");
+    read_config(st);
     Ok(())
 }
 
@@ -252,7 +266,7 @@ pub fn apply_config(st: &mut State, now_ms: i64) -> Result<(), String> {
     if let Some(w) = st.aof.writer.as_ref() {
         w.set_policy(fsync_policy(st));
     }
-    st.aof.timestamps = st.config.get("aof-timestamp-enabled") == Some("yes");
+    read_config(st);
     let want = st.config.get("appendonly") == Some("yes");
     match (want, st.aof.status) {
         (true, Status::Off) => start(st, now_ms),

@@ -81,6 +81,8 @@ pub struct Writer {
     /// `always`: bytes were queued; wakes the committer task.
     commit_wanted: tokio::sync::Notify,
     committer: AtomicBool,
+    /// `no-appendfsync-on-rewrite` while a rewrite or BGSAVE runs: write, publish, but no fsync.
+    fsync_paused: AtomicBool,
 }
 
 impl Writer {
@@ -106,6 +108,7 @@ impl Writer {
             commit: AtomicBool::new(false),
             commit_wanted: tokio::sync::Notify::new(),
             committer: AtomicBool::new(false),
+            fsync_paused: AtomicBool::new(false),
         });
         let thread = w.clone();
         std::thread::Builder::new()
@@ -125,6 +128,14 @@ impl Writer {
     pub fn set_policy(&self, p: FsyncPolicy) {
         self.policy.store(p as u8, Ordering::Relaxed);
         self.wake.notify_one();
+    }
+
+    /// Stops (or resumes) fsyncing: while paused the log is still written and counted as durable
+    /// at once, as with `appendfsync no` (Redis's `no-appendfsync-on-rewrite`).
+    pub fn pause_fsync(&self, paused: bool) {
+        if self.fsync_paused.swap(paused, Ordering::AcqRel) != paused {
+            self.wake.notify_one();
+        }
     }
 
     /// Appends to the log. Called under the server lock, in the order writes were applied. On
@@ -286,6 +297,7 @@ impl Writer {
                 loop {
                     let behind = self.written() > self.durable();
                     let due = match self.policy() {
+                        _ if self.fsync_paused.load(Ordering::Acquire) => behind,
                         FsyncPolicy::Always => {
                             behind
                                 && (self.commit.swap(false, Ordering::AcqRel)
@@ -339,10 +351,18 @@ impl Writer {
                 behind_since = None;
                 let target = self.written();
                 let _ = Self::write_pending_locked(&mut f);
-                let mut files = std::mem::take(&mut f.retired);
-                files.push(f.current.clone());
+                // Paused: nothing is fsynced now (retired files wait for the next real fsync),
+                // except at the final stop.
+                let files = if self.fsync_paused.load(Ordering::Acquire) && !f.stop {
+                    Vec::new()
+                } else {
+                    let mut files = std::mem::take(&mut f.retired);
+                    files.push(f.current.clone());
+                    files
+                };
                 (files, target, f.stop)
             };
+            let synced = !files.is_empty();
             let mut ok = true;
             for file in &files {
                 if let Err(e) = file.sync_data() {
@@ -355,15 +375,58 @@ impl Writer {
                     }
                 }
             }
-            last_fsync = Instant::now();
+            if synced {
+                last_fsync = Instant::now();
+            }
             if ok {
-                self.fsyncs.fetch_add(1, Ordering::Relaxed);
+                if synced {
+                    self.fsyncs.fetch_add(1, Ordering::Relaxed);
+                }
                 self.durable.send_replace(target);
             }
             if stop {
                 self.done.store(true, Ordering::Release);
                 return;
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Polls (bounded) until the durable offset reaches `offset`.
+    fn wait_durable(w: &Writer, offset: u64) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while w.durable() < offset {
+            assert!(Instant::now() < deadline, "durable offset stuck");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    #[test]
+    fn paused_fsync_still_writes_and_publishes_but_does_not_sync() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("log");
+        let file = File::create(&path).expect("create");
+        for policy in [FsyncPolicy::Always, FsyncPolicy::EverySec] {
+            let w = Writer::start(file.try_clone().expect("clone"), 0, policy).expect("start");
+            let before = std::fs::metadata(&path).expect("meta").len();
+            w.pause_fsync(true);
+            w.write(b"*1\r\n$4\r\nPING\r\n").expect("write");
+            w.write(b"*1\r\n$4\r\nPING\r\n").expect("write");
+            wait_durable(&w, w.written());
+            assert_eq!(w.fsyncs.load(Ordering::Relaxed), 0, "{policy:?}");
+            assert_eq!(std::fs::metadata(&path).expect("meta").len(), before + 28);
+            w.pause_fsync(false);
+            w.write(b"*1\r\n$4\r\nPING\r\n").expect("write");
+            if policy == FsyncPolicy::Always {
+                wait_durable(&w, w.written());
+                assert_eq!(w.fsyncs.load(Ordering::Relaxed), 1, "{policy:?}");
+            }
+            w.stop();
+            assert!(w.fsyncs.load(Ordering::Relaxed) >= 1, "the final fsync");
         }
     }
 }

@@ -345,9 +345,14 @@ fn config_set(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         }
     }
     if pairs.iter().any(|(n, _)| {
-        ["appendonly", "appendfsync", "aof-timestamp-enabled"]
-            .iter()
-            .any(|o| n.eq_ignore_ascii_case(o))
+        [
+            "appendonly",
+            "appendfsync",
+            "aof-timestamp-enabled",
+            "no-appendfsync-on-rewrite",
+        ]
+        .iter()
+        .any(|o| n.eq_ignore_ascii_case(o))
     }) {
         if let Err(e) = crate::aof::apply_config(ctx.st, ctx.now_ms) {
             return Reply::err(format!(
