@@ -78,6 +78,19 @@ impl<V> SlotDict<V> {
         self.get(key).is_some()
     }
 
+    /// Inserts `key` unless it is present; gives the pair back if it is.
+    pub fn insert_unique(&mut self, key: Box<[u8]>, value: V) -> Result<(), (Box<[u8]>, V)> {
+        let p = self.part(&key);
+        self.parts[p].insert_unique(key, value)?;
+        self.len += 1;
+        Ok(())
+    }
+
+    /// See [`Dict::prefetch`].
+    pub fn prefetch(&self, key: &[u8], depth: u8) {
+        self.parts[self.part(key)].prefetch(key, depth);
+    }
+
     /// Inserts a key known to be absent.
     pub fn insert_new(&mut self, key: Box<[u8]>, value: V) {
         let p = self.part(&key);

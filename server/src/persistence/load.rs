@@ -191,7 +191,10 @@ pub fn load_file(
             }
         });
         for batch in rx {
-            for step in batch? {
+            let mut steps = batch?;
+            for i in 0..steps.len() {
+                prefetch_ahead(st, &steps, i);
+                let step = std::mem::replace(&mut steps[i], Step::Expired);
                 apply(st, step, file_len, now_ms, merge, &mut stats)?;
             }
         }
@@ -253,11 +256,16 @@ fn decode(
             && !matches!(checksum, Some(Checksum::Verified(_))),
     };
     let mut current_db = 0usize;
+    let mut events = 0u64;
     let mut last_report = Instant::now();
     loop {
         let at = rd.offset();
-        progress.loaded_bytes.fetch_max(at, Ordering::Relaxed);
-        if progress.is_active() && last_report.elapsed().as_secs() >= 1 {
+        events += 1;
+        // Progress every 1024 events (reading the clock per key costs a few percent).
+        if events.is_multiple_of(1024) {
+            progress.loaded_bytes.fetch_max(at, Ordering::Relaxed);
+        }
+        if events.is_multiple_of(1024) && progress.is_active() && last_report.elapsed().as_secs() >= 1 {
             last_report = Instant::now();
             let total = progress.total_bytes.load(Ordering::Relaxed).max(1);
             tracing::info!(
@@ -352,6 +360,25 @@ fn decode(
     }
 }
 
+/// How far ahead of the insert the bucket of a key is fetched (then its first node, then that
+/// node's key, each a quarter closer): a 10M-key load is bound by these cache misses.
+const PREFETCH_DISTANCE: usize = 12;
+
+/// Prefetches, for the keys a few steps after `i`, what inserting them will touch.
+fn prefetch_ahead(st: &State, steps: &[Step], i: usize) {
+    for (ahead, depth) in [
+        (PREFETCH_DISTANCE, 0),
+        (PREFETCH_DISTANCE * 2 / 3, 1),
+        (PREFETCH_DISTANCE / 3, 2),
+    ] {
+        if let Some(Step::Key { db, key, .. }) = steps.get(i + ahead) {
+            if let Some(d) = st.dbs.get(*db) {
+                d.keys.prefetch(key, depth);
+            }
+        }
+    }
+}
+
 /// Inserts one decoded step into the keyspace.
 fn apply(
     st: &mut State,
@@ -408,7 +435,12 @@ fn apply(
             };
             if merge {
                 d.remove(&key);
-            } else if d.keys.contains_key(&key) {
+            }
+            if let Some(t) = meta.expire_ms {
+                d.expires.insert(&key, t);
+            }
+            let entry = d.new_entry(value, access);
+            if let Err((key, _)) = d.keys.insert_unique(key.into_boxed_slice(), entry) {
                 return Err(LoadError::Refused {
                     offset,
                     why: format!(
@@ -417,11 +449,6 @@ fn apply(
                     ),
                 });
             }
-            if let Some(t) = meta.expire_ms {
-                d.expires.insert_new(key.as_slice().into(), t);
-            }
-            let entry = d.new_entry(value, access);
-            d.keys.insert_new(key.into_boxed_slice(), entry);
             stats.keys_loaded += 1;
         }
     }
