@@ -79,6 +79,7 @@ pub fn start(st: &mut State, now_ms: i64) -> Result<(), String> {
     let handle = std::thread::Builder::new()
         .name("aof-rewrite".into())
         .spawn(move || {
+            crate::persistence::background_priority();
             if preamble {
                 image.write(&flag, &written)
             } else {

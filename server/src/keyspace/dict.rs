@@ -28,6 +28,12 @@ impl<V> Default for Dict<V> {
 
 const MIN_BUCKETS: usize = 4;
 
+/// The SCAN cursor after `cursor` for a table of `mask + 1` buckets: the bucket index with its
+/// bits reversed, incremented, reversed back (so that a resize between calls skips nothing).
+fn next_cursor(cursor: u64, mask: u64) -> u64 {
+    ((cursor | !mask).reverse_bits().wrapping_add(1)).reverse_bits()
+}
+
 /// Prefetches the cache line at `p` (a hint: it never faults, whatever the address).
 #[inline(always)]
 fn prefetch_line<T>(p: *const T) {
@@ -307,10 +313,7 @@ impl<V> Dict<V> {
             visit(&n.key, &n.value);
             cur = n.next.as_deref();
         }
-        let mut c = cursor | !mask;
-        c = c.reverse_bits();
-        c = c.wrapping_add(1);
-        c.reverse_bits()
+        next_cursor(cursor, mask)
     }
 
     /// Like [`Dict::scan`], with mutable access to the values.
@@ -324,22 +327,41 @@ impl<V> Dict<V> {
             visit(&n.key, &mut n.value);
             cur = n.next.as_deref_mut();
         }
-        let mut c = cursor | !mask;
-        c = c.reverse_bits();
-        c = c.wrapping_add(1);
-        c.reverse_bits()
+        next_cursor(cursor, mask)
     }
 
-    /// Like [`Dict::scan_some`], with mutable access to the values.
+    /// Like [`Dict::scan_some`], with mutable access to the values. The buckets a few cursors
+    /// ahead are prefetched (SCAN's reversed-bit order jumps across the table, so every bucket,
+    /// node and key would otherwise be a cache miss in turn): a snapshot walks with this.
     pub fn scan_some_mut(
         &mut self,
         mut cursor: u64,
         count: usize,
         mut visit: impl FnMut(&[u8], &mut V),
     ) -> u64 {
+        if self.len == 0 || self.buckets.is_empty() {
+            return 0;
+        }
+        const AHEAD: usize = 8;
+        let mask = (self.buckets.len() - 1) as u64;
+        // Cursors AHEAD and AHEAD/2 visits ahead of `cursor`.
+        let mut far = cursor;
+        let mut near = cursor;
+        for i in 0..AHEAD {
+            far = next_cursor(far, mask);
+            if i < AHEAD / 2 {
+                near = next_cursor(near, mask);
+            }
+        }
         let mut seen = 0;
         let mut buckets = 0;
         loop {
+            prefetch_line(&self.buckets[(far & mask) as usize] as *const Option<Box<Node<V>>>);
+            if let Some(n) = self.buckets[(near & mask) as usize].as_deref() {
+                prefetch_line(n as *const Node<V>);
+            }
+            far = next_cursor(far, mask);
+            near = next_cursor(near, mask);
             cursor = self.scan_mut(cursor, |k, v| {
                 seen += 1;
                 visit(k, v)

@@ -265,7 +265,10 @@ fn decode(
         if events.is_multiple_of(1024) {
             progress.loaded_bytes.fetch_max(at, Ordering::Relaxed);
         }
-        if events.is_multiple_of(1024) && progress.is_active() && last_report.elapsed().as_secs() >= 1 {
+        if events.is_multiple_of(1024)
+            && progress.is_active()
+            && last_report.elapsed().as_secs() >= 1
+        {
             last_report = Instant::now();
             let total = progress.total_bytes.load(Ordering::Relaxed).max(1);
             tracing::info!(

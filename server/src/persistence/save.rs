@@ -257,7 +257,9 @@ pub(crate) struct DbImage {
     resize: bool,
 }
 
-const CHUNK: usize = 1 << 20;
+/// Arena chunk size: small enough that a fresh chunk (page faults on first touch) never stalls the
+/// command that needs it, and recycled by the allocator once the serialiser frees it.
+const CHUNK: usize = 64 << 10;
 
 const HAS_EXPIRE: u8 = 1;
 const HAS_IDLE: u8 = 2;

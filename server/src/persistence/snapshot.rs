@@ -1,9 +1,10 @@
 //! Fork-less point-in-time snapshots by copy-on-write per key.
 //!
 //! Starting a snapshot bumps an epoch and gives every db a [`Cow`]. A walker task then copies the
-//! keyspace in steps of [`STEP_KEYS`] keys, each under the lock for a few milliseconds, marking every
-//! entry it copies with the epoch and handing the copies (pieces) to the thread that serialises them.
-//! Between steps clients run. A write to a key the walker has not reached yet first copies the
+//! keyspace in steps, each under the lock for at most half a millisecond, marking every entry it copies
+//! with the epoch and handing the copies (pieces) to the thread that serialises them. Between steps
+//! clients run; while they keep the server busy, a step lasts [`WALKER_SHARE`] of the time they
+//! had since the previous one, so a snapshot costs them a bounded share of the command thread. A write to a key the walker has not reached yet first copies the
 //! key's current value into its db's `Cow` ([`crate::keyspace::Db::capture`]): that is the value
 //! it had when the snapshot started. Keys created after the start carry the epoch already, so the
 //! walker leaves them out. The dump is therefore exactly the dataset at the start, no command
@@ -19,9 +20,17 @@ use crate::types::Value;
 use std::collections::VecDeque;
 use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-/// Keys copied per step of the walker (a few milliseconds under the lock).
-const STEP_KEYS: usize = 4096;
+/// Keys copied between two checks of the step's time budget.
+const CHUNK_KEYS: usize = 128;
+/// The share of the command thread's time the walker takes while clients keep it busy: a step
+/// lasts this fraction of the time that passed since the previous one (clients ran meanwhile).
+const WALKER_SHARE: f64 = 0.2;
+/// Bounds of a step's duration: a step always makes progress, and never delays a command by more
+/// than half a millisecond.
+const STEP_MIN: Duration = Duration::from_micros(100);
+const STEP_MAX: Duration = Duration::from_micros(500);
 /// Pieces waiting for the serialiser before the walker pauses.
 const PIECES_IN_FLIGHT: usize = 8;
 
@@ -128,11 +137,23 @@ enum Progress {
     Done,
 }
 
+/// How long the next step may run, given the time clients had since the previous one.
+fn step_budget(since_last: Duration) -> Duration {
+    since_last
+        .mul_f64(WALKER_SHARE / (1.0 - WALKER_SHARE))
+        .clamp(STEP_MIN, STEP_MAX)
+}
+
 async fn walk(shared: Arc<Shared>, epoch: u32) {
+    let mut last_step = Instant::now();
     loop {
+        let budget = step_budget(last_step.elapsed());
         let progress = {
             let mut st = shared.state.lock();
-            step(&mut st, epoch)
+            let started = Instant::now();
+            let progress = step(&mut st, epoch, started + budget);
+            last_step = Instant::now();
+            progress
         };
         match progress {
             Progress::More => tokio::task::yield_now().await,
@@ -142,8 +163,8 @@ async fn walk(shared: Arc<Shared>, epoch: u32) {
     }
 }
 
-/// One step of the walker under the lock.
-fn step(st: &mut State, epoch: u32) -> Progress {
+/// One step of the walker under the lock, copying keys until `deadline`.
+fn step(st: &mut State, epoch: u32, deadline: Instant) -> Progress {
     let State {
         persistence, dbs, ..
     } = st;
@@ -196,19 +217,25 @@ fn step(st: &mut State, epoch: u32) -> Progress {
         let mut piece = DbImage::new(w.db);
         let expires = &db.expires;
         let (meta, now_ms) = (w.meta, w.now_ms);
-        w.cursor = db.keys.scan_some_mut(w.cursor, STEP_KEYS, |key, e| {
-            if e.epoch != epoch {
-                e.epoch = epoch;
-                let expire = if expires.is_empty() {
-                    None
-                } else {
-                    expires.get(key).copied()
-                };
-                piece.push_key(key, &e.value, &meta.key_meta(e.access, expire, now_ms));
+        loop {
+            w.cursor = db.keys.scan_some_mut(w.cursor, CHUNK_KEYS, |key, e| {
+                if e.epoch != epoch {
+                    e.epoch = epoch;
+                    let expire = if expires.is_empty() {
+                        None
+                    } else {
+                        expires.get(key).copied()
+                    };
+                    piece.push_key(key, &e.value, &meta.key_meta(e.access, expire, now_ms));
+                }
+            });
+            if w.cursor == 0 {
+                cow.done = true;
+                break;
             }
-        });
-        if w.cursor == 0 {
-            cow.done = true;
+            if Instant::now() >= deadline {
+                break;
+            }
         }
         if piece.key_count() > 0 {
             w.pending.push_back(piece);
