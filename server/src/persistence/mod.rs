@@ -107,16 +107,42 @@ pub fn rdb_save(st: &mut State, now_ms: i64) -> Result<(), save::SaveError> {
     }
 }
 
-/// Puts the calling thread (one that serialises a snapshot: BGSAVE, AOF rewrite) in the
-/// `SCHED_IDLE` class: on a busy machine it takes the CPU the command thread and the clients
-/// leave, instead of preempting them for a scheduler slice. Linux: per thread.
-pub fn background_priority() {
+/// How long a serialising thread stays in the idle class: on a machine that stays saturated an
+/// idle-class thread barely runs, and the snapshot (with its copy-on-write memory) would last
+/// indefinitely. After this it competes like any thread, as a forked Redis child does.
+const IDLE_CLASS_LIMIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+std::thread_local! {
+    /// When the calling thread entered the idle class (None: it is in the normal class).
+    static IDLE_SINCE: std::cell::Cell<Option<Instant>> = const { std::cell::Cell::new(None) };
+}
+
+fn set_scheduling_class(policy: libc::c_int) {
     #[cfg(target_os = "linux")]
     // SAFETY: a plain syscall on the calling thread; `param` outlives it.
     unsafe {
         let param = libc::sched_param { sched_priority: 0 };
-        libc::sched_setscheduler(0, libc::SCHED_IDLE, &param);
+        libc::sched_setscheduler(0, policy, &param);
     }
+}
+
+/// Puts the calling thread (one that serialises a snapshot: BGSAVE, AOF rewrite) in the
+/// `SCHED_IDLE` class: on a busy machine it takes the CPU the command thread and the clients
+/// leave, instead of preempting them for a scheduler slice. Linux: per thread.
+pub fn background_priority() {
+    set_scheduling_class(libc::SCHED_IDLE);
+    IDLE_SINCE.with(|c| c.set(Some(Instant::now())));
+}
+
+/// Called as a snapshot's pieces are written: past [`IDLE_CLASS_LIMIT`] the thread returns to
+/// the normal class.
+pub fn background_priority_check() {
+    IDLE_SINCE.with(|c| {
+        if c.get().is_some_and(|t| t.elapsed() >= IDLE_CLASS_LIMIT) {
+            c.set(None);
+            set_scheduling_class(libc::SCHED_OTHER);
+        }
+    });
 }
 
 /// CPU time the calling thread has used, in seconds.

@@ -596,6 +596,7 @@ impl Image {
             let mut current: Option<usize> = None;
             let mut hinted = vec![false; self.sizes.len()];
             self.dbs.each(|db| {
+                super::background_priority_check();
                 if current != Some(db.index) {
                     w.select_db(db.index as u64).map_err(write_error)?;
                     current = Some(db.index);
