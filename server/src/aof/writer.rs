@@ -2,15 +2,16 @@
 //!
 //! Like Redis, the log is written from the thread that applied the writes, once per batch of
 //! commands (one `write` to the page cache for everything a batch logged), so the file order is
-//! the order in which writes were applied and a write costs no thread hand-off. With `always`
-//! the batches are queued instead and the fsync thread writes them all right before its fsync:
-//! nobody is answered before that fsync anyway, and the server thread then makes no syscall. Durability is the
-//! fsync thread's job: with `appendfsync always` it syncs whenever the file is ahead of the disk,
-//! and one fsync covers every byte written before it started — a group commit: while one fsync
-//! runs, the next batches accumulate, and a single fsync then covers all of them. The offset known
-//! to be on disk is published on a watch channel; with `always`, a connection sends its replies
-//! only once that offset covers the log as it was after its batch. `everysec` fsyncs at most once
-//! a second, `no` leaves it to the kernel.
+//! the order in which writes were applied and a write costs no thread hand-off.
+//!
+//! With `appendfsync always` the batches are queued instead, and a committer task on the
+//! server's runtime does what Redis's `beforeSleep` does: once every connection with input ready
+//! has run its batch, it writes the whole group with one `write`, makes it durable with one
+//! `fdatasync` on the runtime's own thread (a hand-off to another thread costs more than the
+//! fsync it would overlap on a fast disk), and publishes the durable offset on a watch channel. A
+//! connection sends its replies only once that offset covers the log as it was after its batch.
+//! The fsync thread covers what the committer does not: `everysec` (at most one fsync a
+//! second), `no` (none), `always` before the runtime exists, and `no-appendfsync-on-rewrite`.
 
 use std::fs::File;
 use std::io::Write;
@@ -213,10 +214,52 @@ impl Writer {
                 if w.done.load(Ordering::Acquire) {
                     return;
                 }
-                w.commit.store(true, Ordering::Release);
-                w.wake.notify_one();
+                w.commit_inline();
             }
         });
+    }
+
+    /// Moves the durable offset forward (never back: two fsyncs may finish out of order).
+    fn publish_durable(&self, offset: u64) {
+        self.durable.send_if_modified(|d| {
+            if offset > *d {
+                *d = offset;
+                true
+            } else {
+                false
+            }
+        });
+    }
+
+    /// The committer's group commit, on the runtime's own thread as Redis does it in
+    /// `beforeSleep`: one write of every queued batch, one fdatasync, then the waiting replies
+    /// are released without a thread hand-off. While fsync is paused the fsync thread does it.
+    fn commit_inline(&self) {
+        if self.fsync_paused.load(Ordering::Acquire) || self.policy() != FsyncPolicy::Always {
+            self.commit.store(true, Ordering::Release);
+            self.wake.notify_one();
+            return;
+        }
+        let (files, target) = {
+            let mut f = self.lock();
+            let target = self.written();
+            if target <= self.durable() {
+                return;
+            }
+            let _ = Self::write_pending_locked(&mut f);
+            let mut files = std::mem::take(&mut f.retired);
+            files.push(f.current.clone());
+            (files, target)
+        };
+        for file in &files {
+            if let Err(e) = file.sync_data() {
+                tracing::warn!("Error fsyncing the AOF file: {e}");
+                tracing::error!("Can't recover from AOF fsync error when the AOF fsync policy is 'always'. Exiting...");
+                std::process::exit(1);
+            }
+        }
+        self.fsyncs.fetch_add(1, Ordering::Relaxed);
+        self.publish_durable(target);
     }
 
     /// Writes the queued `always` bytes to the current file (under the lock). A failure with
@@ -311,7 +354,7 @@ impl Writer {
                         }
                         FsyncPolicy::No => {
                             // Nobody waits on `durable` outside `always`; keep it meaningful.
-                            self.durable.send_replace(self.written());
+                            self.publish_durable(self.written());
                             false
                         }
                     };
@@ -382,7 +425,7 @@ impl Writer {
                 if synced {
                     self.fsyncs.fetch_add(1, Ordering::Relaxed);
                 }
-                self.durable.send_replace(target);
+                self.publish_durable(target);
             }
             if stop {
                 self.done.store(true, Ordering::Release);
