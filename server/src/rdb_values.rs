@@ -203,14 +203,7 @@ pub fn from_rdb(v: RdbValue, t: &Tunables, check: NodeCheck) -> Option<Value> {
                 max_entries: t.hash_max_entries,
                 max_value: t.hash_max_value,
             };
-            let mut h = Hash::default();
-            if pairs.len() > limits.max_entries {
-                h.convert();
-            }
-            for (f, v) in &pairs {
-                h.set(f, v, limits);
-            }
-            Value::Hash(std::sync::Arc::new(h))
+            Value::Hash(std::sync::Arc::new(Hash::from_pairs(pairs, limits)))
         }
         RdbValue::SortedSet(items) => {
             let limits = ZSetLimits {

@@ -79,6 +79,30 @@ impl Hash {
         }
     }
 
+    /// A hash from (field, value) pairs read from a dump, in the encoding the limits give. The
+    /// bytes are moved, not copied, and a big table is sized once. A repeated field keeps its
+    /// last value.
+    pub fn from_pairs(pairs: Vec<(Vec<u8>, Vec<u8>)>, limits: HashLimits) -> Hash {
+        let small = pairs.len() <= limits.max_entries
+            && pairs
+                .iter()
+                .all(|(f, v)| f.len() <= limits.max_value && v.len() <= limits.max_value);
+        if small {
+            let mut h = Hash::default();
+            for (f, v) in &pairs {
+                h.set(f, v, limits);
+            }
+            return h;
+        }
+        let mut d = Dict::with_capacity(pairs.len());
+        for (f, v) in pairs {
+            if let Err((f, v)) = d.insert_unique(f.into_boxed_slice(), v.into_boxed_slice()) {
+                d.insert(&f, v);
+            }
+        }
+        Hash::Table(d)
+    }
+
     /// Converts to the hash-table encoding (used on load too, when a dump exceeds the limits).
     pub fn convert(&mut self) {
         if let Hash::Listpack(v) = self {
