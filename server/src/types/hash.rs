@@ -134,3 +134,40 @@ impl Hash {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(n: usize) -> Vec<(Vec<u8>, Vec<u8>)> {
+        (0..n)
+            .map(|i| (format!("f{i}").into_bytes(), format!("v{i}").into_bytes()))
+            .collect()
+    }
+
+    #[test]
+    fn from_pairs_picks_the_encoding_and_keeps_the_last_repeated_field() {
+        let limits = HashLimits {
+            max_entries: 128,
+            max_value: 64,
+        };
+        for n in [0, 5, 128, 129, 1000] {
+            let mut p = pairs(n);
+            p.push((b"f0".to_vec(), b"last".to_vec()));
+            let h = Hash::from_pairs(p, limits);
+            let want = if n + 1 > 128 { "hashtable" } else { "listpack" };
+            assert_eq!(h.encoding_name(), want, "{n} pairs");
+            assert_eq!(h.len(), n.max(1));
+            assert_eq!(h.get(b"f0"), Some(&b"last"[..]));
+            if n > 1 {
+                assert_eq!(
+                    h.get(format!("f{}", n - 1).as_bytes()),
+                    Some(format!("v{}", n - 1).as_bytes())
+                );
+            }
+        }
+        // A long value forces the table whatever the count.
+        let h = Hash::from_pairs(vec![(b"f".to_vec(), vec![b'x'; 65])], limits);
+        assert_eq!(h.encoding_name(), "hashtable");
+    }
+}
