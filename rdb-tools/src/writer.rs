@@ -595,6 +595,96 @@ impl<W: Write> Writer<W> {
         self.maybe_flush()
     }
 
+    /// The compact-encoding limits this writer applies.
+    pub fn limits(&self) -> EncodingLimits {
+        self.enc.opts.limits
+    }
+
+    /// Writes a big hash in the plain encoding (type 4: its length, then field and value strings)
+    /// from borrowed pairs, flushing as it goes, so it is saved without an owned copy. [`key`]
+    /// chooses this encoding for a hash of more than `hash_max_listpack_entries` pairs; `len` is
+    /// how many pairs `pairs` yields (a different count is an error, and the output is then void).
+    ///
+    /// [`key`]: Self::key
+    pub fn key_hash_plain<'a>(
+        &mut self,
+        key: &[u8],
+        len: usize,
+        pairs: impl IntoIterator<Item = (&'a [u8], &'a [u8])>,
+        meta: &KeyMeta,
+    ) -> Result<()> {
+        self.collection_head(key, f::HASH, len, meta);
+        let mut n = 0usize;
+        for (field, value) in pairs {
+            self.enc.string(&mut self.buf, field);
+            self.enc.string(&mut self.buf, value);
+            n += 1;
+            self.maybe_flush()?;
+        }
+        Self::check_count(key, len, n)
+    }
+
+    /// Writes a big set in the plain encoding (type 2) from borrowed members, like
+    /// [`key_hash_plain`](Self::key_hash_plain); for sets [`key`](Self::key) would not write as an
+    /// intset or listpack.
+    pub fn key_set_plain<'a>(
+        &mut self,
+        key: &[u8],
+        len: usize,
+        members: impl IntoIterator<Item = &'a [u8]>,
+        meta: &KeyMeta,
+    ) -> Result<()> {
+        self.collection_head(key, f::SET, len, meta);
+        let mut n = 0usize;
+        for m in members {
+            self.enc.string(&mut self.buf, m);
+            n += 1;
+            self.maybe_flush()?;
+        }
+        Self::check_count(key, len, n)
+    }
+
+    /// Writes a big sorted set in the plain encoding (type 5: member strings and binary doubles)
+    /// from borrowed members given in descending (score, member) order, as Redis writes them;
+    /// like [`key_hash_plain`](Self::key_hash_plain), for more than `zset_max_listpack_entries`.
+    pub fn key_zset_plain<'a>(
+        &mut self,
+        key: &[u8],
+        len: usize,
+        members: impl IntoIterator<Item = (&'a [u8], f64)>,
+        meta: &KeyMeta,
+    ) -> Result<()> {
+        self.collection_head(key, f::ZSET_2, len, meta);
+        let mut n = 0usize;
+        for (m, score) in members {
+            if score.is_nan() {
+                return Err(Error::Unsupported("a sorted set score of NaN".into()));
+            }
+            self.enc.string(&mut self.buf, m);
+            write_double_binary(&mut self.buf, score);
+            n += 1;
+            self.maybe_flush()?;
+        }
+        Self::check_count(key, len, n)
+    }
+
+    fn collection_head(&mut self, key: &[u8], rdb_type: u8, len: usize, meta: &KeyMeta) {
+        self.key_meta(meta);
+        self.buf.push(rdb_type);
+        self.enc.string(&mut self.buf, key);
+        write_len(&mut self.buf, len as u64);
+    }
+
+    fn check_count(key: &[u8], len: usize, n: usize) -> Result<()> {
+        if n == len {
+            return Ok(());
+        }
+        Err(Error::Unsupported(format!(
+            "key '{}': {n} elements written after announcing {len}",
+            String::from_utf8_lossy(key)
+        )))
+    }
+
     /// Writes a key whose value is an already-encoded listpack (a server keeping small values in
     /// listpacks saves them without re-encoding). `rdb_type` must be 16 (hash), 17 (sorted set) or
     /// 20 (set, RDB 11); lists go through [`key_list_listpacks`](Self::key_list_listpacks).

@@ -225,3 +225,62 @@ fn stream_nodes_are_written_verbatim() {
         assert_eq!(write(&raw), from_entries, "version {version}");
     }
 }
+
+/// The borrowed, streaming writers for big collections produce the very bytes `key` writes for
+/// the owned value.
+#[test]
+fn plain_collection_writers_match_key() {
+    let n = 1000usize;
+    let fields: Vec<(Vec<u8>, Vec<u8>)> = (0..n)
+        .map(|i| {
+            (
+                format!("field:{i}").into_bytes(),
+                format!("value {i}").repeat(i % 7 + 1).into_bytes(),
+            )
+        })
+        .collect();
+    let members: Vec<Vec<u8>> = (0..n).map(|i| format!("member:{i}").into_bytes()).collect();
+    let mut scored: Vec<(Vec<u8>, f64)> = (0..n)
+        .map(|i| (format!("m{i}").into_bytes(), (i % 37) as f64 * 0.5 - 3.0))
+        .collect();
+    let meta = KeyMeta {
+        expire_ms: Some(99),
+        idle: None,
+        freq: None,
+    };
+    for version in [9u32, 10, 11] {
+        let file = |f: &dyn Fn(&mut Writer<Vec<u8>>)| {
+            let mut w = Writer::new(Vec::new(), WriterOptions::version(version)).unwrap();
+            w.select_db(0).unwrap();
+            f(&mut w);
+            w.finish().unwrap()
+        };
+        let owned = file(&|w| w.key(b"h", &Value::Hash(fields.clone()), &meta).unwrap());
+        let borrowed = file(&|w| {
+            w.key_hash_plain(b"h", n, fields.iter().map(|(f, v)| (&f[..], &v[..])), &meta)
+                .unwrap()
+        });
+        assert_eq!(owned, borrowed, "hash, version {version}");
+        let owned = file(&|w| w.key(b"s", &Value::Set(members.clone()), &meta).unwrap());
+        let borrowed = file(&|w| {
+            w.key_set_plain(b"s", n, members.iter().map(|m| &m[..]), &meta)
+                .unwrap()
+        });
+        assert_eq!(owned, borrowed, "set, version {version}");
+        let owned = file(&|w| {
+            w.key(b"z", &Value::SortedSet(scored.clone()), &meta)
+                .unwrap()
+        });
+        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| b.0.cmp(&a.0)));
+        let borrowed = file(&|w| {
+            w.key_zset_plain(b"z", n, scored.iter().map(|(m, s)| (&m[..], *s)), &meta)
+                .unwrap()
+        });
+        assert_eq!(owned, borrowed, "zset, version {version}");
+    }
+    // A count that does not match what was announced is an error.
+    let mut w = Writer::new(Vec::new(), WriterOptions::version(11)).unwrap();
+    assert!(w
+        .key_set_plain(b"s", 3, members.iter().take(2).map(|m| &m[..]), &meta)
+        .is_err());
+}

@@ -217,7 +217,29 @@ fn write_key<W: std::io::Write>(
     value: &Value,
     meta: &KeyMeta,
 ) -> Result<(), SaveError> {
-    w.key(key, &to_rdb(value), meta).map_err(write_error)
+    // Collections past the compact limits are written from the keyspace's own data: an owned
+    // copy of a million-field hash would cost the serialiser hundreds of megabytes (and the
+    // command thread the page-fault and mmap-lock traffic of allocating them).
+    let lim = w.limits();
+    let streamed = match value {
+        Value::Hash(h) if h.len() > lim.hash_max_listpack_entries => {
+            Some(w.key_hash_plain(key, h.len(), h.iter(), meta))
+        }
+        Value::Set(s) if s.len() > lim.set_max_intset_entries.max(lim.set_max_listpack_entries) => {
+            match &**s {
+                crate::types::Set::Table(d) => Some(w.key_set_plain(key, d.len(), d.keys(), meta)),
+                crate::types::Set::Intset(_) => None,
+            }
+        }
+        Value::ZSet(z) if z.len() > lim.zset_max_listpack_entries => {
+            Some(w.key_zset_plain(key, z.len(), z.iter_from(z.len() - 1, true), meta))
+        }
+        _ => None,
+    };
+    match streamed {
+        Some(r) => r.map_err(write_error),
+        None => w.key(key, &to_rdb(value), meta).map_err(write_error),
+    }
 }
 
 /// Writes the live dataset (SAVE, DEBUG RELOAD, shutdown). Returns the dump's size.
@@ -260,6 +282,34 @@ pub(crate) struct DbImage {
 /// Arena chunk size: small enough that a fresh chunk (page faults on first touch) never stalls the
 /// command that needs it, and recycled by the allocator once the serialiser frees it.
 const CHUNK: usize = 64 << 10;
+
+/// Arena chunks the serialiser has written, kept for the walker's next pieces: a snapshot then
+/// cycles through a few megabytes instead of touching fresh memory for every piece (a page fault
+/// per fresh page, and memory freed on another thread goes back to the allocator late).
+static SPARE_CHUNKS: parking_lot::Mutex<Vec<Vec<u8>>> = parking_lot::Mutex::new(Vec::new());
+/// At most this many spare chunks (4 MiB) are kept.
+const SPARE_CHUNKS_MAX: usize = 64;
+
+/// An empty arena chunk with room for `need` bytes (a spare one when it fits).
+fn take_chunk(need: usize) -> Vec<u8> {
+    if need <= CHUNK {
+        if let Some(c) = SPARE_CHUNKS.lock().pop() {
+            return c;
+        }
+    }
+    Vec::with_capacity(need.max(CHUNK))
+}
+
+/// Keeps a written piece's chunks for reuse.
+fn give_back(arena: Vec<Vec<u8>>) {
+    let mut spare = SPARE_CHUNKS.lock();
+    for mut c in arena {
+        if c.capacity() == CHUNK && spare.len() < SPARE_CHUNKS_MAX {
+            c.clear();
+            spare.push(c);
+        }
+    }
+}
 
 const HAS_EXPIRE: u8 = 1;
 const HAS_IDLE: u8 = 2;
@@ -307,7 +357,7 @@ impl DbImage {
             .last()
             .is_none_or(|c| c.capacity() - c.len() < need)
         {
-            self.arena.push(Vec::with_capacity(need.max(CHUNK)));
+            self.arena.push(take_chunk(need));
         }
         let Some(a) = self.arena.last_mut() else {
             return;
@@ -425,6 +475,7 @@ impl Pieces {
                         return Ok(());
                     }
                     f(&piece)?;
+                    give_back(piece.arena);
                 }
                 // The walker went away before the end: the image is incomplete.
                 Err(SaveError::Cancelled)
