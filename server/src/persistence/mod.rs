@@ -109,8 +109,10 @@ pub fn rdb_save(st: &mut State, now_ms: i64) -> Result<(), save::SaveError> {
 
 /// How long a serialising thread stays in the idle class: on a machine that stays saturated an
 /// idle-class thread barely runs, and the snapshot (with its copy-on-write memory) would last
-/// indefinitely. After this it competes like any thread, as a forked Redis child does.
+/// indefinitely. After this it competes with a lowered priority ([`LATE_NICE`]): it gets its
+/// share of a busy CPU, while a waking command thread still preempts it at once.
 const IDLE_CLASS_LIMIT: std::time::Duration = std::time::Duration::from_secs(2);
+const LATE_NICE: libc::c_int = 10;
 
 std::thread_local! {
     /// When the calling thread entered the idle class (None: it is in the normal class).
@@ -141,6 +143,12 @@ pub fn background_priority_check() {
         if c.get().is_some_and(|t| t.elapsed() >= IDLE_CLASS_LIMIT) {
             c.set(None);
             set_scheduling_class(libc::SCHED_OTHER);
+            #[cfg(target_os = "linux")]
+            // SAFETY: a plain syscall on the calling thread's own id.
+            unsafe {
+                let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+                libc::setpriority(libc::PRIO_PROCESS, tid, LATE_NICE);
+            }
         }
     });
 }
