@@ -196,7 +196,7 @@ pub fn write_string(out: &mut Vec<u8>, s: &[u8], compressor: Option<&mut Compres
                 out.push(0xc0 | ENC_LZF);
                 write_len(out, z.len() as u64);
                 write_len(out, s.len() as u64);
-                out.extend_from_slice(&z);
+                out.extend_from_slice(z);
                 return;
             }
         }

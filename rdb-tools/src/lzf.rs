@@ -29,6 +29,8 @@ pub struct Compressor {
     /// `generation << 32 | position`; an entry from an older generation reads as empty.
     table: Vec<u64>,
     generation: u32,
+    /// The output buffer, reused from one string to the next.
+    out: Vec<u8>,
 }
 
 impl Default for Compressor {
@@ -47,6 +49,7 @@ impl Compressor {
         Compressor {
             table: vec![0; HSIZE],
             generation: 0,
+            out: Vec::new(),
         }
     }
 
@@ -76,14 +79,25 @@ impl Compressor {
     /// Compresses `input` into at most `out_limit` bytes, or returns `None` when Redis's
     /// `lzf_compress` would return 0 (does not fit, or empty input). Inputs of 4 GiB or more are
     /// never compressed.
-    pub fn compress(&mut self, input: &[u8], out_limit: usize) -> Option<Vec<u8>> {
+    pub fn compress(&mut self, input: &[u8], out_limit: usize) -> Option<&[u8]> {
         let in_len = input.len();
         if in_len == 0 || out_limit == 0 || in_len >= u32::MAX as usize {
             return None;
         }
         self.next_generation();
         // `op` may reach out_limit + 1 transiently (a started run that is then undone).
-        let mut out = vec![0u8; out_limit + 2];
+        let mut out = std::mem::take(&mut self.out);
+        out.clear();
+        out.resize(out_limit + 2, 0);
+        let done = self.compress_with(input, out_limit, &mut out);
+        self.out = out;
+        done.then_some(&self.out[..])
+    }
+
+    /// The body of [`compress`](Self::compress): fills `out` (`out_limit + 2` bytes) and
+    /// truncates it to the compressed length; false when the result does not fit.
+    fn compress_with(&mut self, input: &[u8], out_limit: usize, out: &mut Vec<u8>) -> bool {
+        let in_len = input.len();
         let out_end = out_limit;
         let mut ip = 0usize;
         let mut op = 1usize; // start run
@@ -91,7 +105,7 @@ impl Compressor {
         let b = |i: usize| input[i] as u32;
         if in_len < 3 {
             // The main loop does not run; only the tail copy below.
-            return Self::finish(input, &mut out, out_end, ip, op, lit);
+            return Self::finish(input, out, out_end, ip, op, lit);
         }
         let mut hval: u32 = (b(0) << 8) | b(1);
         while ip < in_len - 2 {
@@ -110,7 +124,7 @@ impl Compressor {
                 let mut len = 2usize;
                 let maxlen = (in_len - ip - len).min(MAX_REF);
                 if op + 3 + 1 >= out_end && op - usize::from(lit == 0) + 3 + 1 >= out_end {
-                    return None;
+                    return false;
                 }
                 out[op - lit - 1] = (lit as u8).wrapping_sub(1); // stop run
                 op -= usize::from(lit == 0); // undo run if length is zero
@@ -148,7 +162,7 @@ impl Compressor {
                 ip += 1;
             } else {
                 if op >= out_end {
-                    return None;
+                    return false;
                 }
                 lit += 1;
                 out[op] = input[ip];
@@ -161,7 +175,7 @@ impl Compressor {
                 }
             }
         }
-        Self::finish(input, &mut out, out_end, ip, op, lit)
+        Self::finish(input, out, out_end, ip, op, lit)
     }
 
     fn finish(
@@ -171,9 +185,9 @@ impl Compressor {
         mut ip: usize,
         mut op: usize,
         mut lit: usize,
-    ) -> Option<Vec<u8>> {
+    ) -> bool {
         if op + 3 > out_end {
-            return None;
+            return false;
         }
         while ip < input.len() {
             lit += 1;
@@ -189,13 +203,13 @@ impl Compressor {
         out[op - lit - 1] = (lit as u8).wrapping_sub(1); // end run
         op -= usize::from(lit == 0);
         out.truncate(op);
-        Some(std::mem::take(out))
+        true
     }
 }
 
 /// Compresses like `rdbSaveLzfStringObject`: only strings longer than 4 bytes, and only when the
 /// result fits in `len - 4` bytes.
-pub fn compress_for_rdb(c: &mut Compressor, input: &[u8]) -> Option<Vec<u8>> {
+pub fn compress_for_rdb<'c>(c: &'c mut Compressor, input: &[u8]) -> Option<&'c [u8]> {
     if input.len() <= 4 {
         return None;
     }
@@ -302,7 +316,7 @@ mod tests {
         ];
         for s in &samples {
             let ours = c.compress(s, s.len()).expect("compressible");
-            assert_eq!(decompress(&ours, s.len()).unwrap(), *s);
+            assert_eq!(decompress(ours, s.len()).unwrap(), *s);
             if let Ok(reference) = ::lzf::compress(s) {
                 assert_eq!(
                     ours,
@@ -320,7 +334,7 @@ mod tests {
         let s = vec![b'a'; 200];
         let mut c = Compressor::new();
         let z = compress_for_rdb(&mut c, &s).unwrap();
-        assert_eq!(decompress(&z, 200).unwrap(), s);
+        assert_eq!(decompress(z, 200).unwrap(), s);
     }
 
     #[test]

@@ -595,6 +595,16 @@ impl<W: Write> Writer<W> {
         self.maybe_flush()
     }
 
+    /// Writes a string key from borrowed bytes (what [`key`](Self::key) writes for
+    /// `Value::String`, without an owned copy).
+    pub fn key_string(&mut self, key: &[u8], value: &[u8], meta: &KeyMeta) -> Result<()> {
+        self.key_meta(meta);
+        self.buf.push(f::STRING);
+        self.enc.string(&mut self.buf, key);
+        self.enc.string(&mut self.buf, value);
+        self.maybe_flush()
+    }
+
     /// The compact-encoding limits this writer applies.
     pub fn limits(&self) -> EncodingLimits {
         self.enc.opts.limits

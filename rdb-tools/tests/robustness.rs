@@ -273,11 +273,11 @@ proptest! {
     fn lzf_round_trips(data in proptest::collection::vec(prop_oneof![Just(b'a'), Just(b'b'), any::<u8>()], 0..3000)) {
         let mut c = lzf::Compressor::new();
         if let Some(z) = c.compress(&data, data.len() + 64) {
-            prop_assert_eq!(lzf::decompress(&z, data.len()).unwrap(), data.clone());
+            prop_assert_eq!(lzf::decompress(z, data.len()).unwrap(), data.clone());
         }
         if let Some(z) = lzf::compress_for_rdb(&mut c, &data) {
             prop_assert!(z.len() <= data.len() - 4);
-            prop_assert_eq!(lzf::decompress(&z, data.len()).unwrap(), data);
+            prop_assert_eq!(lzf::decompress(z, data.len()).unwrap(), data);
         }
     }
 

@@ -255,6 +255,16 @@ fn plain_collection_writers_match_key() {
             f(&mut w);
             w.finish().unwrap()
         };
+        for text in [
+            &b"short"[..],
+            b"12345",
+            &[b'x'; 64],
+            b"a longer value that LZF may compress",
+        ] {
+            let owned = file(&|w| w.key(b"k", &Value::String(text.to_vec()), &meta).unwrap());
+            let borrowed = file(&|w| w.key_string(b"k", text, &meta).unwrap());
+            assert_eq!(owned, borrowed, "string, version {version}");
+        }
         let owned = file(&|w| w.key(b"h", &Value::Hash(fields.clone()), &meta).unwrap());
         let borrowed = file(&|w| {
             w.key_hash_plain(b"h", n, fields.iter().map(|(f, v)| (&f[..], &v[..])), &meta)

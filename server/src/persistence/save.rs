@@ -18,7 +18,7 @@ use crate::commands::server::REDIS_VERSION;
 use crate::rdb_values::{encoding_limits, to_rdb};
 use crate::server::State;
 use crate::types::Value;
-use redoubt_rdb::value::{KeyMeta, Value as RdbValue};
+use redoubt_rdb::value::KeyMeta;
 use redoubt_rdb::writer::{Writer, WriterOptions};
 use std::fs::File;
 use std::io::BufWriter;
@@ -667,9 +667,9 @@ impl Image {
                         return Err(SaveError::Cancelled);
                     }
                     match value {
-                        RdbValueRef::String(s) => w
-                            .key(key, &RdbValue::String(s.to_vec()), meta)
-                            .map_err(write_error)?,
+                        RdbValueRef::String(s) => {
+                            w.key_string(key, s, meta).map_err(write_error)?
+                        }
                         RdbValueRef::Value(v) => write_key(w, key, v, meta)?,
                     }
                     progress.fetch_add(1, Ordering::Relaxed);
