@@ -258,7 +258,17 @@ fn a_rewrite_switches_to_a_new_base_and_keeps_every_write() {
         &["--appendonly", "yes", "--appendfsync", "always"],
     );
     let mut c = subject.client();
-    wait_for(&mut c, "aof_rewrites", "1");
+    // Like Redis, a fresh log has its base and incremental file before the first write, and
+    // that first base is not a rewrite.
+    assert_eq!(info(&mut c, "aof_rewrites"), "0");
+    assert_eq!(
+        aof_files(dir.path()),
+        vec![
+            "appendonly.aof.1.base.rdb",
+            "appendonly.aof.1.incr.aof",
+            "appendonly.aof.manifest"
+        ]
+    );
     for i in 0..2000 {
         ok(&mut c, &["SET", &format!("k{i}"), &i.to_string()]);
     }
@@ -273,7 +283,7 @@ fn a_rewrite_switches_to_a_new_base_and_keeps_every_write() {
         ok(&mut c, &["INCR", &format!("during{}", i % 7)]);
     }
     wait_for(&mut c, "aof_rewrite_in_progress", "0");
-    wait_for(&mut c, "aof_rewrites", "2");
+    wait_for(&mut c, "aof_rewrites", "1");
     assert_eq!(info(&mut c, "aof_last_bgrewrite_status"), "ok");
     let files = aof_files(dir.path());
     assert_eq!(
@@ -417,7 +427,7 @@ fn a_torn_tail_is_cut_when_allowed_and_refused_otherwise() {
     {
         let subject = start(false, dir.path(), &["--appendonly", "yes"]);
         let mut c = subject.client();
-        wait_for(&mut c, "aof_rewrites", "1");
+        assert_eq!(info(&mut c, "aof_rewrites"), "0");
         ok(&mut c, &["SET", "a", "1"]);
         ok(&mut c, &["SET", "b", "2"]);
         shutdown(subject, &mut c, "SHUTDOWN");
@@ -484,9 +494,12 @@ fn acknowledged_writes_survive_kill_9() {
         );
         let port = server.port();
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        // Writers that have had at least one write acknowledged.
+        let started = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let writers: Vec<_> = (0..4)
             .map(|w| {
                 let stop = stop.clone();
+                let started = started.clone();
                 std::thread::spawn(move || {
                     let mut c = Client::connect(port);
                     c.set_timeout(Duration::from_secs(5));
@@ -502,7 +515,12 @@ fn acknowledged_writes_survive_kill_9() {
                         }
                         c.send(&["INCR", &key]);
                         match c.recv_timeout(Duration::from_secs(5)) {
-                            Ok(Reply::Integer(n)) => acked = n,
+                            Ok(Reply::Integer(n)) => {
+                                if acked == start {
+                                    started.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                                }
+                                acked = n
+                            }
                             _ => break,
                         }
                     }
@@ -510,7 +528,13 @@ fn acknowledged_writes_survive_kill_9() {
                 })
             })
             .collect();
-        std::thread::sleep(Duration::from_millis(150 + 70 * round));
+        // Every writer under way (an fsync can take long on a busy disk), then a kill at a
+        // moment that differs from round to round.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while started.load(std::sync::atomic::Ordering::Relaxed) < 4 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        std::thread::sleep(Duration::from_millis(50 + 70 * round));
         kill9(&mut server);
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
         let results: Vec<(String, i64, i64)> = writers
@@ -527,7 +551,7 @@ fn acknowledged_writes_survive_kill_9() {
             );
             let got = match c.cmd(&["GET", &key]) {
                 Reply::Bulk(b) => String::from_utf8_lossy(&b).parse::<i64>().unwrap_or(-1),
-                other => panic!("{key}: {other:?}"),
+                other => panic!("round {round}: {key}: {other:?}"),
             };
             assert!(
                 got == acked || got == acked + 1,
@@ -614,7 +638,7 @@ fn a_base_without_rdb_preamble_is_commands_both_servers_load() {
         ],
     );
     let mut c = subject.client();
-    wait_for(&mut c, "aof_rewrites", "1");
+    assert_eq!(info(&mut c, "aof_rewrites"), "0");
     let mut other = subject.client();
     rewritten_forms(&mut c, &mut other);
     let mut generator = CommandGenerator::new(23);
@@ -623,7 +647,7 @@ fn a_base_without_rdb_preamble_is_commands_both_servers_load() {
         c.cmd(&command.args);
     }
     ok(&mut c, &["BGREWRITEAOF"]);
-    wait_for(&mut c, "aof_rewrites", "2");
+    wait_for(&mut c, "aof_rewrites", "1");
     ok(&mut c, &["SET", "after-rewrite", "1"]);
     let files = aof_files(dir.path());
     assert!(
@@ -660,14 +684,14 @@ fn the_log_is_rewritten_automatically_when_it_grows() {
         ],
     );
     let mut c = subject.client();
-    wait_for(&mut c, "aof_rewrites", "1");
+    assert_eq!(info(&mut c, "aof_rewrites"), "0");
     let value = "v".repeat(100);
     for i in 0..2000 {
         ok(&mut c, &["SET", &format!("k{}", i % 50), &value]);
     }
     let deadline = Instant::now() + Duration::from_secs(20);
     // Several automatic rewrites may happen while the writes go on.
-    while info(&mut c, "aof_rewrites").parse::<u64>().unwrap_or(0) < 2 {
+    while info(&mut c, "aof_rewrites").parse::<u64>().unwrap_or(0) < 1 {
         assert!(Instant::now() < deadline, "no automatic rewrite");
         std::thread::sleep(Duration::from_millis(20));
     }

@@ -68,8 +68,12 @@ pub fn load_at_startup(shared: &Shared, st: &mut State) -> Result<bool, String> 
     }
     std::fs::create_dir_all(&dir).map_err(|e| format!("Can't create the AOF directory: {e}"))?;
     if m.entries.is_empty() {
-        // A fresh log: like `appendonly yes` at runtime, the first base is written at once.
-        return super::start(st, now_ms()).map(|()| true);
+        // A fresh log gets its base (of the empty dataset) and its incremental file listed in
+        // the manifest before the first write, as Redis does: a write acknowledged at once must
+        // survive a crash, which a base still being written in the background cannot promise.
+        let preamble = st.config.get("aof-use-rdb-preamble") != Some("no");
+        let base = m.replace_base(&prefix, preamble);
+        rewrite::write_base_now(st, &base.name, now_ms())?;
     }
     // Append to the last incremental file, or start one.
     let incr = match m.last_incr() {

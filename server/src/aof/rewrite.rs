@@ -38,6 +38,21 @@ pub fn temp_incr_name(prefix: &str) -> String {
 
 pub const ERR_IN_PROGRESS: &str = "ERR Background append only file rewriting already in progress";
 
+/// Writes a base of the current dataset in the calling thread (a fresh log at startup, whose
+/// dataset is empty, like Redis's `aofOpenIfNeededOnServerStart`); returns its size.
+pub fn write_base_now(st: &State, base: &str, now_ms: i64) -> Result<u64, String> {
+    let dir = dir(st);
+    let mut image = Image::capture(st, now_ms);
+    image.retarget(dir.clone(), base.to_string());
+    let (cancel, progress) = (AtomicBool::new(false), AtomicU64::new(0));
+    let written = if base.ends_with(".rdb") {
+        image.write(&cancel, &progress)
+    } else {
+        write_command_base(&image, &dir.join(base), &cancel, &progress)
+    };
+    written.map_err(|e| format!("Can't write the AOF base {base}: {e}"))
+}
+
 /// Starts a rewrite (Redis's `rewriteAppendOnlyFileBackground`).
 pub fn start(st: &mut State, now_ms: i64) -> Result<(), String> {
     if st.aof.rewrite.is_some() {
