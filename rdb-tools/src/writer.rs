@@ -246,7 +246,7 @@ impl ValueEncoder {
         })
     }
 
-    fn list(&mut self, items: &[Vec<u8>], out: &mut Vec<u8>) -> u8 {
+    fn list<T: AsRef<[u8]>>(&mut self, items: &[T], out: &mut Vec<u8>) -> u8 {
         let fill = self.opts.limits.list_max_listpack_size;
         // `_quicklistNodeAllowInsert`: the node's current size + the element + 8 must stay within the
         // size class of a negative fill; a positive fill caps the count (and 8 KB as a safety limit).
@@ -277,6 +277,7 @@ impl ValueEncoder {
         let mut lp_probe = Listpack::new();
         let mut zl_probe = ZiplistBuilder::new();
         for (i, it) in items.iter().enumerate() {
+            let it = it.as_ref();
             if v10 && it.len() >= PACKED_THRESHOLD {
                 if count > 0 {
                     nodes.push(Node::Packed(start, i));
@@ -309,17 +310,17 @@ impl ValueEncoder {
             match node {
                 Node::Plain(i) => {
                     write_len(out, f::QUICKLIST_NODE_PLAIN);
-                    self.string(out, &items[i]);
+                    self.string(out, items[i].as_ref());
                 }
                 Node::Packed(a, b) if v10 => {
                     write_len(out, f::QUICKLIST_NODE_PACKED);
                     let mut lp = Listpack::new();
-                    items[a..b].iter().for_each(|e| lp.push_back(e));
+                    items[a..b].iter().for_each(|e| lp.push_back(e.as_ref()));
                     self.string(out, lp.as_bytes());
                 }
                 Node::Packed(a, b) => {
                     let mut zl = ZiplistBuilder::new();
-                    items[a..b].iter().for_each(|e| zl.push(e));
+                    items[a..b].iter().for_each(|e| zl.push(e.as_ref()));
                     self.string(out, &zl.finish());
                 }
             }
@@ -602,6 +603,20 @@ impl<W: Write> Writer<W> {
         self.buf.push(f::STRING);
         self.enc.string(&mut self.buf, key);
         self.enc.string(&mut self.buf, value);
+        self.maybe_flush()
+    }
+
+    /// Writes a list from borrowed elements: what [`key`](Self::key) writes for `Value::List`,
+    /// without an owned copy of every element.
+    pub fn key_list(&mut self, key: &[u8], items: &[&[u8]], meta: &KeyMeta) -> Result<()> {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        let t = self.enc.list(items, &mut scratch);
+        self.key_meta(meta);
+        self.buf.push(t);
+        self.enc.string(&mut self.buf, key);
+        self.buf.extend_from_slice(&scratch);
+        self.scratch = scratch;
         self.maybe_flush()
     }
 

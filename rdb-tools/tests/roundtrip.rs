@@ -265,6 +265,13 @@ fn plain_collection_writers_match_key() {
             let borrowed = file(&|w| w.key_string(b"k", text, &meta).unwrap());
             assert_eq!(owned, borrowed, "string, version {version}");
         }
+        for len in [0usize, 3, 5000] {
+            let items: Vec<Vec<u8>> = members.iter().cycle().take(len).cloned().collect();
+            let owned = file(&|w| w.key(b"l", &Value::List(items.clone()), &meta).unwrap());
+            let refs: Vec<&[u8]> = items.iter().map(|e| &e[..]).collect();
+            let borrowed = file(&|w| w.key_list(b"l", &refs, &meta).unwrap());
+            assert_eq!(owned, borrowed, "list of {len}, version {version}");
+        }
         let owned = file(&|w| w.key(b"h", &Value::Hash(fields.clone()), &meta).unwrap());
         let borrowed = file(&|w| {
             w.key_hash_plain(b"h", n, fields.iter().map(|(f, v)| (&f[..], &v[..])), &meta)

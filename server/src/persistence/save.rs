@@ -231,6 +231,10 @@ fn write_key<W: std::io::Write>(
                 crate::types::Set::Intset(_) => None,
             }
         }
+        Value::List(l) => {
+            let items: Vec<&[u8]> = l.iter().map(|e| &e[..]).collect();
+            Some(w.key_list(key, &items, meta))
+        }
         Value::ZSet(z) if z.len() > lim.zset_max_listpack_entries => {
             Some(w.key_zset_plain(key, z.len(), z.iter_from(z.len() - 1, true), meta))
         }
