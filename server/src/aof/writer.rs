@@ -246,10 +246,7 @@ impl Writer {
             if target <= self.durable() {
                 return;
             }
-            let _ = Self::write_pending_locked(&mut f);
-            let mut files = std::mem::take(&mut f.retired);
-            files.push(f.current.clone());
-            (files, target)
+            (Self::flush_for_sync_locked(&mut f), target)
         };
         for file in &files {
             if let Err(e) = file.sync_data() {
@@ -260,6 +257,15 @@ impl Writer {
         }
         self.fsyncs.fetch_add(1, Ordering::Relaxed);
         self.publish_durable(target);
+    }
+
+    /// Writes the queued bytes and returns the files an fsync must cover now: those switched away
+    /// from, then the current one.
+    fn flush_for_sync_locked(f: &mut Files) -> Vec<Arc<File>> {
+        let _ = Self::write_pending_locked(f);
+        let mut files = std::mem::take(&mut f.retired);
+        files.push(f.current.clone());
+        files
     }
 
     /// Writes the queued `always` bytes to the current file (under the lock). A failure with
@@ -393,15 +399,13 @@ impl Writer {
                 // `always` bytes are written first, still under the lock (one write for all).
                 behind_since = None;
                 let target = self.written();
-                let _ = Self::write_pending_locked(&mut f);
                 // Paused: nothing is fsynced now (retired files wait for the next real fsync),
                 // except at the final stop.
                 let files = if self.fsync_paused.load(Ordering::Acquire) && !f.stop {
+                    let _ = Self::write_pending_locked(&mut f);
                     Vec::new()
                 } else {
-                    let mut files = std::mem::take(&mut f.retired);
-                    files.push(f.current.clone());
-                    files
+                    Self::flush_for_sync_locked(&mut f)
                 };
                 (files, target, f.stop)
             };

@@ -363,8 +363,8 @@ fn decode(
     }
 }
 
-/// How far ahead of the insert the bucket of a key is fetched (then its first node, then that
-/// node's key, each a quarter closer): a 10M-key load is bound by these cache misses.
+/// How far ahead of the insert the bucket of a key is fetched (then its first node at two
+/// thirds of it, then that node's key at one third): a 10M-key load is bound by these misses.
 const PREFETCH_DISTANCE: usize = 12;
 
 /// Prefetches, for the keys a few steps after `i`, what inserting them will touch.

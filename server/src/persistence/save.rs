@@ -478,6 +478,9 @@ impl Pieces {
                     if piece.is_end() {
                         return Ok(());
                     }
+                    // Every writer of a streamed image (BGSAVE, either kind of AOF base, full
+                    // sync) passes here: a serialising thread leaves the idle class in time.
+                    super::background_priority_check();
                     f(&piece)?;
                     give_back(piece.arena);
                 }
@@ -651,7 +654,6 @@ impl Image {
             let mut current: Option<usize> = None;
             let mut hinted = vec![false; self.sizes.len()];
             self.dbs.each(|db| {
-                super::background_priority_check();
                 if current != Some(db.index) {
                     w.select_db(db.index as u64).map_err(write_error)?;
                     current = Some(db.index);

@@ -1,10 +1,11 @@
 //! Fork-less point-in-time snapshots by copy-on-write per key.
 //!
 //! Starting a snapshot bumps an epoch and gives every db a [`Cow`]. A walker task then copies the
-//! keyspace in steps, each under the lock for at most half a millisecond, marking every entry it copies
-//! with the epoch and handing the copies (pieces) to the thread that serialises them. Between steps
-//! clients run; while they keep the server busy, a step lasts [`WALKER_SHARE`] of the time they
-//! had since the previous one, so a snapshot costs them a bounded share of the command thread. A write to a key the walker has not reached yet first copies the
+//! keyspace in steps, each under the lock for at most half a millisecond, marking every entry it
+//! copies with the epoch and handing the copies (pieces) to the thread that serialises them.
+//! Between steps clients run; while they keep the server busy, a step lasts [`WALKER_SHARE`] of
+//! the time they had since the previous one, so a snapshot costs them a bounded share of the
+//! command thread. A write to a key the walker has not reached yet first copies the
 //! key's current value into its db's `Cow` ([`crate::keyspace::Db::capture`]): that is the value
 //! it had when the snapshot started. Keys created after the start carry the epoch already, so the
 //! walker leaves them out. The dump is therefore exactly the dataset at the start, no command
