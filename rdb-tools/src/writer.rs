@@ -578,10 +578,20 @@ impl<W: Write> Writer<W> {
 
     /// Writes a key with its value and metadata.
     pub fn key(&mut self, key: &[u8], value: &Value, meta: &KeyMeta) -> Result<()> {
+        self.key_encoded(key, meta, |enc, out| enc.encode(value, out))
+    }
+
+    /// Writes a key whose value `encode` appends to a scratch buffer, returning its RDB type
+    /// (the type byte goes before the key, the value after it).
+    fn key_encoded(
+        &mut self,
+        key: &[u8],
+        meta: &KeyMeta,
+        encode: impl FnOnce(&mut ValueEncoder, &mut Vec<u8>) -> Result<u8>,
+    ) -> Result<()> {
         let mut scratch = std::mem::take(&mut self.scratch);
         scratch.clear();
-        let t = self.enc.encode(value, &mut scratch);
-        let t = match t {
+        let t = match encode(&mut self.enc, &mut scratch) {
             Ok(t) => t,
             Err(e) => {
                 self.scratch = scratch;
@@ -609,15 +619,7 @@ impl<W: Write> Writer<W> {
     /// Writes a list from borrowed elements: what [`key`](Self::key) writes for `Value::List`,
     /// without an owned copy of every element.
     pub fn key_list(&mut self, key: &[u8], items: &[&[u8]], meta: &KeyMeta) -> Result<()> {
-        let mut scratch = std::mem::take(&mut self.scratch);
-        scratch.clear();
-        let t = self.enc.list(items, &mut scratch);
-        self.key_meta(meta);
-        self.buf.push(t);
-        self.enc.string(&mut self.buf, key);
-        self.buf.extend_from_slice(&scratch);
-        self.scratch = scratch;
-        self.maybe_flush()
+        self.key_encoded(key, meta, |enc, out| Ok(enc.list(items, out)))
     }
 
     /// The compact-encoding limits this writer applies.
