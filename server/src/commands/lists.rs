@@ -198,7 +198,7 @@ fn lset(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     match list_mut(ctx, &args[1]) {
         Ok(Some(l)) => match normalize_index(i, l.len()) {
             Some(i) => {
-                l[i] = args[3][..].into();
+                l.set(i, args[3][..].into());
                 ctx.modified(&args[1], notify::LIST, "lset");
                 Reply::ok()
             }
@@ -215,7 +215,7 @@ fn lrange(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     };
     match list_read(ctx, &args[1]) {
         Ok(Some(l)) => match normalize_range(start, stop, l.len()) {
-            Some((s, e)) => Reply::Array(l.range(s..=e).map(Reply::bulk).collect()),
+            Some((s, e)) => Reply::Array(l.range(s, e).map(Reply::bulk).collect()),
             None => Reply::Array(vec![]),
         },
         Ok(None) => Reply::Array(vec![]),
@@ -230,10 +230,7 @@ fn ltrim(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     match list_mut(ctx, &args[1]) {
         Ok(Some(l)) => {
             match normalize_range(start, stop, l.len()) {
-                Some((s, e)) => {
-                    l.truncate(e + 1);
-                    l.drain(..s);
-                }
+                Some((s, e)) => l.keep_range(s, e),
                 None => l.clear(),
             }
             ctx.modified(&args[1], notify::LIST, "ltrim");
@@ -257,28 +254,7 @@ fn lrem(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             } else {
                 count.unsigned_abs() as usize
             };
-            let mut removed = 0;
-            if count >= 0 {
-                let mut i = 0;
-                while i < l.len() && removed < limit {
-                    if &*l[i] == elem {
-                        l.remove(i);
-                        removed += 1;
-                    } else {
-                        i += 1;
-                    }
-                }
-            } else {
-                let mut i = l.len();
-                while i > 0 && removed < limit {
-                    i -= 1;
-                    if &*l[i] == elem {
-                        l.remove(i);
-                        removed += 1;
-                    }
-                }
-            }
-            removed
+            l.remove_matching(elem, limit, count < 0)
         }
         Ok(None) => 0,
         Err(e) => return e,
@@ -298,19 +274,19 @@ fn linsert(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     } else {
         return syntax_error();
     };
-    match list_mut(ctx, &args[1]) {
-        Ok(Some(l)) => match l.iter().position(|e| **e == args[3][..]) {
-            Some(p) => {
-                l.insert(if after { p + 1 } else { p }, args[4][..].into());
-                let len = l.len();
-                ctx.modified(&args[1], notify::LIST, "linsert");
-                Reply::Int(len as i64)
-            }
-            None => Reply::Int(-1),
-        },
-        Ok(None) => Reply::Int(0),
-        Err(e) => e,
-    }
+    let l = match list_mut(ctx, &args[1]) {
+        Ok(Some(l)) => l,
+        Ok(None) => return Reply::Int(0),
+        Err(e) => return e,
+    };
+    let pivot = l.iter().position(|e| **e == args[3][..]);
+    let Some(p) = pivot else {
+        return Reply::Int(-1);
+    };
+    l.insert(if after { p + 1 } else { p }, args[4][..].into());
+    let len = l.len();
+    ctx.modified(&args[1], notify::LIST, "linsert");
+    Reply::Int(len as i64)
 }
 
 fn lpos(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
@@ -380,9 +356,18 @@ fn lpos(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     } else {
         (maxlen as usize).min(len)
     };
-    for step in 0..limit {
-        let idx = if rank > 0 { step } else { len - 1 - step };
-        if &*l[idx] == elem {
+    let scan: Box<dyn Iterator<Item = (usize, &Box<[u8]>)>> = if rank > 0 {
+        Box::new(l.iter().enumerate())
+    } else {
+        Box::new(
+            l.iter()
+                .rev()
+                .enumerate()
+                .map(|(step, e)| (len - 1 - step, e)),
+        )
+    };
+    for (idx, e) in scan.take(limit) {
+        if **e == *elem {
             if skip > 0 {
                 skip -= 1;
                 continue;

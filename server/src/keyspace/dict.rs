@@ -1,4 +1,5 @@
-//! A chained hash table with Redis's SCAN cursor guarantee.
+//! A chained hash table with Redis's SCAN cursor guarantee, shared with snapshots segment by
+//! segment.
 //!
 //! Buckets are a power-of-two array of singly linked chains, as in Redis's `dict.c`. The point of not
 //! using `std`'s map is SCAN: the cursor is the bucket index with its bits reversed and incremented
@@ -6,16 +7,84 @@
 //! the whole iteration is still returned at least once (some may be returned twice). The same table
 //! also gives fair random sampling (RANDOMKEY, SPOP, eviction) without a side index.
 //!
+//! The bucket array is cut into segments of at most [`SEGMENT`] buckets, each behind an `Arc`.
+//! Cloning a dict clones the segment pointers only; a write then copies the one segment it
+//! touches if the other copy still holds it (`Arc::make_mut`). A snapshot that shares a
+//! multi-million-field hash with the keyspace therefore costs a write at most one segment's copy
+//! (about a thousand entries), the way a fork's copy-on-write costs a page.
+//!
 //! Resizing is done at once (not incrementally); the table grows at load factor 1 and shrinks below 1/8.
+
+use std::sync::Arc;
 
 struct Node<V> {
     key: Box<[u8]>,
     value: V,
-    next: Option<Box<Node<V>>>,
+    next: Chain<V>,
+}
+
+type Chain<V> = Option<Box<Node<V>>>;
+
+/// Buckets per segment (log2): a write to a shared dict copies at most this many chains.
+const SEGMENT_BITS: u32 = 10;
+/// Buckets per segment.
+pub const SEGMENT: usize = 1 << SEGMENT_BITS;
+
+/// A run of consecutive buckets; a table smaller than [`SEGMENT`] is one shorter segment.
+struct Segment<V> {
+    chains: Box<[Chain<V>]>,
+}
+
+impl<V> Segment<V> {
+    fn empty(buckets: usize) -> Self {
+        Segment {
+            chains: (0..buckets).map(|_| None).collect(),
+        }
+    }
+}
+
+impl<V: Clone> Clone for Segment<V> {
+    /// A deep copy, chain order kept.
+    fn clone(&self) -> Self {
+        let chains = self
+            .chains
+            .iter()
+            .map(|chain| {
+                let mut head: Chain<V> = None;
+                let mut tail = &mut head;
+                let mut cur = chain.as_deref();
+                while let Some(n) = cur {
+                    let node = tail.insert(Box::new(Node {
+                        key: n.key.clone(),
+                        value: n.value.clone(),
+                        next: None,
+                    }));
+                    tail = &mut node.next;
+                    cur = n.next.as_deref();
+                }
+                head
+            })
+            .collect();
+        Segment { chains }
+    }
+}
+
+impl<V> Drop for Segment<V> {
+    fn drop(&mut self) {
+        // Unlink chains iteratively so long chains cannot overflow the stack.
+        for b in self.chains.iter_mut() {
+            let mut chain = b.take();
+            while let Some(mut n) = chain {
+                chain = n.next.take();
+            }
+        }
+    }
 }
 
 pub struct Dict<V> {
-    buckets: Vec<Option<Box<Node<V>>>>,
+    segments: Vec<Arc<Segment<V>>>,
+    /// Total buckets: zero or a power of two.
+    buckets: usize,
     len: usize,
     hasher: ahash::RandomState,
 }
@@ -46,21 +115,23 @@ fn prefetch_line<T>(p: *const T) {
     let _ = p;
 }
 
+/// The empty segments of a table of `buckets` buckets.
+fn empty_segments<V>(buckets: usize) -> Vec<Segment<V>> {
+    let per = buckets.min(SEGMENT);
+    (0..buckets.div_ceil(SEGMENT))
+        .map(|_| Segment::empty(per))
+        .collect()
+}
+
+/// Reading: no bound on the value type.
 impl<V> Dict<V> {
     pub fn new() -> Self {
         Dict {
-            buckets: Vec::new(),
+            segments: Vec::new(),
+            buckets: 0,
             len: 0,
             hasher: ahash::RandomState::new(),
         }
-    }
-
-    pub fn with_capacity(n: usize) -> Self {
-        let mut d = Dict::new();
-        if n > 0 {
-            d.resize(n.next_power_of_two().max(MIN_BUCKETS));
-        }
-        d
     }
 
     pub fn len(&self) -> usize {
@@ -73,100 +144,41 @@ impl<V> Dict<V> {
 
     /// Number of buckets (for `DEBUG HTSTATS`-like introspection and memory estimates).
     pub fn bucket_count(&self) -> usize {
-        self.buckets.len()
+        self.buckets
     }
 
     fn index(&self, key: &[u8]) -> usize {
-        (self.hasher.hash_one(key) as usize) & (self.buckets.len() - 1)
+        (self.hasher.hash_one(key) as usize) & (self.buckets - 1)
+    }
+
+    fn chain(&self, idx: usize) -> &Chain<V> {
+        &self.segments[idx >> SEGMENT_BITS].chains[idx & (SEGMENT - 1)]
+    }
+
+    fn find(&self, key: &[u8]) -> Option<&Node<V>> {
+        if self.len == 0 {
+            return None;
+        }
+        let mut cur = self.chain(self.index(key)).as_deref();
+        while let Some(n) = cur {
+            if &*n.key == key {
+                return Some(n);
+            }
+            cur = n.next.as_deref();
+        }
+        None
     }
 
     pub fn get(&self, key: &[u8]) -> Option<&V> {
-        if self.len == 0 {
-            return None;
-        }
-        let mut cur = self.buckets[self.index(key)].as_deref();
-        while let Some(n) = cur {
-            if &*n.key == key {
-                return Some(&n.value);
-            }
-            cur = n.next.as_deref();
-        }
-        None
+        self.find(key).map(|n| &n.value)
     }
 
     pub fn get_key_value(&self, key: &[u8]) -> Option<(&[u8], &V)> {
-        if self.len == 0 {
-            return None;
-        }
-        let mut cur = self.buckets[self.index(key)].as_deref();
-        while let Some(n) = cur {
-            if &*n.key == key {
-                return Some((&n.key, &n.value));
-            }
-            cur = n.next.as_deref();
-        }
-        None
-    }
-
-    pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut V> {
-        if self.len == 0 {
-            return None;
-        }
-        let idx = self.index(key);
-        let mut cur = self.buckets[idx].as_deref_mut();
-        while let Some(n) = cur {
-            if &*n.key == key {
-                return Some(&mut n.value);
-            }
-            cur = n.next.as_deref_mut();
-        }
-        None
+        self.find(key).map(|n| (&*n.key, &n.value))
     }
 
     pub fn contains_key(&self, key: &[u8]) -> bool {
-        self.get(key).is_some()
-    }
-
-    /// Inserts or replaces (hashing the key once); returns the previous value.
-    pub fn insert(&mut self, key: &[u8], value: V) -> Option<V> {
-        if self.len >= self.buckets.len() {
-            self.resize((self.buckets.len() * 2).max(MIN_BUCKETS));
-        }
-        let idx = self.index(key);
-        let mut cur = self.buckets[idx].as_deref_mut();
-        while let Some(n) = cur {
-            if &*n.key == key {
-                return Some(std::mem::replace(&mut n.value, value));
-            }
-            cur = n.next.as_deref_mut();
-        }
-        let next = self.buckets[idx].take();
-        self.buckets[idx] = Some(Box::new(Node {
-            key: key.into(),
-            value,
-            next,
-        }));
-        self.len += 1;
-        None
-    }
-
-    /// Inserts `key` unless it is present (one walk of its chain); gives the pair back if it is.
-    pub fn insert_unique(&mut self, key: Box<[u8]>, value: V) -> Result<(), (Box<[u8]>, V)> {
-        if self.len >= self.buckets.len() {
-            self.resize((self.buckets.len() * 2).max(MIN_BUCKETS));
-        }
-        let idx = self.index(&key);
-        let mut cur = self.buckets[idx].as_deref();
-        while let Some(n) = cur {
-            if n.key == key {
-                return Err((key, value));
-            }
-            cur = n.next.as_deref();
-        }
-        let next = self.buckets[idx].take();
-        self.buckets[idx] = Some(Box::new(Node { key, value, next }));
-        self.len += 1;
-        Ok(())
+        self.find(key).is_some()
     }
 
     /// Asks the CPU to fetch what a lookup of `key` touches, one level per `depth` (0: the
@@ -175,92 +187,22 @@ impl<V> Dict<V> {
     /// the cost of loading a large dataset). A hint only: nothing is read through a pointer that
     /// has not been fetched at the previous depth already, and nothing changes.
     pub fn prefetch(&self, key: &[u8], depth: u8) {
-        if self.buckets.is_empty() {
+        if self.buckets == 0 {
             return;
         }
-        let slot = &self.buckets[self.index(key)];
+        let slot = self.chain(self.index(key));
         match (depth, slot.as_deref()) {
-            (0, _) => prefetch_line(slot as *const Option<Box<Node<V>>>),
+            (0, _) => prefetch_line(slot as *const Chain<V>),
             (1, Some(n)) => prefetch_line(n as *const Node<V>),
             (_, Some(n)) => prefetch_line(n.key.as_ptr()),
             _ => {}
         }
     }
 
-    /// Inserts a key known to be absent.
-    pub fn insert_new(&mut self, key: Box<[u8]>, value: V) {
-        if self.len >= self.buckets.len() {
-            self.resize((self.buckets.len() * 2).max(MIN_BUCKETS));
-        }
-        let idx = self.index(&key);
-        let next = self.buckets[idx].take();
-        self.buckets[idx] = Some(Box::new(Node { key, value, next }));
-        self.len += 1;
-    }
-
-    /// Returns the value for `key`, inserting `make()` first when absent; the flag tells whether it did.
-    pub fn get_or_insert_with(&mut self, key: &[u8], make: impl FnOnce() -> V) -> (&mut V, bool) {
-        let inserted = if self.get(key).is_none() {
-            self.insert_new(key.into(), make());
-            true
-        } else {
-            false
-        };
-        match self.get_mut(key) {
-            Some(v) => (v, inserted),
-            None => unreachable!("key was just ensured present"),
-        }
-    }
-
-    pub fn remove(&mut self, key: &[u8]) -> Option<V> {
-        self.remove_entry(key).map(|(_, v)| v)
-    }
-
-    pub fn remove_entry(&mut self, key: &[u8]) -> Option<(Box<[u8]>, V)> {
-        if self.len == 0 {
-            return None;
-        }
-        let idx = self.index(key);
-        let mut slot = &mut self.buckets[idx];
-        while slot.as_ref().is_some_and(|n| &*n.key != key) {
-            slot = &mut slot.as_mut()?.next;
-        }
-        let mut node = slot.take()?;
-        *slot = node.next.take();
-        self.len -= 1;
-        self.maybe_shrink();
-        let Node { key, value, .. } = *node;
-        Some((key, value))
-    }
-
-    fn maybe_shrink(&mut self) {
-        let n = self.buckets.len();
-        if n > MIN_BUCKETS && self.len * 8 < n {
-            self.resize(self.len.next_power_of_two().max(MIN_BUCKETS));
-        }
-    }
-
-    fn resize(&mut self, new_size: usize) {
-        let old = std::mem::take(&mut self.buckets);
-        self.buckets.resize_with(new_size, || None);
-        for mut chain in old {
-            while let Some(mut node) = chain {
-                chain = node.next.take();
-                let idx = self.index(&node.key);
-                node.next = self.buckets[idx].take();
-                self.buckets[idx] = Some(node);
-            }
-        }
-    }
-
-    pub fn clear(&mut self) {
-        self.buckets = Vec::new();
-        self.len = 0;
-    }
-
     pub fn iter(&self) -> Iter<'_, V> {
         Iter {
-            buckets: &self.buckets,
+            segments: &self.segments,
+            segment: 0,
             bucket: 0,
             node: None,
         }
@@ -270,107 +212,18 @@ impl<V> Dict<V> {
         self.iter().map(|(k, _)| k)
     }
 
-    /// Visits every value mutably.
-    pub fn for_each_mut(&mut self, mut f: impl FnMut(&[u8], &mut V)) {
-        for b in self.buckets.iter_mut() {
-            let mut cur = b.as_deref_mut();
-            while let Some(n) = cur {
-                f(&n.key, &mut n.value);
-                cur = n.next.as_deref_mut();
-            }
-        }
-    }
-
-    /// Keeps only the entries for which `keep` is true.
-    pub fn retain(&mut self, mut keep: impl FnMut(&[u8], &mut V) -> bool) {
-        let mut removed = 0;
-        for b in self.buckets.iter_mut() {
-            let mut chain = b.take();
-            let mut kept: Option<Box<Node<V>>> = None;
-            while let Some(mut node) = chain {
-                chain = node.next.take();
-                if keep(&node.key, &mut node.value) {
-                    node.next = kept;
-                    kept = Some(node);
-                } else {
-                    removed += 1;
-                }
-            }
-            *b = kept;
-        }
-        self.len -= removed;
-        self.maybe_shrink();
-    }
-
     /// Visits the bucket at `cursor` and returns the next cursor (0 when the scan is complete).
     pub fn scan(&self, cursor: u64, mut visit: impl FnMut(&[u8], &V)) -> u64 {
-        if self.len == 0 || self.buckets.is_empty() {
+        if self.len == 0 || self.buckets == 0 {
             return 0;
         }
-        let mask = (self.buckets.len() - 1) as u64;
-        let mut cur = self.buckets[(cursor & mask) as usize].as_deref();
+        let mask = (self.buckets - 1) as u64;
+        let mut cur = self.chain((cursor & mask) as usize).as_deref();
         while let Some(n) = cur {
             visit(&n.key, &n.value);
             cur = n.next.as_deref();
         }
         next_cursor(cursor, mask)
-    }
-
-    /// Like [`Dict::scan`], with mutable access to the values.
-    pub fn scan_mut(&mut self, cursor: u64, mut visit: impl FnMut(&[u8], &mut V)) -> u64 {
-        if self.len == 0 || self.buckets.is_empty() {
-            return 0;
-        }
-        let mask = (self.buckets.len() - 1) as u64;
-        let mut cur = self.buckets[(cursor & mask) as usize].as_deref_mut();
-        while let Some(n) = cur {
-            visit(&n.key, &mut n.value);
-            cur = n.next.as_deref_mut();
-        }
-        next_cursor(cursor, mask)
-    }
-
-    /// Like [`Dict::scan_some`], with mutable access to the values. The buckets a few cursors
-    /// ahead are prefetched (SCAN's reversed-bit order jumps across the table, so every bucket,
-    /// node and key would otherwise be a cache miss in turn): a snapshot walks with this.
-    pub fn scan_some_mut(
-        &mut self,
-        mut cursor: u64,
-        count: usize,
-        mut visit: impl FnMut(&[u8], &mut V),
-    ) -> u64 {
-        if self.len == 0 || self.buckets.is_empty() {
-            return 0;
-        }
-        const AHEAD: usize = 8;
-        let mask = (self.buckets.len() - 1) as u64;
-        // Cursors AHEAD and AHEAD/2 visits ahead of `cursor`.
-        let mut far = cursor;
-        let mut near = cursor;
-        for i in 0..AHEAD {
-            far = next_cursor(far, mask);
-            if i < AHEAD / 2 {
-                near = next_cursor(near, mask);
-            }
-        }
-        let mut seen = 0;
-        let mut buckets = 0;
-        loop {
-            prefetch_line(&self.buckets[(far & mask) as usize] as *const Option<Box<Node<V>>>);
-            if let Some(n) = self.buckets[(near & mask) as usize].as_deref() {
-                prefetch_line(n as *const Node<V>);
-            }
-            far = next_cursor(far, mask);
-            near = next_cursor(near, mask);
-            cursor = self.scan_mut(cursor, |k, v| {
-                seen += 1;
-                visit(k, v)
-            });
-            buckets += 1;
-            if cursor == 0 || seen >= count || buckets >= count.saturating_mul(10) {
-                return cursor;
-            }
-        }
     }
 
     /// One SCAN call's worth: visits buckets from `cursor` until about `count` entries were seen
@@ -400,39 +253,324 @@ impl<V> Dict<V> {
         if self.len == 0 {
             return None;
         }
-        let n = self.buckets.len();
+        let n = self.buckets;
         let mut tries = 0;
         loop {
             let idx = rng.gen_range(0..n);
             tries += 1;
-            let bucket = if self.buckets[idx].is_some() {
+            let bucket = if self.chain(idx).is_some() {
                 idx
             } else if tries > 64 {
                 // Sparse table: fall back to the first non-empty bucket from here.
                 (0..n)
                     .map(|i| (idx + i) % n)
-                    .find(|&i| self.buckets[i].is_some())?
+                    .find(|&i| self.chain(i).is_some())?
             } else {
                 continue;
             };
             let mut chain_len = 0;
-            let mut cur = self.buckets[bucket].as_deref();
+            let mut cur = self.chain(bucket).as_deref();
             while let Some(node) = cur {
                 chain_len += 1;
                 cur = node.next.as_deref();
             }
             let pick = rng.gen_range(0..chain_len);
-            let mut cur = self.buckets[bucket].as_deref();
+            let mut cur = self.chain(bucket).as_deref();
             for _ in 0..pick {
                 cur = cur?.next.as_deref();
             }
             return cur.map(|n| (&*n.key, &n.value));
         }
     }
+
+    /// How many of the segments are shared with a clone (for tests and introspection).
+    pub fn shared_segments(&self) -> usize {
+        self.segments
+            .iter()
+            .filter(|s| Arc::strong_count(s) > 1)
+            .count()
+    }
+}
+
+/// Writing: a segment still shared with a clone is copied first, so values must be `Clone`.
+impl<V: Clone> Dict<V> {
+    pub fn with_capacity(n: usize) -> Self {
+        let mut d = Dict::new();
+        if n > 0 {
+            d.resize(n.next_power_of_two().max(MIN_BUCKETS));
+        }
+        d
+    }
+
+    /// The chain at `idx`, for writing: its segment is copied first if a clone shares it.
+    fn chain_mut(&mut self, idx: usize) -> &mut Chain<V> {
+        &mut Arc::make_mut(&mut self.segments[idx >> SEGMENT_BITS]).chains[idx & (SEGMENT - 1)]
+    }
+
+    pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut V> {
+        if self.len == 0 {
+            return None;
+        }
+        let idx = self.index(key);
+        // Only a key that is there copies its segment.
+        let mut cur = self.chain(idx).as_deref();
+        while cur.is_some_and(|n| &*n.key != key) {
+            cur = cur.and_then(|n| n.next.as_deref());
+        }
+        cur?;
+        let mut cur = self.chain_mut(idx).as_deref_mut();
+        while let Some(n) = cur {
+            if &*n.key == key {
+                return Some(&mut n.value);
+            }
+            cur = n.next.as_deref_mut();
+        }
+        None
+    }
+
+    fn grow_for_one(&mut self) {
+        if self.len >= self.buckets {
+            self.resize((self.buckets * 2).max(MIN_BUCKETS));
+        }
+    }
+
+    /// Inserts or replaces (hashing the key once); returns the previous value.
+    pub fn insert(&mut self, key: &[u8], value: V) -> Option<V> {
+        self.grow_for_one();
+        let idx = self.index(key);
+        let chain = self.chain_mut(idx);
+        let mut cur = chain.as_deref_mut();
+        while let Some(n) = cur {
+            if &*n.key == key {
+                return Some(std::mem::replace(&mut n.value, value));
+            }
+            cur = n.next.as_deref_mut();
+        }
+        let next = chain.take();
+        *chain = Some(Box::new(Node {
+            key: key.into(),
+            value,
+            next,
+        }));
+        self.len += 1;
+        None
+    }
+
+    /// Inserts `key` unless it is present (one walk of its chain); gives the pair back if it is.
+    pub fn insert_unique(&mut self, key: Box<[u8]>, value: V) -> Result<(), (Box<[u8]>, V)> {
+        self.grow_for_one();
+        let idx = self.index(&key);
+        let chain = self.chain_mut(idx);
+        let mut cur = chain.as_deref();
+        while let Some(n) = cur {
+            if n.key == key {
+                return Err((key, value));
+            }
+            cur = n.next.as_deref();
+        }
+        let next = chain.take();
+        *chain = Some(Box::new(Node { key, value, next }));
+        self.len += 1;
+        Ok(())
+    }
+
+    /// Inserts a key known to be absent.
+    pub fn insert_new(&mut self, key: Box<[u8]>, value: V) {
+        self.grow_for_one();
+        let idx = self.index(&key);
+        let chain = self.chain_mut(idx);
+        let next = chain.take();
+        *chain = Some(Box::new(Node { key, value, next }));
+        self.len += 1;
+    }
+
+    /// Returns the value for `key`, inserting `make()` first when absent; the flag tells whether it did.
+    pub fn get_or_insert_with(&mut self, key: &[u8], make: impl FnOnce() -> V) -> (&mut V, bool) {
+        let inserted = if self.get(key).is_none() {
+            self.insert_new(key.into(), make());
+            true
+        } else {
+            false
+        };
+        match self.get_mut(key) {
+            Some(v) => (v, inserted),
+            None => unreachable!("key was just ensured present"),
+        }
+    }
+
+    pub fn remove(&mut self, key: &[u8]) -> Option<V> {
+        self.remove_entry(key).map(|(_, v)| v)
+    }
+
+    pub fn remove_entry(&mut self, key: &[u8]) -> Option<(Box<[u8]>, V)> {
+        self.find(key)?;
+        let idx = self.index(key);
+        let mut slot = self.chain_mut(idx);
+        while slot.as_ref().is_some_and(|n| &*n.key != key) {
+            slot = &mut slot.as_mut()?.next;
+        }
+        let mut node = slot.take()?;
+        *slot = node.next.take();
+        self.len -= 1;
+        self.maybe_shrink();
+        let Node { key, value, .. } = *node;
+        Some((key, value))
+    }
+
+    fn maybe_shrink(&mut self) {
+        let n = self.buckets;
+        if n > MIN_BUCKETS && self.len * 8 < n {
+            self.resize(self.len.next_power_of_two().max(MIN_BUCKETS));
+        }
+    }
+
+    /// Rehashes into `new_size` buckets. Nodes of segments nobody else holds move; those of a
+    /// segment a clone still shares are copied.
+    fn resize(&mut self, new_size: usize) {
+        let old = std::mem::take(&mut self.segments);
+        let mut fresh = empty_segments::<V>(new_size);
+        let mask = new_size - 1;
+        let hasher = &self.hasher;
+        let mut place = |node: Box<Node<V>>| {
+            let idx = (hasher.hash_one(&*node.key) as usize) & mask;
+            let chain = &mut fresh[idx >> SEGMENT_BITS].chains[idx & (SEGMENT - 1)];
+            let mut node = node;
+            node.next = chain.take();
+            *chain = Some(node);
+        };
+        for segment in old {
+            match Arc::try_unwrap(segment) {
+                Ok(mut owned) => {
+                    for chain in owned.chains.iter_mut() {
+                        let mut chain = chain.take();
+                        while let Some(mut node) = chain {
+                            chain = node.next.take();
+                            place(node);
+                        }
+                    }
+                }
+                Err(shared) => {
+                    for chain in shared.chains.iter() {
+                        let mut cur = chain.as_deref();
+                        while let Some(n) = cur {
+                            place(Box::new(Node {
+                                key: n.key.clone(),
+                                value: n.value.clone(),
+                                next: None,
+                            }));
+                            cur = n.next.as_deref();
+                        }
+                    }
+                }
+            }
+        }
+        self.segments = fresh.into_iter().map(Arc::new).collect();
+        self.buckets = new_size;
+    }
+
+    pub fn clear(&mut self) {
+        self.segments = Vec::new();
+        self.buckets = 0;
+        self.len = 0;
+    }
+
+    /// Visits every value mutably.
+    pub fn for_each_mut(&mut self, mut f: impl FnMut(&[u8], &mut V)) {
+        for segment in self.segments.iter_mut() {
+            for b in Arc::make_mut(segment).chains.iter_mut() {
+                let mut cur = b.as_deref_mut();
+                while let Some(n) = cur {
+                    f(&n.key, &mut n.value);
+                    cur = n.next.as_deref_mut();
+                }
+            }
+        }
+    }
+
+    /// Keeps only the entries for which `keep` is true.
+    pub fn retain(&mut self, mut keep: impl FnMut(&[u8], &mut V) -> bool) {
+        let mut removed = 0;
+        for segment in self.segments.iter_mut() {
+            for b in Arc::make_mut(segment).chains.iter_mut() {
+                let mut chain = b.take();
+                let mut kept: Chain<V> = None;
+                while let Some(mut node) = chain {
+                    chain = node.next.take();
+                    if keep(&node.key, &mut node.value) {
+                        node.next = kept;
+                        kept = Some(node);
+                    } else {
+                        removed += 1;
+                    }
+                }
+                *b = kept;
+            }
+        }
+        self.len -= removed;
+        self.maybe_shrink();
+    }
+
+    /// Like [`Dict::scan`], with mutable access to the values.
+    pub fn scan_mut(&mut self, cursor: u64, mut visit: impl FnMut(&[u8], &mut V)) -> u64 {
+        if self.len == 0 || self.buckets == 0 {
+            return 0;
+        }
+        let mask = (self.buckets - 1) as u64;
+        let mut cur = self.chain_mut((cursor & mask) as usize).as_deref_mut();
+        while let Some(n) = cur {
+            visit(&n.key, &mut n.value);
+            cur = n.next.as_deref_mut();
+        }
+        next_cursor(cursor, mask)
+    }
+
+    /// Like [`Dict::scan_some`], with mutable access to the values. The buckets a few cursors
+    /// ahead are prefetched (SCAN's reversed-bit order jumps across the table, so every bucket,
+    /// node and key would otherwise be a cache miss in turn): a snapshot walks with this.
+    pub fn scan_some_mut(
+        &mut self,
+        mut cursor: u64,
+        count: usize,
+        mut visit: impl FnMut(&[u8], &mut V),
+    ) -> u64 {
+        if self.len == 0 || self.buckets == 0 {
+            return 0;
+        }
+        const AHEAD: usize = 8;
+        let mask = (self.buckets - 1) as u64;
+        // Cursors AHEAD and AHEAD/2 visits ahead of `cursor`.
+        let mut far = cursor;
+        let mut near = cursor;
+        for i in 0..AHEAD {
+            far = next_cursor(far, mask);
+            if i < AHEAD / 2 {
+                near = next_cursor(near, mask);
+            }
+        }
+        let mut seen = 0;
+        let mut buckets = 0;
+        loop {
+            prefetch_line(self.chain((far & mask) as usize) as *const Chain<V>);
+            if let Some(n) = self.chain((near & mask) as usize).as_deref() {
+                prefetch_line(n as *const Node<V>);
+            }
+            far = next_cursor(far, mask);
+            near = next_cursor(near, mask);
+            cursor = self.scan_mut(cursor, |k, v| {
+                seen += 1;
+                visit(k, v)
+            });
+            buckets += 1;
+            if cursor == 0 || seen >= count || buckets >= count.saturating_mul(10) {
+                return cursor;
+            }
+        }
+    }
 }
 
 pub struct Iter<'a, V> {
-    buckets: &'a [Option<Box<Node<V>>>],
+    segments: &'a [Arc<Segment<V>>],
+    segment: usize,
     bucket: usize,
     node: Option<&'a Node<V>>,
 }
@@ -446,31 +584,30 @@ impl<'a, V> Iterator for Iter<'a, V> {
                 self.node = n.next.as_deref();
                 return Some((&n.key, &n.value));
             }
-            let b = self.buckets.get(self.bucket)?;
-            self.bucket += 1;
-            self.node = b.as_deref();
-        }
-    }
-}
-
-impl<V: Clone> Clone for Dict<V> {
-    fn clone(&self) -> Self {
-        let mut d = Dict::with_capacity(self.len);
-        for (k, v) in self.iter() {
-            d.insert_new(k.into(), v.clone());
-        }
-        d
-    }
-}
-
-impl<V> Drop for Dict<V> {
-    fn drop(&mut self) {
-        // Unlink chains iteratively so long chains cannot overflow the stack.
-        for b in self.buckets.iter_mut() {
-            let mut chain = b.take();
-            while let Some(mut n) = chain {
-                chain = n.next.take();
+            let segment = self.segments.get(self.segment)?;
+            match segment.chains.get(self.bucket) {
+                Some(chain) => {
+                    self.bucket += 1;
+                    self.node = chain.as_deref();
+                }
+                None => {
+                    self.segment += 1;
+                    self.bucket = 0;
+                }
             }
+        }
+    }
+}
+
+impl<V> Clone for Dict<V> {
+    /// Shares every segment: O(buckets / SEGMENT). Writes to either copy then copy the segments
+    /// they touch.
+    fn clone(&self) -> Self {
+        Dict {
+            segments: self.segments.clone(),
+            buckets: self.buckets,
+            len: self.len,
+            hasher: self.hasher.clone(),
         }
     }
 }
@@ -547,5 +684,48 @@ mod tests {
             seen.insert(*d.random_entry(&mut rng).unwrap().1);
         }
         assert_eq!(seen.len(), 10);
+    }
+
+    #[test]
+    fn a_clone_shares_segments_and_a_write_copies_only_its_own() {
+        let mut d: Dict<u32> = Dict::new();
+        for i in 0..100_000u32 {
+            d.insert(format!("k{i}").as_bytes(), i);
+        }
+        let segments = d.bucket_count() / SEGMENT;
+        assert!(segments > 100);
+        let snapshot = d.clone();
+        assert_eq!(d.shared_segments(), segments);
+        // A write of an existing key, an insert and a removal: at most three segments copied.
+        *d.get_mut(b"k1").unwrap() = 1_000_001;
+        d.insert(b"new", 7);
+        assert_eq!(d.remove(b"k2"), Some(2));
+        assert!(d.shared_segments() >= segments - 3);
+        // Reads and misses copy nothing.
+        assert!(d.get_mut(b"absent").is_none());
+        assert!(d.remove(b"absent").is_none());
+        assert!(d.shared_segments() >= segments - 3);
+        // The clone still has the dataset of the moment it was taken.
+        assert_eq!(snapshot.len(), 100_000);
+        assert_eq!(snapshot.get(b"k1"), Some(&1));
+        assert_eq!(snapshot.get(b"k2"), Some(&2));
+        assert_eq!(snapshot.get(b"new"), None);
+        assert_eq!(snapshot.iter().count(), 100_000);
+        assert_eq!(d.get(b"k1"), Some(&1_000_001));
+        assert_eq!(d.len(), 100_000);
+        // A resize while shared copies the shared nodes and leaves the clone alone.
+        for i in 100_000..300_000u32 {
+            d.insert(format!("k{i}").as_bytes(), i);
+        }
+        assert_eq!(d.shared_segments(), 0);
+        assert_eq!(d.len(), 300_000);
+        assert_eq!(d.get(b"k99999"), Some(&99_999));
+        assert_eq!(snapshot.len(), 100_000);
+        let mut seen: Vec<u32> = snapshot.iter().map(|(_, v)| *v).collect();
+        seen.sort_unstable();
+        assert_eq!(seen, (0..100_000).collect::<Vec<_>>());
+        drop(snapshot);
+        d.retain(|_, v| *v % 2 == 0);
+        assert_eq!(d.len(), 149_999, "the even values but k2");
     }
 }

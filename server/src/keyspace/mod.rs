@@ -12,7 +12,9 @@ pub use slots::SlotDict;
 
 use crate::types::Value;
 
-/// A key's value and its access metadata.
+/// A key's value and its access metadata. `Clone` because the keyspace's dict is generic over
+/// sharing with clones (it never is cloned).
+#[derive(Clone)]
 pub struct Entry {
     pub value: Value,
     /// LRU clock (seconds, 24 bits as in Redis) or, under an LFU policy, `ldt << 8 | counter`.

@@ -19,13 +19,13 @@ pub struct SlotDict<V> {
     len: usize,
 }
 
-impl<V> Default for SlotDict<V> {
+impl<V: Clone> Default for SlotDict<V> {
     fn default() -> Self {
         SlotDict::new(false)
     }
 }
 
-impl<V> SlotDict<V> {
+impl<V: Clone> SlotDict<V> {
     /// A table with one partition per hash slot (`partitioned`) or a single one.
     pub fn new(partitioned: bool) -> Self {
         let n = if partitioned { SLOT_COUNT as usize } else { 1 };

@@ -29,6 +29,7 @@ use redoubt_rdb::listpack::Listpack;
 pub use redoubt_rdb::stream::StreamId;
 use redoubt_rdb::stream::{FLAG_DELETED, FLAG_SAMEFIELDS};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// Largest listpack Redis lets a stream node grow to (`STREAM_LISTPACK_MAX_SIZE`).
 pub const LISTPACK_MAX_SIZE: usize = 1 << 30;
@@ -152,7 +153,9 @@ pub enum NodeCheck {
 /// A stream value.
 #[derive(Debug, Clone, Default)]
 pub struct Stream {
-    nodes: BTreeMap<StreamId, Listpack>,
+    /// Behind an `Arc` each, so a snapshot shares them and a write copies only the node it
+    /// changes (the tail, for XADD).
+    nodes: BTreeMap<StreamId, Arc<Listpack>>,
     pub length: u64,
     pub last_id: StreamId,
     pub first_id: StreamId,
@@ -318,7 +321,7 @@ impl Stream {
             NodeCheck::Full => redoubt_rdb::stream::checked_node(master, bytes)?,
             NodeCheck::Header => redoubt_rdb::stream::header_checked_node(master, bytes)?,
         };
-        self.nodes.insert(master, lp);
+        self.nodes.insert(master, Arc::new(lp));
         self.tail_fields = None;
         Ok((live, last))
     }
@@ -370,7 +373,8 @@ impl Stream {
         }
         if !use_last {
             // The tail node is full: drop its spare capacity, as Redis does when it moves on.
-            if let Some((_, lp)) = self.nodes.iter_mut().next_back() {
+            // (A node a snapshot still shares is left as it is.)
+            if let Some(lp) = self.nodes.values_mut().next_back().and_then(Arc::get_mut) {
                 lp.shrink_to_fit();
             }
         }
@@ -379,6 +383,7 @@ impl Stream {
             let Some((&master, lp)) = self.nodes.iter_mut().next_back() else {
                 return;
             };
+            let lp = Arc::make_mut(lp);
             let (count, _) = node_counters(lp);
             if let Some(p) = lp.first_pos() {
                 lp.replace_int_at(p, count + 1);
@@ -409,12 +414,12 @@ impl Stream {
                 lp.push_back(f);
             }
             lp.push_back_int(0);
-            self.nodes.insert(id, lp);
+            self.nodes.insert(id, Arc::new(lp));
             self.tail_fields = Some(fields.iter().map(|(f, _)| Box::from(*f)).collect());
             flags = FLAG_SAMEFIELDS;
             id
         };
-        let Some(lp) = self.nodes.get_mut(&master) else {
+        let Some(lp) = self.nodes.get_mut(&master).map(Arc::make_mut) else {
             return;
         };
         let same = flags & FLAG_SAMEFIELDS != 0;
@@ -557,7 +562,7 @@ impl Stream {
         let Some((&master, _)) = self.nodes.range(..=id).next_back() else {
             return false;
         };
-        let Some(lp) = self.nodes.get_mut(&master) else {
+        let Some(lp) = self.nodes.get_mut(&master).map(Arc::make_mut) else {
             return false;
         };
         let (_, items) = scan_node(master, lp);
@@ -589,7 +594,7 @@ impl Stream {
                     break;
                 }
             }
-            let Some(lp) = self.nodes.get_mut(&master) else {
+            let Some(lp) = self.nodes.get(&master) else {
                 continue;
             };
             let (entries, marked) = node_counters(lp);
@@ -631,6 +636,10 @@ impl Stream {
                     length = length.saturating_sub(1);
                 }
             }
+            // Only a node changed in place is copied from a snapshot that shares it.
+            let Some(lp) = self.nodes.get_mut(&master).map(Arc::make_mut) else {
+                break;
+            };
             for &(pos, flags) in to_flag.iter().rev() {
                 lp.replace_int_at(pos, flags);
             }
