@@ -27,6 +27,7 @@ use crate::length::{write_double_binary, write_len, write_string};
 use crate::listpack::Listpack;
 use crate::lzf::Compressor;
 use crate::number::{d2string, parse_canonical_i64};
+use crate::stream::{ConsumerGroup, StreamMeta};
 use crate::stream::{NodeBuilder, StreamId};
 use crate::value::{KeyMeta, ModuleAux, Stream, Value};
 use crate::ziplist::ZiplistBuilder;
@@ -98,6 +99,13 @@ impl WriterOptions {
 }
 
 /// Encodes single values; shared by the file writer and DUMP payloads.
+/// A quicklist node to write: one plain element (RDB 10+, for huge elements), or a range of
+/// elements packed in a listpack (a ziplist in RDB 9).
+enum ListNode {
+    Plain(usize),
+    Packed(usize, usize),
+}
+
 pub struct ValueEncoder {
     opts: WriterOptions,
     lzf: Compressor,
@@ -246,7 +254,8 @@ impl ValueEncoder {
         })
     }
 
-    fn list<T: AsRef<[u8]>>(&mut self, items: &[T], out: &mut Vec<u8>) -> u8 {
+    /// Splits a list into quicklist nodes as Redis's `quicklistPush` would fill them.
+    fn list_plan<T: AsRef<[u8]>>(&self, items: &[T]) -> Vec<ListNode> {
         let fill = self.opts.limits.list_max_listpack_size;
         // `_quicklistNodeAllowInsert`: the node's current size + the element + 8 must stay within the
         // size class of a negative fill; a positive fill caps the count (and 8 KB as a safety limit).
@@ -267,12 +276,7 @@ impl ValueEncoder {
         };
         const PACKED_THRESHOLD: usize = 1 << 30;
         let v10 = self.opts.version >= 10;
-        // Each node: (plain element) or a range of elements.
-        enum Node {
-            Plain(usize),
-            Packed(usize, usize),
-        }
-        let mut nodes: Vec<Node> = Vec::new();
+        let mut nodes: Vec<ListNode> = Vec::new();
         let (mut start, mut bytes, mut count) = (0usize, 0usize, 0usize);
         let mut lp_probe = Listpack::new();
         let mut zl_probe = ZiplistBuilder::new();
@@ -280,15 +284,15 @@ impl ValueEncoder {
             let it = it.as_ref();
             if v10 && it.len() >= PACKED_THRESHOLD {
                 if count > 0 {
-                    nodes.push(Node::Packed(start, i));
+                    nodes.push(ListNode::Packed(start, i));
                 }
-                nodes.push(Node::Plain(i));
+                nodes.push(ListNode::Plain(i));
                 (start, bytes, count) = (i + 1, 0, 0);
                 lp_probe = Listpack::new();
                 continue;
             }
             if count > 0 && !allow(bytes, count, it.len()) {
-                nodes.push(Node::Packed(start, i));
+                nodes.push(ListNode::Packed(start, i));
                 (start, count) = (i, 0);
                 lp_probe = Listpack::new();
                 zl_probe = ZiplistBuilder::new();
@@ -303,33 +307,49 @@ impl ValueEncoder {
             count += 1;
         }
         if count > 0 {
-            nodes.push(Node::Packed(start, items.len()));
+            nodes.push(ListNode::Packed(start, items.len()));
         }
-        write_len(out, nodes.len() as u64);
-        for node in nodes {
-            match node {
-                Node::Plain(i) => {
-                    write_len(out, f::QUICKLIST_NODE_PLAIN);
-                    self.string(out, items[i].as_ref());
-                }
-                Node::Packed(a, b) if v10 => {
-                    write_len(out, f::QUICKLIST_NODE_PACKED);
-                    let mut lp = Listpack::new();
-                    items[a..b].iter().for_each(|e| lp.push_back(e.as_ref()));
-                    self.string(out, lp.as_bytes());
-                }
-                Node::Packed(a, b) => {
-                    let mut zl = ZiplistBuilder::new();
-                    items[a..b].iter().for_each(|e| zl.push(e.as_ref()));
-                    self.string(out, &zl.finish());
-                }
+        nodes
+    }
+
+    /// Writes one quicklist node of `items`.
+    fn list_node<T: AsRef<[u8]>>(&mut self, items: &[T], node: &ListNode, out: &mut Vec<u8>) {
+        let v10 = self.opts.version >= 10;
+        match *node {
+            ListNode::Plain(i) => {
+                write_len(out, f::QUICKLIST_NODE_PLAIN);
+                self.string(out, items[i].as_ref());
+            }
+            ListNode::Packed(a, b) if v10 => {
+                write_len(out, f::QUICKLIST_NODE_PACKED);
+                let mut lp = Listpack::new();
+                items[a..b].iter().for_each(|e| lp.push_back(e.as_ref()));
+                self.string(out, lp.as_bytes());
+            }
+            ListNode::Packed(a, b) => {
+                let mut zl = ZiplistBuilder::new();
+                items[a..b].iter().for_each(|e| zl.push(e.as_ref()));
+                self.string(out, &zl.finish());
             }
         }
-        if v10 {
+    }
+
+    /// The RDB type lists are written with.
+    fn list_type(&self) -> u8 {
+        if self.opts.version >= 10 {
             f::LIST_QUICKLIST_2
         } else {
             f::LIST_QUICKLIST
         }
+    }
+
+    fn list<T: AsRef<[u8]>>(&mut self, items: &[T], out: &mut Vec<u8>) -> u8 {
+        let nodes = self.list_plan(items);
+        write_len(out, nodes.len() as u64);
+        for node in &nodes {
+            self.list_node(items, node, out);
+        }
+        self.list_type()
     }
 
     /// Builds and writes nodes from a stream's entries (sorted by ID); returns the length, last ID
@@ -385,11 +405,28 @@ impl ValueEncoder {
         } else {
             write_len(out, s.nodes.len() as u64);
             for (master, lp) in &s.nodes {
-                self.string(out, &master.to_raw());
-                self.string(out, lp);
+                self.stream_node(out, *master, lp);
             }
             (meta.length, meta.last_id, meta.first_id.unwrap_or_default())
         };
+        self.stream_tail(meta, &s.groups, (length, last_id, first), out)
+    }
+
+    /// One stream node as stored: its master ID and its listpack.
+    fn stream_node(&mut self, out: &mut Vec<u8>, master: StreamId, lp: &[u8]) {
+        self.string(out, &master.to_raw());
+        self.string(out, lp);
+    }
+
+    /// What follows a stream's nodes: its length, last and first IDs, and its groups. Returns
+    /// the stream's RDB type.
+    fn stream_tail(
+        &mut self,
+        meta: &StreamMeta,
+        groups: &[ConsumerGroup],
+        (length, last_id, first): (u64, StreamId, StreamId),
+        out: &mut Vec<u8>,
+    ) -> u8 {
         write_len(out, length);
         write_len(out, last_id.ms);
         write_len(out, last_id.seq);
@@ -402,8 +439,8 @@ impl ValueEncoder {
             write_len(out, max_del.seq);
             write_len(out, meta.entries_added.unwrap_or(length));
         }
-        write_len(out, s.groups.len() as u64);
-        for g in &s.groups {
+        write_len(out, groups.len() as u64);
+        for g in groups {
             self.string(out, &g.name);
             write_len(out, g.last_id.ms);
             write_len(out, g.last_id.seq);
@@ -431,11 +468,16 @@ impl ValueEncoder {
                 }
             }
         }
-        match v {
-            9 => f::STREAM_LISTPACKS,
-            10 => f::STREAM_LISTPACKS_2,
-            _ => f::STREAM_LISTPACKS_3,
-        }
+        stream_type(v)
+    }
+}
+
+/// The RDB type of a stream in format `version`.
+fn stream_type(version: u32) -> u8 {
+    match version {
+        9 => f::STREAM_LISTPACKS,
+        10 => f::STREAM_LISTPACKS_2,
+        _ => f::STREAM_LISTPACKS_3,
     }
 }
 
@@ -619,7 +661,16 @@ impl<W: Write> Writer<W> {
     /// Writes a list from borrowed elements: what [`key`](Self::key) writes for `Value::List`,
     /// without an owned copy of every element.
     pub fn key_list(&mut self, key: &[u8], items: &[&[u8]], meta: &KeyMeta) -> Result<()> {
-        self.key_encoded(key, meta, |enc, out| Ok(enc.list(items, out)))
+        let nodes = self.enc.list_plan(items);
+        let rdb_type = self.enc.list_type();
+        self.collection_head(key, rdb_type, nodes.len(), meta);
+        for node in &nodes {
+            let mut buf = std::mem::take(&mut self.buf);
+            self.enc.list_node(items, node, &mut buf);
+            self.buf = buf;
+            self.maybe_flush()?;
+        }
+        Ok(())
     }
 
     /// The compact-encoding limits this writer applies.
@@ -693,6 +744,37 @@ impl<W: Write> Writer<W> {
             self.maybe_flush()?;
         }
         Self::check_count(key, len, n)
+    }
+
+    /// Writes a stream from borrowed nodes (master ID, listpack bytes, as
+    /// [`Stream::nodes`] holds them), flushing after each: what [`key`](Self::key) writes for a
+    /// stream carrying `node_count` nodes, without an owned copy of them. `meta` describes the
+    /// nodes; a different count is an error, and the output is then void.
+    pub fn key_stream_nodes<'a>(
+        &mut self,
+        key: &[u8],
+        node_count: usize,
+        nodes: impl IntoIterator<Item = (StreamId, &'a [u8])>,
+        meta: &StreamMeta,
+        groups: &[ConsumerGroup],
+        key_meta: &KeyMeta,
+    ) -> Result<()> {
+        let rdb_type = stream_type(self.enc.opts.version);
+        self.collection_head(key, rdb_type, node_count, key_meta);
+        let mut n = 0usize;
+        for (master, lp) in nodes {
+            let mut buf = std::mem::take(&mut self.buf);
+            self.enc.stream_node(&mut buf, master, lp);
+            self.buf = buf;
+            n += 1;
+            self.maybe_flush()?;
+        }
+        Self::check_count(key, node_count, n)?;
+        let mut buf = std::mem::take(&mut self.buf);
+        let ids = (meta.length, meta.last_id, meta.first_id.unwrap_or_default());
+        self.enc.stream_tail(meta, groups, ids, &mut buf);
+        self.buf = buf;
+        self.maybe_flush()
     }
 
     fn collection_head(&mut self, key: &[u8], rdb_type: u8, len: usize, meta: &KeyMeta) {

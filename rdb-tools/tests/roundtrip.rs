@@ -294,6 +294,61 @@ fn plain_collection_writers_match_key() {
                 .unwrap()
         });
         assert_eq!(owned, borrowed, "zset, version {version}");
+        // Streams carrying their nodes: the nodes are written as they are, whatever they hold.
+        let id = |ms, seq| StreamId { ms, seq };
+        let stream = Stream {
+            entries: Vec::new(),
+            meta: StreamMeta {
+                length: 250,
+                last_id: id(900, 3),
+                first_id: Some(id(5, 0)),
+                max_deleted_id: Some(id(7, 1)),
+                entries_added: Some(260),
+            },
+            groups: vec![ConsumerGroup {
+                name: b"g".to_vec(),
+                last_id: id(800, 0),
+                entries_read: Some(240),
+                pending: vec![PendingEntry {
+                    id: id(5, 0),
+                    delivery_time_ms: 1234,
+                    delivery_count: 2,
+                }],
+                consumers: vec![Consumer {
+                    name: b"alice".to_vec(),
+                    seen_time_ms: 1300,
+                    active_time_ms: None,
+                    pending: vec![id(5, 0)],
+                }],
+            }],
+            nodes: (0..300u64)
+                .map(|i| {
+                    (
+                        id(i * 3, 0),
+                        format!("node {i} ")
+                            .repeat(i as usize % 50 + 1)
+                            .into_bytes(),
+                    )
+                })
+                .collect(),
+        };
+        let owned = file(&|w| {
+            w.key(b"x", &Value::Stream(Box::new(stream.clone())), &meta)
+                .unwrap()
+        });
+        let borrowed = file(&|w| {
+            let nodes = stream.nodes.iter().map(|(m, lp)| (*m, &lp[..]));
+            w.key_stream_nodes(
+                b"x",
+                stream.nodes.len(),
+                nodes,
+                &stream.meta,
+                &stream.groups,
+                &meta,
+            )
+            .unwrap()
+        });
+        assert_eq!(owned, borrowed, "stream, version {version}");
     }
     // A count that does not match what was announced is an error.
     let mut w = Writer::new(Vec::new(), WriterOptions::version(11)).unwrap();

@@ -43,16 +43,28 @@ pub fn to_rdb(v: &Value) -> RdbValue {
 /// A stream as the RDB library's stream: its nodes as they are (written verbatim, like Redis),
 /// metadata, groups (Redis 7.0 keeps no consumer active time).
 fn stream_to_rdb(s: &Stream) -> RdbStream {
-    let nodes = s.nodes().map(|(id, lp)| (id, lp.to_vec())).collect();
-    let meta = rdb::StreamMeta {
+    RdbStream {
+        nodes: s.nodes().map(|(id, lp)| (id, lp.to_vec())).collect(),
+        entries: Vec::new(),
+        meta: stream_meta(s),
+        groups: stream_groups(s),
+    }
+}
+
+/// A stream's metadata as the RDB library describes it.
+pub fn stream_meta(s: &Stream) -> rdb::StreamMeta {
+    rdb::StreamMeta {
         length: s.len(),
         last_id: s.last_id,
         first_id: Some(s.first_id),
         max_deleted_id: Some(s.max_deleted_id),
         entries_added: Some(s.entries_added),
-    };
-    let groups = s
-        .groups
+    }
+}
+
+/// A stream's consumer groups as the RDB library describes them.
+pub fn stream_groups(s: &Stream) -> Vec<rdb::ConsumerGroup> {
+    s.groups
         .iter()
         .map(|(name, g)| rdb::ConsumerGroup {
             name: name.clone(),
@@ -78,13 +90,7 @@ fn stream_to_rdb(s: &Stream) -> RdbStream {
                 })
                 .collect(),
         })
-        .collect();
-    RdbStream {
-        nodes,
-        entries: Vec::new(),
-        meta,
-        groups,
-    }
+        .collect()
 }
 
 /// An RDB stream as a keyspace stream, its entries appended under the configured node limits;

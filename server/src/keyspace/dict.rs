@@ -11,7 +11,7 @@
 //! Cloning a dict clones the segment pointers only; a write then copies the one segment it
 //! touches if the other copy still holds it (`Arc::make_mut`). A snapshot that shares a
 //! multi-million-field hash with the keyspace therefore costs a write at most one segment's copy
-//! (about a thousand entries), the way a fork's copy-on-write costs a page.
+//! (about 256 entries), the way a fork's copy-on-write costs a page.
 //!
 //! Resizing is done at once (not incrementally); the table grows at load factor 1 and shrinks below 1/8.
 
@@ -26,7 +26,7 @@ struct Node<V> {
 type Chain<V> = Option<Box<Node<V>>>;
 
 /// Buckets per segment (log2): a write to a shared dict copies at most this many chains.
-const SEGMENT_BITS: u32 = 10;
+const SEGMENT_BITS: u32 = 8;
 /// Buckets per segment.
 pub const SEGMENT: usize = 1 << SEGMENT_BITS;
 

@@ -238,6 +238,14 @@ fn write_key<W: std::io::Write>(
         Value::ZSet(z) if z.len() > lim.zset_max_listpack_entries => {
             Some(w.key_zset_plain(key, z.len(), z.iter_from(z.len() - 1, true), meta))
         }
+        Value::Stream(s) => Some(w.key_stream_nodes(
+            key,
+            s.node_count(),
+            s.nodes(),
+            &crate::rdb_values::stream_meta(s),
+            &crate::rdb_values::stream_groups(s),
+            meta,
+        )),
         _ => None,
     };
     match streamed {

@@ -36,6 +36,13 @@
 //!   last key of each child, so one descent serves "rank of (score, member)", "first score ≥
 //!   min", "last member ≤ max"…
 //!
+//! # Sharing with a snapshot
+//!
+//! A clone shares every block: slot chunks, the index's segments of 4096 entries and the tree's
+//! nodes sit behind `Arc`s, and a write copies only the blocks it changes (`Arc::make_mut`: one
+//! slot chunk, one index segment, the tree nodes on one root-to-leaf path). A snapshot holding a
+//! set of millions of members therefore costs a writer a few blocks, not the whole set.
+//!
 //! Ties in score are broken by comparing member bytes (`memcmp`, then length), as Redis does, and
 //! scores compare with IEEE `<`/`==` (so `-0` and `0` are the same score). NaN never enters.
 //! Slot ids are `u32`: a set holds at most 2^32 - 1 members.
@@ -43,6 +50,7 @@
 use std::cmp::Ordering;
 use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
+use std::sync::Arc;
 
 use super::float::{format_score, strtod_prefix};
 
@@ -328,7 +336,8 @@ const SLOT_CHUNK: usize = 1 << SLOT_CHUNK_SHIFT;
 /// first chunk grows like a `Vec`, so small sets stay small). Freed ids are reused.
 #[derive(Clone, Default)]
 struct Slots {
-    chunks: Vec<Vec<Slot>>,
+    /// Behind `Arc`s: a clone shares them, a write copies the chunk it changes.
+    chunks: Vec<Arc<Vec<Slot>>>,
     /// Ids handed out so far (live + free).
     used: usize,
     free: Vec<u32>,
@@ -343,7 +352,8 @@ impl std::ops::Index<u32> for Slots {
 
 impl std::ops::IndexMut<u32> for Slots {
     fn index_mut(&mut self, id: u32) -> &mut Slot {
-        &mut self.chunks[(id >> SLOT_CHUNK_SHIFT) as usize][id as usize & (SLOT_CHUNK - 1)]
+        &mut Arc::make_mut(&mut self.chunks[(id >> SLOT_CHUNK_SHIFT) as usize])
+            [id as usize & (SLOT_CHUNK - 1)]
     }
 }
 
@@ -364,10 +374,10 @@ impl Slots {
             } else {
                 SLOT_CHUNK
             };
-            self.chunks.push(Vec::with_capacity(cap));
+            self.chunks.push(Arc::new(Vec::with_capacity(cap)));
         }
         if let Some(chunk) = self.chunks.last_mut() {
-            chunk.push(slot);
+            Arc::make_mut(chunk).push(slot);
         }
         self.used += 1;
         id
@@ -386,14 +396,14 @@ impl Slots {
     fn iter_live(&self) -> impl Iterator<Item = (u32, &Slot)> {
         self.chunks
             .iter()
-            .flatten()
+            .flat_map(|c| c.iter())
             .enumerate()
             .filter(|(_, s)| !s.score.is_nan())
             .map(|(i, s)| (i as u32, s))
     }
 
     fn heap_size(&self) -> usize {
-        self.chunks.capacity() * std::mem::size_of::<Vec<Slot>>()
+        self.chunks.capacity() * std::mem::size_of::<Arc<Vec<Slot>>>()
             + self
                 .chunks
                 .iter()
@@ -402,7 +412,7 @@ impl Slots {
             + self
                 .chunks
                 .iter()
-                .flatten()
+                .flat_map(|c| c.iter())
                 .map(|s| s.member.heap_bytes())
                 .sum::<usize>()
             + self.free.capacity() * 4
@@ -412,10 +422,57 @@ impl Slots {
 // ------------------------------------------------------------------------------------------------
 // Member index: member bytes → slot id.
 
+/// The index's open-addressing table, in segments of `PROBE_SEGMENT` entries behind `Arc`s: a
+/// clone (a snapshot) shares them, and a write copies only the segment it changes.
+#[derive(Clone, Default)]
+struct Probes {
+    segments: Vec<Arc<Vec<u64>>>,
+    len: usize,
+}
+
+const PROBE_SEGMENT_SHIFT: u32 = 12;
+const PROBE_SEGMENT: usize = 1 << PROBE_SEGMENT_SHIFT;
+
+impl Probes {
+    /// `len` zeroed entries (a power of two).
+    fn zeroed(len: usize) -> Probes {
+        let per = len.min(PROBE_SEGMENT);
+        Probes {
+            segments: (0..len.div_ceil(PROBE_SEGMENT))
+                .map(|_| Arc::new(vec![0u64; per]))
+                .collect(),
+            len,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn set(&mut self, i: usize, e: u64) {
+        Arc::make_mut(&mut self.segments[i >> PROBE_SEGMENT_SHIFT])[i & (PROBE_SEGMENT - 1)] = e;
+    }
+
+    fn entries(&self) -> impl Iterator<Item = u64> + '_ {
+        self.segments.iter().flat_map(|s| s.iter().copied())
+    }
+}
+
+impl std::ops::Index<usize> for Probes {
+    type Output = u64;
+    fn index(&self, i: usize) -> &u64 {
+        &self.segments[i >> PROBE_SEGMENT_SHIFT][i & (PROBE_SEGMENT - 1)]
+    }
+}
+
 #[derive(Clone)]
 struct MemberIndex {
     /// 0 = empty, else `hash32 << 32 | (id + 1)`.
-    table: Vec<u64>,
+    table: Probes,
     len: usize,
     hasher: RandomState,
 }
@@ -423,7 +480,7 @@ struct MemberIndex {
 impl MemberIndex {
     fn new() -> MemberIndex {
         MemberIndex {
-            table: Vec::new(),
+            table: Probes::default(),
             len: 0,
             hasher: RandomState::new(),
         }
@@ -461,14 +518,14 @@ impl MemberIndex {
     }
 
     fn resize(&mut self, cap: usize) {
-        let old = std::mem::replace(&mut self.table, vec![0u64; cap]);
+        let old = std::mem::replace(&mut self.table, Probes::zeroed(cap));
         let mask = cap - 1;
-        for e in old.into_iter().filter(|&e| e != 0) {
+        for e in old.entries().filter(|&e| e != 0) {
             let mut i = (e >> 32) as usize & mask;
             while self.table[i] != 0 {
                 i = (i + 1) & mask;
             }
-            self.table[i] = e;
+            self.table.set(i, e);
         }
     }
 
@@ -484,7 +541,7 @@ impl MemberIndex {
         while self.table[i] != 0 {
             i = (i + 1) & mask;
         }
-        self.table[i] = (u64::from(h) << 32) | u64::from(id + 1);
+        self.table.set(i, (u64::from(h) << 32) | u64::from(id + 1));
         self.len += 1;
     }
 
@@ -519,12 +576,12 @@ impl MemberIndex {
             let dist_home = j.wrapping_sub(home) & mask;
             let dist_hole = j.wrapping_sub(hole) & mask;
             if dist_home >= dist_hole {
-                self.table[hole] = e;
+                self.table.set(hole, e);
                 hole = j;
             }
             j = (j + 1) & mask;
         }
-        self.table[hole] = 0;
+        self.table.set(hole, 0);
         self.len -= 1;
         if self.table.len() > 16 && self.len * 8 < self.table.len() {
             let cap = (self.len * 2).next_power_of_two().max(8);
@@ -533,7 +590,7 @@ impl MemberIndex {
     }
 
     fn clear(&mut self) {
-        self.table = Vec::new();
+        self.table = Probes::default();
         self.len = 0;
     }
 
@@ -545,7 +602,7 @@ impl MemberIndex {
     fn build(&mut self, slots: &Slots) {
         self.clear();
         let want = (slots.live() * 8 / 7 + 1).next_power_of_two().max(8);
-        self.table = vec![0u64; want];
+        self.table = Probes::zeroed(want);
         for (id, slot) in slots.iter_live() {
             self.insert(slot.member.as_bytes(), id);
         }
@@ -572,13 +629,13 @@ struct Inner {
 
 #[derive(Clone)]
 enum Node {
-    Leaf(Box<Leaf>),
-    Inner(Box<Inner>),
+    Leaf(Arc<Leaf>),
+    Inner(Arc<Inner>),
 }
 
 impl Node {
     fn empty_leaf() -> Node {
-        Node::Leaf(Box::new(Leaf {
+        Node::Leaf(Arc::new(Leaf {
             scores: Vec::new(),
             ids: Vec::new(),
         }))
@@ -633,8 +690,9 @@ impl Node {
 
     fn for_each_id_mut(&mut self, f: &mut impl FnMut(&mut u32)) {
         match self {
-            Node::Leaf(l) => l.ids.iter_mut().for_each(&mut *f),
+            Node::Leaf(l) => Arc::make_mut(l).ids.iter_mut().for_each(&mut *f),
             Node::Inner(n) => {
+                let n = Arc::make_mut(n);
                 n.last_ids.iter_mut().for_each(&mut *f);
                 n.children.iter_mut().for_each(|c| c.for_each_id_mut(f));
             }
@@ -645,14 +703,16 @@ impl Node {
     fn split(&mut self) -> Node {
         match self {
             Node::Leaf(l) => {
+                let l = Arc::make_mut(l);
                 let at = l.ids.len() / 2;
                 let scores = l.scores.split_off(at);
                 let ids = l.ids.split_off(at);
                 l.scores.shrink_to(at + 16);
                 l.ids.shrink_to(at + 16);
-                Node::Leaf(Box::new(Leaf { scores, ids }))
+                Node::Leaf(Arc::new(Leaf { scores, ids }))
             }
             Node::Inner(n) => {
+                let n = Arc::make_mut(n);
                 let at = n.children.len() / 2;
                 let children = n.children.split_off(at);
                 let counts = n.counts.split_off(at);
@@ -660,7 +720,7 @@ impl Node {
                 let last_ids = n.last_ids.split_off(at);
                 let total: usize = counts.iter().sum();
                 n.total -= total;
-                Node::Inner(Box::new(Inner {
+                Node::Inner(Arc::new(Inner {
                     children,
                     counts,
                     last_scores,
@@ -675,12 +735,14 @@ impl Node {
     fn append(&mut self, other: Node) {
         match (self, other) {
             (Node::Leaf(a), Node::Leaf(b)) => {
-                let b = *b;
+                let a = Arc::make_mut(a);
+                let b = Arc::unwrap_or_clone(b);
                 a.scores.extend(b.scores);
                 a.ids.extend(b.ids);
             }
             (Node::Inner(a), Node::Inner(b)) => {
-                let b = *b;
+                let a = Arc::make_mut(a);
+                let b = Arc::unwrap_or_clone(b);
                 let junction = a.children.len();
                 a.children.extend(b.children);
                 a.counts.extend(b.counts);
@@ -787,6 +849,7 @@ fn insert_rec(
 ) -> Option<Node> {
     match node {
         Node::Leaf(l) => {
+            let l = Arc::make_mut(l);
             let at = leaf_partition(l, before);
             if l.ids.len() == l.ids.capacity() {
                 // Grow in small exact steps: leaves are many, doubling would waste a third.
@@ -798,6 +861,7 @@ fn insert_rec(
             l.ids.insert(at, id);
         }
         Node::Inner(n) => {
+            let n = Arc::make_mut(n);
             let i = inner_partition(n, before).min(n.children.len() - 1);
             if let Some(sibling) = insert_rec(&mut n.children[i], before, score, id) {
                 n.refresh(i);
@@ -818,10 +882,12 @@ fn insert_rec(
 fn remove_range_rec(node: &mut Node, lo: usize, hi: usize, out: &mut Vec<u32>) {
     match node {
         Node::Leaf(l) => {
+            let l = Arc::make_mut(l);
             out.extend(l.ids.drain(lo..hi));
             l.scores.drain(lo..hi);
         }
         Node::Inner(n) => {
+            let n = Arc::make_mut(n);
             let mut start = 0;
             let mut i = 0;
             let mut touched = Vec::new();
@@ -1002,7 +1068,7 @@ impl Tree {
             };
             inner.insert_child(0, root);
             inner.insert_child(1, sibling);
-            root = Node::Inner(Box::new(inner));
+            root = Node::Inner(Arc::new(inner));
         }
         self.root = root;
     }
@@ -1038,7 +1104,7 @@ impl Tree {
         loop {
             match &mut self.root {
                 Node::Inner(n) if n.children.len() == 1 => {
-                    let child = n.remove_child(0);
+                    let child = n.children[0].clone();
                     self.root = child;
                 }
                 Node::Inner(n) if n.children.is_empty() => self.root = Node::empty_leaf(),
@@ -1075,7 +1141,12 @@ impl Tree {
         }
         let mut remap = vec![u32::MAX; self.slots.used];
         let old = std::mem::take(&mut self.slots);
-        for (old_id, slot) in old.chunks.into_iter().flatten().enumerate() {
+        for (old_id, slot) in old
+            .chunks
+            .into_iter()
+            .flat_map(Arc::unwrap_or_clone)
+            .enumerate()
+        {
             if !slot.score.is_nan() {
                 remap[old_id] = self.slots.alloc(slot);
             }
@@ -1142,7 +1213,7 @@ impl Tree {
                 }
             }
         }
-        self.slots.heap_size() + self.index.table.capacity() * 8 + tree(&self.root)
+        self.slots.heap_size() + self.index.table.len() * 8 + tree(&self.root)
     }
 }
 
@@ -1999,6 +2070,46 @@ impl ZSet {
 mod tests {
     use super::*;
     use std::collections::{BTreeSet, HashMap};
+
+    #[test]
+    fn a_clone_keeps_its_members_while_the_original_changes() {
+        let limits = ZSetLimits::default();
+        let mut z = ZSet::new();
+        for i in 0..100_000u32 {
+            z.insert(format!("m{i}").as_bytes(), f64::from(i % 1000), limits);
+        }
+        let before: Vec<(Vec<u8>, f64)> = z.iter().map(|(m, s)| (m.to_vec(), s)).collect();
+        let snapshot = z.clone();
+        let mut rng = Rng(7);
+        for round in 0..20_000 {
+            let m = format!("m{}", rng.below(120_000));
+            match round % 4 {
+                0 => {
+                    z.remove(m.as_bytes());
+                }
+                1 => {
+                    z.incr_by(m.as_bytes(), 0.5, limits);
+                }
+                2 => {
+                    z.pop_first();
+                }
+                _ => {
+                    z.insert(m.as_bytes(), -1.0, limits);
+                }
+            }
+        }
+        z.remove_range_by_rank(100, 5000);
+        assert!(z.len() < 100_000);
+        let after: Vec<(Vec<u8>, f64)> = snapshot.iter().map(|(m, s)| (m.to_vec(), s)).collect();
+        assert!(after == before, "the clone changed with the original");
+        assert_eq!(snapshot.score(b"m12345"), Some(345.0));
+        assert_eq!(snapshot.rank(b"m0"), Some(0));
+        // And the original is still a consistent set.
+        let members: Vec<Vec<u8>> = z.iter().map(|(m, _)| m.to_vec()).collect();
+        for (rank, m) in members.iter().enumerate().step_by(997) {
+            assert_eq!(z.rank(m), Some(rank));
+        }
+    }
 
     /// Deterministic xorshift64* generator.
     struct Rng(u64);
