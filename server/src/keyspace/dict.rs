@@ -11,7 +11,9 @@
 //! Cloning a dict clones the segment pointers only; a write then copies the one segment it
 //! touches if the other copy still holds it (`Arc::make_mut`). A snapshot that shares a
 //! multi-million-field hash with the keyspace therefore costs a write at most one segment's copy
-//! (about 256 entries), the way a fork's copy-on-write costs a page.
+//! (about 256 entries), the way a fork's copy-on-write costs a page. A table that is never cloned
+//! (the keyspace's own) is one segment ([`Dict::unsegmented`]): there, a segment per lookup would
+//! only add a cache miss.
 //!
 //! Resizing is done at once (not incrementally); the table grows at load factor 1 and shrinks below 1/8.
 
@@ -83,6 +85,8 @@ impl<V> Drop for Segment<V> {
 
 pub struct Dict<V> {
     segments: Vec<Arc<Segment<V>>>,
+    /// log2 of the buckets per segment.
+    segment_bits: u32,
     /// Total buckets: zero or a power of two.
     buckets: usize,
     len: usize,
@@ -115,19 +119,23 @@ fn prefetch_line<T>(p: *const T) {
     let _ = p;
 }
 
-/// The empty segments of a table of `buckets` buckets.
-fn empty_segments<V>(buckets: usize) -> Vec<Segment<V>> {
-    let per = buckets.min(SEGMENT);
-    (0..buckets.div_ceil(SEGMENT))
+/// The empty segments of a table of `buckets` buckets, `1 << segment_bits` buckets each at most.
+fn empty_segments<V>(buckets: usize, segment_bits: u32) -> Vec<Segment<V>> {
+    let per = buckets.min(1 << segment_bits);
+    (0..buckets.div_ceil(per.max(1)))
         .map(|_| Segment::empty(per))
         .collect()
 }
+
+/// Segment bits of a table that is one segment whatever its size.
+const WHOLE: u32 = usize::BITS - 1;
 
 /// Reading: no bound on the value type.
 impl<V> Dict<V> {
     pub fn new() -> Self {
         Dict {
             segments: Vec::new(),
+            segment_bits: SEGMENT_BITS,
             buckets: 0,
             len: 0,
             hasher: ahash::RandomState::new(),
@@ -151,8 +159,17 @@ impl<V> Dict<V> {
         (self.hasher.hash_one(key) as usize) & (self.buckets - 1)
     }
 
+    /// A dict whose buckets stay one segment, for a table that is never cloned.
+    pub fn unsegmented() -> Self {
+        Dict {
+            segment_bits: WHOLE,
+            ..Dict::new()
+        }
+    }
+
     fn chain(&self, idx: usize) -> &Chain<V> {
-        &self.segments[idx >> SEGMENT_BITS].chains[idx & (SEGMENT - 1)]
+        let mask = (1usize << self.segment_bits) - 1;
+        &self.segments[idx >> self.segment_bits].chains[idx & mask]
     }
 
     fn find(&self, key: &[u8]) -> Option<&Node<V>> {
@@ -295,16 +312,25 @@ impl<V> Dict<V> {
 /// Writing: a segment still shared with a clone is copied first, so values must be `Clone`.
 impl<V: Clone> Dict<V> {
     pub fn with_capacity(n: usize) -> Self {
-        let mut d = Dict::new();
+        Dict::new().sized_for(n)
+    }
+
+    /// [`Dict::unsegmented`], sized for `n` keys.
+    pub fn unsegmented_with_capacity(n: usize) -> Self {
+        Dict::unsegmented().sized_for(n)
+    }
+
+    fn sized_for(mut self, n: usize) -> Self {
         if n > 0 {
-            d.resize(n.next_power_of_two().max(MIN_BUCKETS));
+            self.resize(n.next_power_of_two().max(MIN_BUCKETS));
         }
-        d
+        self
     }
 
     /// The chain at `idx`, for writing: its segment is copied first if a clone shares it.
     fn chain_mut(&mut self, idx: usize) -> &mut Chain<V> {
-        &mut Arc::make_mut(&mut self.segments[idx >> SEGMENT_BITS]).chains[idx & (SEGMENT - 1)]
+        let mask = (1usize << self.segment_bits) - 1;
+        &mut Arc::make_mut(&mut self.segments[idx >> self.segment_bits]).chains[idx & mask]
     }
 
     pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut V> {
@@ -428,12 +454,13 @@ impl<V: Clone> Dict<V> {
     /// segment a clone still shares are copied.
     fn resize(&mut self, new_size: usize) {
         let old = std::mem::take(&mut self.segments);
-        let mut fresh = empty_segments::<V>(new_size);
+        let bits = self.segment_bits;
+        let mut fresh = empty_segments::<V>(new_size, bits);
         let mask = new_size - 1;
         let hasher = &self.hasher;
         let mut place = |node: Box<Node<V>>| {
             let idx = (hasher.hash_one(&*node.key) as usize) & mask;
-            let chain = &mut fresh[idx >> SEGMENT_BITS].chains[idx & (SEGMENT - 1)];
+            let chain = &mut fresh[idx >> bits].chains[idx & ((1usize << bits) - 1)];
             let mut node = node;
             node.next = chain.take();
             *chain = Some(node);
@@ -605,6 +632,7 @@ impl<V> Clone for Dict<V> {
     fn clone(&self) -> Self {
         Dict {
             segments: self.segments.clone(),
+            segment_bits: self.segment_bits,
             buckets: self.buckets,
             len: self.len,
             hasher: self.hasher.clone(),

@@ -34,7 +34,6 @@ impl Entry {
     }
 }
 
-#[derive(Default)]
 pub struct Db {
     /// Keys by hash slot (a single partition outside cluster mode).
     pub keys: SlotDict<Entry>,
@@ -46,6 +45,18 @@ pub struct Db {
     pub epoch: u32,
     /// While a snapshot runs: values captured before their first change.
     pub cow: Option<Box<crate::persistence::snapshot::Cow>>,
+}
+
+impl Default for Db {
+    fn default() -> Self {
+        Db {
+            keys: SlotDict::default(),
+            expires: Dict::unsegmented(),
+            avg_ttl: 0,
+            epoch: 0,
+            cow: None,
+        }
+    }
 }
 
 impl Db {

@@ -30,7 +30,7 @@ impl<V: Clone> SlotDict<V> {
     pub fn new(partitioned: bool) -> Self {
         let n = if partitioned { SLOT_COUNT as usize } else { 1 };
         SlotDict {
-            parts: (0..n).map(|_| Dict::new()).collect(),
+            parts: (0..n).map(|_| Dict::unsegmented()).collect(),
             len: 0,
         }
     }
@@ -40,7 +40,9 @@ impl<V: Clone> SlotDict<V> {
     pub fn with_capacity(partitioned: bool, n: usize) -> Self {
         let parts = if partitioned { SLOT_COUNT as usize } else { 1 };
         SlotDict {
-            parts: (0..parts).map(|_| Dict::with_capacity(n / parts)).collect(),
+            parts: (0..parts)
+                .map(|_| Dict::unsegmented_with_capacity(n / parts))
+                .collect(),
             len: 0,
         }
     }

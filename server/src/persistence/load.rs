@@ -405,7 +405,9 @@ fn apply(
                 if d.is_empty() {
                     d.keys =
                         SlotDict::with_capacity(d.keys.is_partitioned(), db_size.min(cap) as usize);
-                    d.expires = Dict::with_capacity(expires_size.min(db_size).min(cap) as usize);
+                    d.expires = Dict::unsegmented_with_capacity(
+                        expires_size.min(db_size).min(cap) as usize
+                    );
                 }
             }
         }
