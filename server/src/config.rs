@@ -165,6 +165,9 @@ pub static OPTIONS: &[OptionSpec] = &[
     opt("no-appendfsync-on-rewrite", Kind::Bool, "no"),
     opt("rdbcompression", Kind::Bool, "yes"),
     opt("rdbchecksum", Kind::Bool, "yes"),
+    // Redis's hidden test knob: the serialiser sleeps this many microseconds after each key
+    // (negative values, nanoseconds in later Redis versions, count as 0).
+    opt("rdb-key-save-delay", Kind::Int(-I32 - 1, I32), "0"),
     opt("stop-writes-on-bgsave-error", Kind::Bool, "yes"),
     opt(
         "proto-max-bulk-len",

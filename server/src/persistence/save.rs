@@ -70,6 +70,8 @@ pub struct SaveTarget {
     pub dbfilename: String,
     pub writer: WriterOptions,
     pub used_mem: u64,
+    /// `rdb-key-save-delay`: a pause after each key written (tests use it to keep a save running).
+    pub key_delay: std::time::Duration,
 }
 
 impl SaveTarget {
@@ -83,6 +85,12 @@ impl SaveTarget {
                 .to_string(),
             writer: writer_options(st),
             used_mem: st.used_memory(),
+            key_delay: std::time::Duration::from_micros(
+                st.config
+                    .get("rdb-key-save-delay")
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .unwrap_or(0),
+            ),
         }
     }
 
@@ -687,6 +695,9 @@ impl Image {
                         RdbValueRef::Value(v) => write_key(w, key, v, meta)?,
                     }
                     progress.fetch_add(1, Ordering::Relaxed);
+                    if !self.target.key_delay.is_zero() {
+                        std::thread::sleep(self.target.key_delay);
+                    }
                     Ok(())
                 })
             })
