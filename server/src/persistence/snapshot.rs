@@ -1,8 +1,9 @@
 //! Fork-less point-in-time snapshots by copy-on-write per key.
 //!
 //! Starting a snapshot bumps an epoch and gives every db a [`Cow`]. A walker task then copies the
-//! keyspace in steps, each under the lock for at most half a millisecond, marking every entry it
-//! copies with the epoch and handing the copies (pieces) to the thread that serialises them.
+//! keyspace in steps, each under the lock for at most a quarter of a millisecond, marking every
+//! entry it copies with the epoch and handing the copies (pieces) to the thread that serialises
+//! them.
 //! Between steps clients run; while they keep the server busy, a step lasts [`WALKER_SHARE`] of
 //! the time they had since the previous one, so a snapshot costs them a bounded share of the
 //! command thread. A write to a key the walker has not reached yet first copies the
@@ -29,9 +30,10 @@ const CHUNK_KEYS: usize = 128;
 /// lasts this fraction of the time that passed since the previous one (clients ran meanwhile).
 const WALKER_SHARE: f64 = 0.2;
 /// Bounds of a step's duration: a step always makes progress, and never delays a command by more
-/// than half a millisecond.
+/// than a quarter of a millisecond. Under back-to-back BGSAVE, 0.5 ms measured a 15-19 % dip and
+/// a p99 of 2.3-2.4x idle; 0.25 ms measured 4-14 % and 2.0-2.1x, with saves 1.2x longer.
 const STEP_MIN: Duration = Duration::from_micros(100);
-const STEP_MAX: Duration = Duration::from_micros(500);
+const STEP_MAX: Duration = Duration::from_micros(250);
 /// Pieces waiting for the serialiser before the walker pauses.
 const PIECES_IN_FLIGHT: usize = 8;
 
