@@ -373,13 +373,94 @@ mod tests {
             2 => any::<usize>().prop_map(Op::Remove),
             1 => (any::<usize>(), 0u16..8).prop_map(|(i, v)| Op::Set(i, v)),
             1 => (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Op::KeepRange(a, b)),
-            1 => (0u16..8, 0usize..2000, any::<bool>()).prop_map(|(v, n, t)| Op::RemoveMatching(v, n, t)),
+            1 => (0u16..8, 0usize..2000, any::<bool>())
+                .prop_map(|(v, n, t)| Op::RemoveMatching(v, n, t)),
             1 => Just(Op::Snapshot),
         ]
     }
 
     fn elem(v: u16) -> Box<[u8]> {
         v.to_string().into_bytes().into()
+    }
+
+    type Model = VecDeque<Box<[u8]>>;
+
+    /// LREM on the model.
+    fn model_remove_matching(model: &mut Model, target: &[u8], limit: usize, tail: bool) -> usize {
+        let mut removed = 0;
+        let mut kept = Model::new();
+        let mut keep = |e: Box<[u8]>, kept: &mut Model| {
+            if removed < limit && &*e == target {
+                removed += 1;
+            } else if tail {
+                kept.push_front(e);
+            } else {
+                kept.push_back(e);
+            }
+        };
+        if tail {
+            model.drain(..).rev().for_each(|e| keep(e, &mut kept));
+        } else {
+            model.drain(..).for_each(|e| keep(e, &mut kept));
+        }
+        *model = kept;
+        removed
+    }
+
+    /// Applies `op` (not `Snapshot`) to the list and the model; an error when they disagree.
+    fn apply(op: &Op, list: &mut List, model: &mut Model) -> Result<(), String> {
+        let same = |what: &str, a: &dyn std::fmt::Debug, b: &dyn std::fmt::Debug| {
+            let (a, b) = (format!("{a:?}"), format!("{b:?}"));
+            if a == b {
+                Ok(())
+            } else {
+                Err(format!("{what}: list {a}, model {b}"))
+            }
+        };
+        // An index in range when there is one.
+        let at = |i: usize, len: usize| if len == 0 { i } else { i % len };
+        match *op {
+            Op::PushBack(v) => {
+                list.push_back(elem(v));
+                model.push_back(elem(v));
+            }
+            Op::PushFront(v) => {
+                list.push_front(elem(v));
+                model.push_front(elem(v));
+            }
+            Op::PopBack => same("pop_back", &list.pop_back(), &model.pop_back())?,
+            Op::PopFront => same("pop_front", &list.pop_front(), &model.pop_front())?,
+            Op::Insert(i, v) => {
+                let i = i % (model.len() + 1);
+                list.insert(i, elem(v));
+                model.insert(i, elem(v));
+            }
+            Op::Remove(i) => {
+                let i = at(i, model.len());
+                same("remove", &list.remove(i), &model.remove(i))?;
+            }
+            Op::Set(i, v) => {
+                let i = at(i, model.len());
+                same("set", &list.set(i, elem(v)), &(i < model.len()))?;
+                if let Some(slot) = model.get_mut(i) {
+                    *slot = elem(v);
+                }
+            }
+            Op::KeepRange(a, b) if !model.is_empty() => {
+                let (a, b) = (a % model.len(), b % model.len());
+                let (s, e) = (a.min(b), a.max(b));
+                list.keep_range(s, e);
+                model.truncate(e + 1);
+                model.drain(..s);
+            }
+            Op::RemoveMatching(v, limit, tail) => {
+                let target = elem(v);
+                let want = model_remove_matching(model, &target, limit, tail);
+                same("lrem", &list.remove_matching(&target, limit, tail), &want)?;
+            }
+            Op::KeepRange(..) | Op::Snapshot => {}
+        }
+        Ok(())
     }
 
     proptest! {
@@ -390,60 +471,17 @@ mod tests {
             ops in proptest::collection::vec((op(), 1usize..3000), 1..60)
         ) {
             let mut list = List::new();
-            let mut model: VecDeque<Box<[u8]>> = VecDeque::new();
+            let mut model = Model::new();
             let mut snapshots: Vec<(List, Vec<Box<[u8]>>)> = Vec::new();
             for (op, repeat) in ops {
                 // Pushes repeat so the list spans chunks; other operations run once.
-                let times = if matches!(op, Op::PushBack(_) | Op::PushFront(_)) { repeat } else { 1 };
-                for _ in 0..times {
-                    match op.clone() {
-                        Op::PushBack(v) => { list.push_back(elem(v)); model.push_back(elem(v)); }
-                        Op::PushFront(v) => { list.push_front(elem(v)); model.push_front(elem(v)); }
-                        Op::PopBack => prop_assert_eq!(list.pop_back(), model.pop_back()),
-                        Op::PopFront => prop_assert_eq!(list.pop_front(), model.pop_front()),
-                        Op::Insert(i, v) => {
-                            let i = i % (model.len() + 1);
-                            list.insert(i, elem(v));
-                            model.insert(i, elem(v));
-                        }
-                        Op::Remove(i) => {
-                            let i = if model.is_empty() { i } else { i % model.len() };
-                            prop_assert_eq!(list.remove(i), model.remove(i));
-                        }
-                        Op::Set(i, v) => {
-                            let ok = list.set(if model.is_empty() { i } else { i % model.len() }, elem(v));
-                            prop_assert_eq!(ok, !model.is_empty());
-                            if !model.is_empty() {
-                                let i = i % model.len();
-                                model[i] = elem(v);
-                            }
-                        }
-                        Op::KeepRange(a, b) => {
-                            if !model.is_empty() {
-                                let (a, b) = (a % model.len(), b % model.len());
-                                let (s, e) = (a.min(b), a.max(b));
-                                list.keep_range(s, e);
-                                model.truncate(e + 1);
-                                model.drain(..s);
-                            }
-                        }
-                        Op::RemoveMatching(v, limit, from_tail) => {
-                            let target = elem(v);
-                            let mut removed = 0;
-                            let mut kept: VecDeque<Box<[u8]>> = VecDeque::new();
-                            if from_tail {
-                                for e in model.drain(..).rev() {
-                                    if removed < limit && e == target { removed += 1 } else { kept.push_front(e) }
-                                }
-                            } else {
-                                for e in model.drain(..) {
-                                    if removed < limit && e == target { removed += 1 } else { kept.push_back(e) }
-                                }
-                            }
-                            model = kept;
-                            prop_assert_eq!(list.remove_matching(&target, limit, from_tail), removed);
-                        }
-                        Op::Snapshot => snapshots.push((list.clone(), model.iter().cloned().collect())),
+                let pushes = matches!(op, Op::PushBack(_) | Op::PushFront(_));
+                for _ in 0..if pushes { repeat } else { 1 } {
+                    if matches!(op, Op::Snapshot) {
+                        snapshots.push((list.clone(), model.iter().cloned().collect()));
+                    }
+                    if let Err(e) = apply(&op, &mut list, &mut model) {
+                        prop_assert!(false, "{:?}: {}", op, e);
                     }
                 }
                 prop_assert_eq!(list.len(), model.len());
