@@ -643,7 +643,95 @@ impl<V> Clone for Dict<V> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashSet;
+    use proptest::prelude::*;
+    use std::collections::{HashMap, HashSet};
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Insert(u16, u32),
+        InsertUnique(u16, u32),
+        Remove(u16),
+        Update(u16, u32),
+        RetainBelow(u32),
+        Clone,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            6 => (0u16..3000, any::<u32>()).prop_map(|(k, v)| Op::Insert(k, v)),
+            2 => (0u16..3000, any::<u32>()).prop_map(|(k, v)| Op::InsertUnique(k, v)),
+            4 => (0u16..3000).prop_map(Op::Remove),
+            2 => (0u16..3000, any::<u32>()).prop_map(|(k, v)| Op::Update(k, v)),
+            1 => any::<u32>().prop_map(Op::RetainBelow),
+            1 => Just(Op::Clone),
+        ]
+    }
+
+    fn sorted(d: &Dict<u32>) -> Vec<(Vec<u8>, u32)> {
+        let mut v: Vec<_> = d.iter().map(|(k, v)| (k.to_vec(), *v)).collect();
+        v.sort();
+        v
+    }
+
+    fn apply(op: &Op, d: &mut Dict<u32>, model: &mut HashMap<Vec<u8>, u32>) -> bool {
+        let key = |k: u16| format!("key:{k}").into_bytes();
+        match *op {
+            Op::Insert(k, v) => d.insert(&key(k), v) == model.insert(key(k), v),
+            Op::InsertUnique(k, v) => {
+                let fresh = !model.contains_key(&key(k));
+                if fresh {
+                    model.insert(key(k), v);
+                }
+                d.insert_unique(key(k).into(), v).is_ok() == fresh
+            }
+            Op::Remove(k) => d.remove(&key(k)) == model.remove(&key(k)),
+            Op::Update(k, v) => {
+                let ours = d.get_mut(&key(k)).map(|x| std::mem::replace(x, v));
+                let theirs = model.get_mut(&key(k)).map(|x| std::mem::replace(x, v));
+                ours == theirs
+            }
+            Op::RetainBelow(limit) => {
+                d.retain(|_, v| *v < limit);
+                model.retain(|_, v| *v < limit);
+                true
+            }
+            Op::Clone => true,
+        }
+    }
+
+    proptest! {
+        /// Inserts, removals, updates and resizes agree with a `HashMap`, and clones taken along
+        /// the way (sharing segments with the original) keep exactly what they had.
+        #[test]
+        fn matches_a_hashmap_and_clones_stay_put(
+            ops in proptest::collection::vec((op(), 1usize..400), 1..40)
+        ) {
+            let mut d: Dict<u32> = Dict::new();
+            let mut model = HashMap::new();
+            let mut clones: Vec<(Dict<u32>, Vec<(Vec<u8>, u32)>)> = Vec::new();
+            for (op, repeat) in ops {
+                // Inserts repeat with shifted keys so tables grow over many segments.
+                for i in 0..if matches!(op, Op::Insert(..)) { repeat } else { 1 } {
+                    let op = match op {
+                        Op::Insert(k, v) => Op::Insert(k.wrapping_add(i as u16 * 7) % 3000, v),
+                        ref other => other.clone(),
+                    };
+                    if matches!(op, Op::Clone) {
+                        clones.push((d.clone(), sorted(&d)));
+                    }
+                    prop_assert!(apply(&op, &mut d, &mut model), "{:?}", op);
+                }
+                prop_assert_eq!(d.len(), model.len());
+            }
+            let mut want: Vec<_> = model.into_iter().collect();
+            want.sort();
+            prop_assert_eq!(sorted(&d), want);
+            for (clone, contents) in &clones {
+                prop_assert_eq!(&sorted(clone), contents);
+                prop_assert_eq!(clone.len(), contents.len());
+            }
+        }
+    }
 
     #[test]
     fn basic_operations() {
