@@ -667,7 +667,10 @@ mod tests {
         ]
     }
 
-    fn sorted(d: &Dict<u32>) -> Vec<(Vec<u8>, u32)> {
+    /// A dict's entries, sorted.
+    type Entries = Vec<(Vec<u8>, u32)>;
+
+    fn sorted(d: &Dict<u32>) -> Entries {
         let mut v: Vec<_> = d.iter().map(|(k, v)| (k.to_vec(), *v)).collect();
         v.sort();
         v
@@ -708,7 +711,7 @@ mod tests {
         ) {
             let mut d: Dict<u32> = Dict::new();
             let mut model = HashMap::new();
-            let mut clones: Vec<(Dict<u32>, Vec<(Vec<u8>, u32)>)> = Vec::new();
+            let mut clones: Vec<(Dict<u32>, Entries)> = Vec::new();
             for (op, repeat) in ops {
                 // Inserts repeat with shifted keys so tables grow over many segments.
                 for i in 0..if matches!(op, Op::Insert(..)) { repeat } else { 1 } {
