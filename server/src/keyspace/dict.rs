@@ -327,6 +327,12 @@ impl<V: Clone> Dict<V> {
         self
     }
 
+    /// Whether a clone may share the segment of bucket `idx` (a plain load, unlike
+    /// `Arc::make_mut`'s compare-and-swap): then a write that may find nothing looks first.
+    fn is_shared(&self, idx: usize) -> bool {
+        Arc::strong_count(&self.segments[idx >> self.segment_bits]) > 1
+    }
+
     /// The chain at `idx`, for writing: its segment is copied first if a clone shares it.
     fn chain_mut(&mut self, idx: usize) -> &mut Chain<V> {
         let mask = (1usize << self.segment_bits) - 1;
@@ -338,12 +344,10 @@ impl<V: Clone> Dict<V> {
             return None;
         }
         let idx = self.index(key);
-        // Only a key that is there copies its segment.
-        let mut cur = self.chain(idx).as_deref();
-        while cur.is_some_and(|n| &*n.key != key) {
-            cur = cur.and_then(|n| n.next.as_deref());
+        // Only a key that is there copies a shared segment.
+        if self.is_shared(idx) {
+            self.find(key)?;
         }
-        cur?;
         let mut cur = self.chain_mut(idx).as_deref_mut();
         while let Some(n) = cur {
             if &*n.key == key {
@@ -429,8 +433,13 @@ impl<V: Clone> Dict<V> {
     }
 
     pub fn remove_entry(&mut self, key: &[u8]) -> Option<(Box<[u8]>, V)> {
-        self.find(key)?;
+        if self.len == 0 {
+            return None;
+        }
         let idx = self.index(key);
+        if self.is_shared(idx) {
+            self.find(key)?;
+        }
         let mut slot = self.chain_mut(idx);
         while slot.as_ref().is_some_and(|n| &*n.key != key) {
             slot = &mut slot.as_mut()?.next;
