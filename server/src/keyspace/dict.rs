@@ -15,7 +15,9 @@
 //! (the keyspace's own) is one segment ([`Dict::unsegmented`]): there, a segment per lookup would
 //! only add a cache miss.
 //!
-//! Resizing is done at once (not incrementally); the table grows at load factor 1 and shrinks below 1/8.
+//! Resizing is done at once (not incrementally); the table grows at load factor 1 and shrinks
+//! below 1/8. While a clone shares segments, it grows only past load factor 5 and does not
+//! shrink, as Redis does while a fork child runs: a resize then would copy every shared node.
 
 use std::sync::Arc;
 
@@ -100,6 +102,11 @@ impl<V> Default for Dict<V> {
 }
 
 const MIN_BUCKETS: usize = 4;
+
+/// The load factor a table shared with a clone may reach before it resizes anyway (Redis's
+/// `dict_force_resize_ratio`, the bound it keeps while a fork child shares the pages): below it,
+/// chains just grow longer until the snapshot lets go.
+const SHARED_MAX_LOAD: usize = 5;
 
 /// The SCAN cursor after `cursor` for a table of `mask + 1` buckets: the bucket index with its
 /// bits reversed, incremented, reversed back (so that a resize between calls skips nothing).
@@ -358,10 +365,21 @@ impl<V: Clone> Dict<V> {
         None
     }
 
+    /// Whether a clone (a snapshot) still shares any segment.
+    fn shares_segments(&self) -> bool {
+        self.segments.iter().any(|s| Arc::strong_count(s) > 1)
+    }
+
+    /// Doubles the table before an insert at load factor 1; while a clone shares it, only past
+    /// [`SHARED_MAX_LOAD`] (a resize would copy every shared node).
     fn grow_for_one(&mut self) {
-        if self.len >= self.buckets {
-            self.resize((self.buckets * 2).max(MIN_BUCKETS));
+        if self.len < self.buckets {
+            return;
         }
+        if self.len < self.buckets * SHARED_MAX_LOAD && self.shares_segments() {
+            return;
+        }
+        self.resize((self.buckets * 2).max(MIN_BUCKETS));
     }
 
     /// Inserts or replaces (hashing the key once); returns the previous value.
@@ -452,9 +470,10 @@ impl<V: Clone> Dict<V> {
         Some((key, value))
     }
 
+    /// Halves (or more) a sparse table; not while a clone shares it (a later removal does).
     fn maybe_shrink(&mut self) {
         let n = self.buckets;
-        if n > MIN_BUCKETS && self.len * 8 < n {
+        if n > MIN_BUCKETS && self.len * 8 < n && !self.shares_segments() {
             self.resize(self.len.next_power_of_two().max(MIN_BUCKETS));
         }
     }
@@ -855,5 +874,25 @@ mod tests {
         drop(snapshot);
         d.retain(|_, v| *v % 2 == 0);
         assert_eq!(d.len(), 149_999, "the even values but k2");
+    }
+
+    #[test]
+    fn a_shared_table_does_not_resize_until_load_factor_five() {
+        let mut d: Dict<u32> = Dict::new();
+        for i in 0..(1u32 << 17) {
+            d.insert(format!("k{i}").as_bytes(), i);
+        }
+        assert_eq!(d.bucket_count(), 1 << 17, "at load factor 1");
+        let snapshot = d.clone();
+        // Growing now would copy every shared node: the table waits.
+        d.insert(b"one more", 1);
+        assert_eq!(d.bucket_count(), 1 << 17);
+        assert!(d.shared_segments() >= (1 << 17) / SEGMENT - 1);
+        assert_eq!(snapshot.get(b"one more"), None);
+        drop(snapshot);
+        // Once the clone is gone the next insert grows the table.
+        d.insert(b"and another", 2);
+        assert_eq!(d.bucket_count(), 1 << 18);
+        assert_eq!(d.len(), (1 << 17) + 2);
     }
 }
