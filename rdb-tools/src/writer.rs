@@ -665,9 +665,7 @@ impl<W: Write> Writer<W> {
         let rdb_type = self.enc.list_type();
         self.collection_head(key, rdb_type, nodes.len(), meta);
         for node in &nodes {
-            let mut buf = std::mem::take(&mut self.buf);
-            self.enc.list_node(items, node, &mut buf);
-            self.buf = buf;
+            self.enc.list_node(items, node, &mut self.buf);
             self.maybe_flush()?;
         }
         Ok(())
@@ -763,17 +761,13 @@ impl<W: Write> Writer<W> {
         self.collection_head(key, rdb_type, node_count, key_meta);
         let mut n = 0usize;
         for (master, lp) in nodes {
-            let mut buf = std::mem::take(&mut self.buf);
-            self.enc.stream_node(&mut buf, master, lp);
-            self.buf = buf;
+            self.enc.stream_node(&mut self.buf, master, lp);
             n += 1;
             self.maybe_flush()?;
         }
         Self::check_count(key, node_count, n)?;
-        let mut buf = std::mem::take(&mut self.buf);
         let ids = (meta.length, meta.last_id, meta.first_id.unwrap_or_default());
-        self.enc.stream_tail(meta, groups, ids, &mut buf);
-        self.buf = buf;
+        self.enc.stream_tail(meta, groups, ids, &mut self.buf);
         self.maybe_flush()
     }
 

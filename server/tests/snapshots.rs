@@ -988,6 +988,33 @@ fn debug_object_serializedlength_matches_redis() {
     assert_eq!(lengths[1], lengths[0]);
 }
 
+/// The dataset's digest, then BGSAVE in the same pipeline (nothing runs in between).
+fn digest_then_bgsave(c: &mut Client) -> String {
+    let replies = c.pipeline(&[
+        redoubt_tests::command(&["DEBUG", "DIGEST"]),
+        redoubt_tests::command(&["BGSAVE"]),
+    ]);
+    assert_eq!(
+        replies[1],
+        Reply::Simple("Background saving started".into())
+    );
+    replies[0].as_text().expect("digest")
+}
+
+/// Redoubt and redis-server both load the dump in `dir` with the digest `want`.
+fn both_load_the_digest(dir: &Path, want: &str) {
+    for redis in [false, true] {
+        let server = start(redis, dir, &[]);
+        let mut c = server.client();
+        assert_eq!(
+            digest(&mut c),
+            want,
+            "{} loaded a dump that is not the BGSAVE instant's dataset",
+            server.name()
+        );
+    }
+}
+
 /// The copy-on-write snapshot under adversarial writes: with a large dataset the walker needs
 /// many steps, and random commands of every type (SWAPDB, MOVE, FLUSHDB, renames, expiries
 /// included) run between them; the dump still holds exactly the dataset of the BGSAVE instant,
@@ -1011,15 +1038,7 @@ fn bgsave_during_random_writes_of_every_type_is_exact() {
         c.cmd(&command.args);
     }
     ok(&mut c, &["SELECT", "0"]);
-    let replies = c.pipeline(&[
-        redoubt_tests::command(&["DEBUG", "DIGEST"]),
-        redoubt_tests::command(&["BGSAVE"]),
-    ]);
-    let before = replies[0].as_text().expect("digest");
-    assert_eq!(
-        replies[1],
-        Reply::Simple("Background saving started".into())
-    );
+    let before = digest_then_bgsave(&mut c);
     let mut writes = 0;
     while info(&mut c, "rdb_bgsave_in_progress") == "1" && writes < 20_000 {
         for _ in 0..50 {
@@ -1033,16 +1052,7 @@ fn bgsave_during_random_writes_of_every_type_is_exact() {
     assert_eq!(info(&mut c, "rdb_last_bgsave_status"), "ok");
     assert_ne!(digest(&mut c), before, "the writes changed the dataset");
     drop(ours);
-    for redis in [false, true] {
-        let server = start(redis, dir.path(), &[]);
-        let mut c = server.client();
-        assert_eq!(
-            digest(&mut c),
-            before,
-            "{} loaded a dump that is not the BGSAVE instant's dataset",
-            server.name()
-        );
-    }
+    both_load_the_digest(dir.path(), &before);
 }
 
 /// Writes to big collections of every type while BGSAVE serialises them: the collections are
@@ -1080,15 +1090,7 @@ fn writes_to_big_collections_during_bgsave_stay_out_of_the_dump() {
         }
     }
     c.pipeline(&fill);
-    let replies = c.pipeline(&[
-        redoubt_tests::command(&["DEBUG", "DIGEST"]),
-        redoubt_tests::command(&["BGSAVE"]),
-    ]);
-    let before = replies[0].as_text().expect("digest");
-    assert_eq!(
-        replies[1],
-        Reply::Simple("Background saving started".into())
-    );
+    let before = digest_then_bgsave(&mut c);
     // Every write kind, spread over the collections (so over many of their parts), repeated
     // until the save ends.
     let mut writes = 0;
@@ -1136,16 +1138,7 @@ fn writes_to_big_collections_during_bgsave_stay_out_of_the_dump() {
     assert_eq!(digest(&mut c), after);
     drop(ours);
     std::fs::rename(&kept, &dump).expect("put the dump back");
-    for redis in [false, true] {
-        let server = start(redis, dir.path(), &[]);
-        let mut c = server.client();
-        assert_eq!(
-            digest(&mut c),
-            before,
-            "{} loaded a dump that is not the BGSAVE instant's dataset",
-            server.name()
-        );
-    }
+    both_load_the_digest(dir.path(), &before);
 }
 
 /// While the dump loads at startup, connections are accepted and answered like Redis: -LOADING
