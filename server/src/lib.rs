@@ -259,6 +259,15 @@ async fn cron(shared: Arc<Shared>) {
             eviction::active_expire_cycle(&mut st, now, budget_us);
             propagate::flush(&mut st, false);
         }
+        if st.config.get("activerehashing") != Some("no") {
+            // Like Redis's databasesCron: a millisecond per run for the dbs' resizes under way.
+            let deadline = Instant::now() + std::time::Duration::from_millis(1);
+            for db in st.dbs.iter_mut() {
+                if !db.rehash_for(deadline.saturating_duration_since(Instant::now())) {
+                    break;
+                }
+            }
+        }
         replication::cron(&mut st, now);
         let (ops, input, output) = (
             st.stats.total_commands,

@@ -15,9 +15,12 @@
 //! (the keyspace's own) is one segment ([`Dict::unsegmented`]): there, a segment per lookup would
 //! only add a cache miss.
 //!
-//! Resizing is done at once (not incrementally); the table grows at load factor 1 and shrinks
-//! below 1/8. While a clone shares segments, it grows only past load factor 5 and does not
-//! shrink, as Redis does while a fork child runs: a resize then would copy every shared node.
+//! The table grows at load factor 1 and shrinks below 1/8, incrementally as in Redis: during a
+//! resize both tables are live, new entries go to the new one, and every write moves a few
+//! buckets over (the server's cron moves more in the keyspace's dicts), so no command pays for
+//! rehashing millions of entries at once. While a clone shares segments, a table grows only past
+//! load factor 5 and does not shrink, and a resize under way waits, as Redis does while a fork
+//! child runs: moving shared nodes would copy them.
 
 use std::sync::Arc;
 
@@ -40,10 +43,15 @@ struct Segment<V> {
 }
 
 impl<V> Segment<V> {
+    /// `buckets` empty chains, from zeroed memory: a large table comes straight from the
+    /// kernel's zero pages, so growing the keyspace to millions of buckets writes nothing up
+    /// front (writing 32 MiB of `None`s held a command for tens of milliseconds).
     fn empty(buckets: usize) -> Self {
-        Segment {
-            chains: (0..buckets).map(|_| None).collect(),
-        }
+        let chains = Box::<[Chain<V>]>::new_zeroed_slice(buckets);
+        // SAFETY: a chain is an `Option<Box<_>>`, whose `None` is guaranteed to be the null
+        // pointer, so all-zero memory is a valid array of empty chains.
+        let chains = unsafe { chains.assume_init() };
+        Segment { chains }
     }
 }
 
@@ -85,12 +93,184 @@ impl<V> Drop for Segment<V> {
     }
 }
 
-pub struct Dict<V> {
+/// A power-of-two array of chains, cut into segments.
+struct Table<V> {
     segments: Vec<Arc<Segment<V>>>,
     /// log2 of the buckets per segment.
     segment_bits: u32,
-    /// Total buckets: zero or a power of two.
+    /// Zero or a power of two.
     buckets: usize,
+}
+
+impl<V> Table<V> {
+    fn empty(segment_bits: u32) -> Self {
+        Table {
+            segments: Vec::new(),
+            segment_bits,
+            buckets: 0,
+        }
+    }
+
+    /// A table of `buckets` empty chains.
+    fn with_buckets(buckets: usize, segment_bits: u32) -> Self {
+        let per = buckets.min(1 << segment_bits);
+        Table {
+            segments: (0..buckets.div_ceil(per.max(1)))
+                .map(|_| Arc::new(Segment::empty(per)))
+                .collect(),
+            segment_bits,
+            buckets,
+        }
+    }
+
+    fn mask(&self) -> usize {
+        self.buckets.wrapping_sub(1)
+    }
+
+    fn chain(&self, idx: usize) -> &Chain<V> {
+        let mask = (1usize << self.segment_bits) - 1;
+        &self.segments[idx >> self.segment_bits].chains[idx & mask]
+    }
+
+    fn find(&self, idx: usize, key: &[u8]) -> Option<&Node<V>> {
+        let mut cur = self.chain(idx).as_deref();
+        while let Some(n) = cur {
+            if &*n.key == key {
+                return Some(n);
+            }
+            cur = n.next.as_deref();
+        }
+        None
+    }
+
+    /// Whether a clone may share the segment of bucket `idx` (a plain load, unlike
+    /// `Arc::make_mut`'s compare-and-swap): then a write that may find nothing looks first.
+    fn is_shared(&self, idx: usize) -> bool {
+        Arc::strong_count(&self.segments[idx >> self.segment_bits]) > 1
+    }
+
+    fn shares_segments(&self) -> bool {
+        self.segments.iter().any(|s| Arc::strong_count(s) > 1)
+    }
+
+    fn shared_segments(&self) -> usize {
+        self.segments
+            .iter()
+            .filter(|s| Arc::strong_count(s) > 1)
+            .count()
+    }
+
+    fn iter(&self) -> Iter<'_, V> {
+        Iter {
+            segments: &self.segments,
+            segment: 0,
+            bucket: 0,
+            node: None,
+        }
+    }
+}
+
+impl<V: Clone> Table<V> {
+    /// The chain at `idx`, for writing: its segment is copied first if a clone shares it.
+    fn chain_mut(&mut self, idx: usize) -> &mut Chain<V> {
+        let mask = (1usize << self.segment_bits) - 1;
+        &mut Arc::make_mut(&mut self.segments[idx >> self.segment_bits]).chains[idx & mask]
+    }
+
+    /// The value of `key` in bucket `idx`, for writing; a shared segment is copied only when the
+    /// key is there.
+    fn value_mut(&mut self, idx: usize, key: &[u8]) -> Option<&mut V> {
+        if self.is_shared(idx) {
+            self.find(idx, key)?;
+        }
+        let mut cur = self.chain_mut(idx).as_deref_mut();
+        while let Some(n) = cur {
+            if &*n.key == key {
+                return Some(&mut n.value);
+            }
+            cur = n.next.as_deref_mut();
+        }
+        None
+    }
+
+    /// Takes `key`'s node out of bucket `idx`; a shared segment is copied only when the key is
+    /// there.
+    fn unlink(&mut self, idx: usize, key: &[u8]) -> Option<Box<Node<V>>> {
+        if self.is_shared(idx) {
+            self.find(idx, key)?;
+        }
+        let mut slot = self.chain_mut(idx);
+        while slot.as_ref().is_some_and(|n| &*n.key != key) {
+            slot = &mut slot.as_mut()?.next;
+        }
+        let mut node = slot.take()?;
+        *slot = node.next.take();
+        Some(node)
+    }
+
+    /// Puts a node at the head of bucket `idx`.
+    fn push(&mut self, idx: usize, mut node: Box<Node<V>>) {
+        let chain = self.chain_mut(idx);
+        node.next = chain.take();
+        *chain = Some(node);
+    }
+
+    /// Visits the chain at `idx` mutably.
+    fn visit_mut(&mut self, idx: usize, visit: &mut impl FnMut(&[u8], &mut V)) {
+        let mut cur = self.chain_mut(idx).as_deref_mut();
+        while let Some(n) = cur {
+            visit(&n.key, &mut n.value);
+            cur = n.next.as_deref_mut();
+        }
+    }
+
+    fn for_each_mut(&mut self, f: &mut impl FnMut(&[u8], &mut V)) {
+        for segment in self.segments.iter_mut() {
+            for b in Arc::make_mut(segment).chains.iter_mut() {
+                let mut cur = b.as_deref_mut();
+                while let Some(n) = cur {
+                    f(&n.key, &mut n.value);
+                    cur = n.next.as_deref_mut();
+                }
+            }
+        }
+    }
+
+    /// Keeps the entries for which `keep` is true; returns how many it removed.
+    fn retain(&mut self, keep: &mut impl FnMut(&[u8], &mut V) -> bool) -> usize {
+        let mut removed = 0;
+        for segment in self.segments.iter_mut() {
+            for b in Arc::make_mut(segment).chains.iter_mut() {
+                let mut chain = b.take();
+                let mut kept: Chain<V> = None;
+                while let Some(mut node) = chain {
+                    chain = node.next.take();
+                    if keep(&node.key, &mut node.value) {
+                        node.next = kept;
+                        kept = Some(node);
+                    } else {
+                        removed += 1;
+                    }
+                }
+                *b = kept;
+            }
+        }
+        removed
+    }
+}
+
+/// The previous table while a resize moves its entries over, bucket by bucket.
+struct Rehash<V> {
+    from: Table<V>,
+    /// Buckets of `from` below this one are moved (empty).
+    next: usize,
+}
+
+pub struct Dict<V> {
+    table: Table<V>,
+    /// A resize under way: lookups see both tables, inserts go to `table`, and every write moves
+    /// a few buckets over ([`REHASH_STEP`]), as Redis's `dict.c` does.
+    rehash: Option<Box<Rehash<V>>>,
     len: usize,
     hasher: ahash::RandomState,
 }
@@ -107,6 +287,12 @@ const MIN_BUCKETS: usize = 4;
 /// `dict_force_resize_ratio`, the bound it keeps while a fork child shares the pages): below it,
 /// chains just grow longer until the snapshot lets go.
 const SHARED_MAX_LOAD: usize = 5;
+
+/// Non-empty buckets a write moves to the new table while a resize is under way (it looks at ten
+/// times as many empty ones at most). More than Redis's one: only the keyspace's dicts also get
+/// rehashing time from the cron, and at four a doubled table is done after a quarter of the
+/// inserts that would fill it again.
+const REHASH_STEP: usize = 4;
 
 /// The SCAN cursor after `cursor` for a table of `mask + 1` buckets: the bucket index with its
 /// bits reversed, incremented, reversed back (so that a resize between calls skips nothing).
@@ -126,26 +312,34 @@ fn prefetch_line<T>(p: *const T) {
     let _ = p;
 }
 
-/// The empty segments of a table of `buckets` buckets, `1 << segment_bits` buckets each at most.
-fn empty_segments<V>(buckets: usize, segment_bits: u32) -> Vec<Segment<V>> {
-    let per = buckets.min(1 << segment_bits);
-    (0..buckets.div_ceil(per.max(1)))
-        .map(|_| Segment::empty(per))
-        .collect()
-}
-
 /// Segment bits of a table that is one segment whatever its size.
 const WHOLE: u32 = usize::BITS - 1;
+
+/// Where a key's node is.
+#[derive(Clone, Copy)]
+enum Place {
+    /// In the table being moved from, at this bucket.
+    Old(usize),
+    /// In the current table, at this bucket.
+    New(usize),
+}
 
 /// Reading: no bound on the value type.
 impl<V> Dict<V> {
     pub fn new() -> Self {
         Dict {
-            segments: Vec::new(),
-            segment_bits: SEGMENT_BITS,
-            buckets: 0,
+            table: Table::empty(SEGMENT_BITS),
+            rehash: None,
             len: 0,
             hasher: ahash::RandomState::new(),
+        }
+    }
+
+    /// A dict whose buckets stay one segment, for a table that is never cloned.
+    pub fn unsegmented() -> Self {
+        Dict {
+            table: Table::empty(WHOLE),
+            ..Dict::new()
         }
     }
 
@@ -157,40 +351,43 @@ impl<V> Dict<V> {
         self.len == 0
     }
 
-    /// Number of buckets (for `DEBUG HTSTATS`-like introspection and memory estimates).
+    /// Number of buckets, of both tables while a resize is under way (for `DEBUG HTSTATS`-like
+    /// introspection and memory estimates).
     pub fn bucket_count(&self) -> usize {
-        self.buckets
+        self.table.buckets + self.rehash.as_ref().map_or(0, |r| r.from.buckets)
     }
 
-    fn index(&self, key: &[u8]) -> usize {
-        (self.hasher.hash_one(key) as usize) & (self.buckets - 1)
+    /// Whether a resize is still moving entries to the new table.
+    pub fn is_rehashing(&self) -> bool {
+        self.rehash.is_some()
     }
 
-    /// A dict whose buckets stay one segment, for a table that is never cloned.
-    pub fn unsegmented() -> Self {
-        Dict {
-            segment_bits: WHOLE,
-            ..Dict::new()
+    fn hash(&self, key: &[u8]) -> usize {
+        self.hasher.hash_one(key) as usize
+    }
+
+    /// Where `key` is: the old table first (for a bucket not moved yet), then the current one.
+    fn place(&self, hash: usize, key: &[u8]) -> Option<(Place, &Node<V>)> {
+        if let Some(r) = &self.rehash {
+            let idx = hash & r.from.mask();
+            if idx >= r.next {
+                if let Some(n) = r.from.find(idx, key) {
+                    return Some((Place::Old(idx), n));
+                }
+            }
         }
-    }
-
-    fn chain(&self, idx: usize) -> &Chain<V> {
-        let mask = (1usize << self.segment_bits) - 1;
-        &self.segments[idx >> self.segment_bits].chains[idx & mask]
+        if self.table.buckets == 0 {
+            return None;
+        }
+        let idx = hash & self.table.mask();
+        self.table.find(idx, key).map(|n| (Place::New(idx), n))
     }
 
     fn find(&self, key: &[u8]) -> Option<&Node<V>> {
         if self.len == 0 {
             return None;
         }
-        let mut cur = self.chain(self.index(key)).as_deref();
-        while let Some(n) = cur {
-            if &*n.key == key {
-                return Some(n);
-            }
-            cur = n.next.as_deref();
-        }
-        None
+        self.place(self.hash(key), key).map(|(_, n)| n)
     }
 
     pub fn get(&self, key: &[u8]) -> Option<&V> {
@@ -205,16 +402,16 @@ impl<V> Dict<V> {
         self.find(key).is_some()
     }
 
-    /// Asks the CPU to fetch what a lookup of `key` touches, one level per `depth` (0: the
-    /// bucket, 1: the chain's first node, 2: that node's key). Called for keys a few places
-    /// ahead in a batch of inserts, with decreasing depth, it overlaps their cache misses (most of
-    /// the cost of loading a large dataset). A hint only: nothing is read through a pointer that
-    /// has not been fetched at the previous depth already, and nothing changes.
+    /// Asks the CPU to fetch what a lookup of `key` in the current table touches, one level per
+    /// `depth` (0: the bucket, 1: the chain's first node, 2: that node's key). Called for keys a
+    /// few places ahead in a batch of inserts, with decreasing depth, it overlaps their cache
+    /// misses (most of the cost of loading a large dataset). A hint only: nothing is read through
+    /// a pointer that has not been fetched at the previous depth already, and nothing changes.
     pub fn prefetch(&self, key: &[u8], depth: u8) {
-        if self.buckets == 0 {
+        if self.table.buckets == 0 {
             return;
         }
-        let slot = self.chain(self.index(key));
+        let slot = self.table.chain(self.hash(key) & self.table.mask());
         match (depth, slot.as_deref()) {
             (0, _) => prefetch_line(slot as *const Chain<V>),
             (1, Some(n)) => prefetch_line(n as *const Node<V>),
@@ -223,31 +420,66 @@ impl<V> Dict<V> {
         }
     }
 
-    pub fn iter(&self) -> Iter<'_, V> {
-        Iter {
-            segments: &self.segments,
-            segment: 0,
-            bucket: 0,
-            node: None,
-        }
+    /// Every entry: the current table's, then those the old one still holds.
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], &V)> {
+        self.table
+            .iter()
+            .chain(self.rehash.iter().flat_map(|r| r.from.iter()))
     }
 
     pub fn keys(&self) -> impl Iterator<Item = &[u8]> {
         self.iter().map(|(k, _)| k)
     }
 
+    /// The two tables' masks while a resize is under way, smaller first, with a flag telling
+    /// whether the smaller is the old one.
+    fn scan_masks(&self) -> Option<(u64, u64, bool)> {
+        let r = self.rehash.as_ref()?;
+        let (old, new) = (r.from.mask() as u64, self.table.mask() as u64);
+        Some(if old < new {
+            (old, new, true)
+        } else {
+            (new, old, false)
+        })
+    }
+
     /// Visits the bucket at `cursor` and returns the next cursor (0 when the scan is complete).
+    /// While a resize is under way, it visits the smaller table's bucket and every bucket of the
+    /// larger one that it expands to (Redis's `dictScan`), so the guarantee still holds.
     pub fn scan(&self, cursor: u64, mut visit: impl FnMut(&[u8], &V)) -> u64 {
-        if self.len == 0 || self.buckets == 0 {
+        if self.len == 0 || self.table.buckets == 0 {
             return 0;
         }
-        let mask = (self.buckets - 1) as u64;
-        let mut cur = self.chain((cursor & mask) as usize).as_deref();
-        while let Some(n) = cur {
-            visit(&n.key, &n.value);
-            cur = n.next.as_deref();
+        let mut visit_chain = |table: &Table<V>, idx: u64| {
+            let mut cur = table.chain(idx as usize).as_deref();
+            while let Some(n) = cur {
+                visit(&n.key, &n.value);
+                cur = n.next.as_deref();
+            }
+        };
+        let Some((small, large, old_is_small)) = self.scan_masks() else {
+            let mask = self.table.mask() as u64;
+            visit_chain(&self.table, cursor & mask);
+            return next_cursor(cursor, mask);
+        };
+        let Some(r) = self.rehash.as_ref() else {
+            return 0;
+        };
+        let (t0, t1) = if old_is_small {
+            (&r.from, &self.table)
+        } else {
+            (&self.table, &r.from)
+        };
+        visit_chain(t0, cursor & small);
+        let mut v = cursor;
+        loop {
+            visit_chain(t1, v & large);
+            v = (((v | small).wrapping_add(1)) & !small) | (v & small);
+            if v & (small ^ large) == 0 {
+                break;
+            }
         }
-        next_cursor(cursor, mask)
+        next_cursor(cursor, small)
     }
 
     /// One SCAN call's worth: visits buckets from `cursor` until about `count` entries were seen
@@ -272,34 +504,43 @@ impl<V> Dict<V> {
         }
     }
 
+    /// The chain at `i` of all live buckets: the current table's, then the old table's not moved
+    /// yet.
+    fn live_bucket(&self, i: usize) -> &Chain<V> {
+        match &self.rehash {
+            Some(r) if i >= self.table.buckets => r.from.chain(r.next + i - self.table.buckets),
+            _ => self.table.chain(i),
+        }
+    }
+
     /// A random entry: a random non-empty bucket, then a random element of its chain.
     pub fn random_entry(&self, rng: &mut impl rand::Rng) -> Option<(&[u8], &V)> {
         if self.len == 0 {
             return None;
         }
-        let n = self.buckets;
+        let n = self.table.buckets + self.rehash.as_ref().map_or(0, |r| r.from.buckets - r.next);
         let mut tries = 0;
         loop {
             let idx = rng.gen_range(0..n);
             tries += 1;
-            let bucket = if self.chain(idx).is_some() {
+            let bucket = if self.live_bucket(idx).is_some() {
                 idx
             } else if tries > 64 {
                 // Sparse table: fall back to the first non-empty bucket from here.
                 (0..n)
                     .map(|i| (idx + i) % n)
-                    .find(|&i| self.chain(i).is_some())?
+                    .find(|&i| self.live_bucket(i).is_some())?
             } else {
                 continue;
             };
             let mut chain_len = 0;
-            let mut cur = self.chain(bucket).as_deref();
+            let mut cur = self.live_bucket(bucket).as_deref();
             while let Some(node) = cur {
                 chain_len += 1;
                 cur = node.next.as_deref();
             }
             let pick = rng.gen_range(0..chain_len);
-            let mut cur = self.chain(bucket).as_deref();
+            let mut cur = self.live_bucket(bucket).as_deref();
             for _ in 0..pick {
                 cur = cur?.next.as_deref();
             }
@@ -309,10 +550,16 @@ impl<V> Dict<V> {
 
     /// How many of the segments are shared with a clone (for tests and introspection).
     pub fn shared_segments(&self) -> usize {
-        self.segments
-            .iter()
-            .filter(|s| Arc::strong_count(s) > 1)
-            .count()
+        self.table.shared_segments() + self.rehash.as_ref().map_or(0, |r| r.from.shared_segments())
+    }
+
+    /// Whether a clone (a snapshot) still shares any segment.
+    fn shares_segments(&self) -> bool {
+        self.table.shares_segments()
+            || self
+                .rehash
+                .as_ref()
+                .is_some_and(|r| r.from.shares_segments())
     }
 }
 
@@ -334,59 +581,56 @@ impl<V: Clone> Dict<V> {
         self
     }
 
-    /// Whether a clone may share the segment of bucket `idx` (a plain load, unlike
-    /// `Arc::make_mut`'s compare-and-swap): then a write that may find nothing looks first.
-    fn is_shared(&self, idx: usize) -> bool {
-        Arc::strong_count(&self.segments[idx >> self.segment_bits]) > 1
-    }
-
-    /// The chain at `idx`, for writing: its segment is copied first if a clone shares it.
-    fn chain_mut(&mut self, idx: usize) -> &mut Chain<V> {
-        let mask = (1usize << self.segment_bits) - 1;
-        &mut Arc::make_mut(&mut self.segments[idx >> self.segment_bits]).chains[idx & mask]
-    }
-
     pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut V> {
         if self.len == 0 {
             return None;
         }
-        let idx = self.index(key);
-        // Only a key that is there copies a shared segment.
-        if self.is_shared(idx) {
-            self.find(key)?;
-        }
-        let mut cur = self.chain_mut(idx).as_deref_mut();
-        while let Some(n) = cur {
-            if &*n.key == key {
-                return Some(&mut n.value);
+        self.rehash_step();
+        let hash = self.hash(key);
+        match &mut self.rehash {
+            None => {
+                let idx = hash & self.table.mask();
+                self.table.value_mut(idx, key)
             }
-            cur = n.next.as_deref_mut();
+            Some(_) => match self.place(hash, key)?.0 {
+                Place::Old(idx) => self.rehash.as_mut()?.from.value_mut(idx, key),
+                Place::New(idx) => self.table.value_mut(idx, key),
+            },
         }
-        None
     }
 
-    /// Whether a clone (a snapshot) still shares any segment.
-    fn shares_segments(&self) -> bool {
-        self.segments.iter().any(|s| Arc::strong_count(s) > 1)
-    }
-
-    /// Doubles the table before an insert at load factor 1; while a clone shares it, only past
-    /// [`SHARED_MAX_LOAD`] (a resize would copy every shared node).
+    /// Starts doubling the table before an insert at load factor 1; while a clone shares it, only
+    /// past [`SHARED_MAX_LOAD`] (a resize would copy every shared node). Moves a few buckets of a
+    /// resize under way.
     fn grow_for_one(&mut self) {
-        if self.len < self.buckets {
+        if self.rehash.is_some() {
+            self.rehash_step();
             return;
         }
-        if self.len < self.buckets * SHARED_MAX_LOAD && self.shares_segments() {
+        let buckets = self.table.buckets;
+        if self.len < buckets {
             return;
         }
-        self.resize((self.buckets * 2).max(MIN_BUCKETS));
+        if self.len < buckets * SHARED_MAX_LOAD && self.shares_segments() {
+            return;
+        }
+        self.resize((buckets * 2).max(MIN_BUCKETS));
     }
 
     /// Inserts or replaces (hashing the key once); returns the previous value.
     pub fn insert(&mut self, key: &[u8], value: V) -> Option<V> {
         self.grow_for_one();
-        let idx = self.index(key);
-        let chain = self.chain_mut(idx);
+        let hash = self.hash(key);
+        if let Some(r) = &mut self.rehash {
+            let idx = hash & r.from.mask();
+            if idx >= r.next {
+                if let Some(v) = r.from.value_mut(idx, key) {
+                    return Some(std::mem::replace(v, value));
+                }
+            }
+        }
+        let idx = hash & self.table.mask();
+        let chain = self.table.chain_mut(idx);
         let mut cur = chain.as_deref_mut();
         while let Some(n) = cur {
             if &*n.key == key {
@@ -407,8 +651,14 @@ impl<V: Clone> Dict<V> {
     /// Inserts `key` unless it is present (one walk of its chain); gives the pair back if it is.
     pub fn insert_unique(&mut self, key: Box<[u8]>, value: V) -> Result<(), (Box<[u8]>, V)> {
         self.grow_for_one();
-        let idx = self.index(&key);
-        let chain = self.chain_mut(idx);
+        let hash = self.hash(&key);
+        if let Some(r) = &self.rehash {
+            let idx = hash & r.from.mask();
+            if idx >= r.next && r.from.find(idx, &key).is_some() {
+                return Err((key, value));
+            }
+        }
+        let chain = self.table.chain_mut(hash & self.table.mask());
         let mut cur = chain.as_deref();
         while let Some(n) = cur {
             if n.key == key {
@@ -425,10 +675,15 @@ impl<V: Clone> Dict<V> {
     /// Inserts a key known to be absent.
     pub fn insert_new(&mut self, key: Box<[u8]>, value: V) {
         self.grow_for_one();
-        let idx = self.index(&key);
-        let chain = self.chain_mut(idx);
-        let next = chain.take();
-        *chain = Some(Box::new(Node { key, value, next }));
+        let idx = self.hash(&key) & self.table.mask();
+        self.table.push(
+            idx,
+            Box::new(Node {
+                key,
+                value,
+                next: None,
+            }),
+        );
         self.len += 1;
     }
 
@@ -454,112 +709,159 @@ impl<V: Clone> Dict<V> {
         if self.len == 0 {
             return None;
         }
-        let idx = self.index(key);
-        if self.is_shared(idx) {
-            self.find(key)?;
-        }
-        let mut slot = self.chain_mut(idx);
-        while slot.as_ref().is_some_and(|n| &*n.key != key) {
-            slot = &mut slot.as_mut()?.next;
-        }
-        let mut node = slot.take()?;
-        *slot = node.next.take();
+        self.rehash_step();
+        let hash = self.hash(key);
+        let node = match &mut self.rehash {
+            None => {
+                let idx = hash & self.table.mask();
+                self.table.unlink(idx, key)?
+            }
+            Some(_) => match self.place(hash, key)?.0 {
+                Place::Old(idx) => self.rehash.as_mut()?.from.unlink(idx, key)?,
+                Place::New(idx) => self.table.unlink(idx, key)?,
+            },
+        };
         self.len -= 1;
         self.maybe_shrink();
         let Node { key, value, .. } = *node;
         Some((key, value))
     }
 
-    /// Halves (or more) a sparse table; not while a clone shares it (a later removal does).
+    /// Starts halving (or more) a sparse table; not while a clone shares it (a later removal
+    /// does).
     fn maybe_shrink(&mut self) {
-        let n = self.buckets;
-        if n > MIN_BUCKETS && self.len * 8 < n && !self.shares_segments() {
+        let n = self.table.buckets;
+        if self.rehash.is_none() && n > MIN_BUCKETS && self.len * 8 < n && !self.shares_segments() {
             self.resize(self.len.next_power_of_two().max(MIN_BUCKETS));
         }
     }
 
-    /// Rehashes into `new_size` buckets. Nodes of segments nobody else holds move; those of a
-    /// segment a clone still shares are copied.
+    /// Starts a resize to `new_size` buckets: the entries move over a few buckets per write
+    /// ([`Dict::rehash_step`]), or at once when there are none.
     fn resize(&mut self, new_size: usize) {
-        let old = std::mem::take(&mut self.segments);
-        let bits = self.segment_bits;
-        let mut fresh = empty_segments::<V>(new_size, bits);
-        let mask = new_size - 1;
-        let hasher = &self.hasher;
-        let mut place = |node: Box<Node<V>>| {
-            let idx = (hasher.hash_one(&*node.key) as usize) & mask;
-            let chain = &mut fresh[idx >> bits].chains[idx & ((1usize << bits) - 1)];
-            let mut node = node;
-            node.next = chain.take();
-            *chain = Some(node);
+        // Callers start a resize only when none is under way; were one, it completes first.
+        self.rehash_buckets(usize::MAX, true);
+        let fresh = Table::with_buckets(new_size, self.table.segment_bits);
+        let from = std::mem::replace(&mut self.table, fresh);
+        if self.len > 0 {
+            self.rehash = Some(Box::new(Rehash { from, next: 0 }));
+        }
+    }
+
+    /// One write's share of a resize under way.
+    fn rehash_step(&mut self) {
+        if self.rehash.is_some() {
+            self.rehash_buckets(REHASH_STEP, false);
+        }
+    }
+
+    /// Moves up to `count` non-empty buckets of the old table (looking at ten times as many empty
+    /// ones at most); returns whether the resize is complete. While a clone still shares the old
+    /// table's next segment, the resize waits (moving would copy every shared node), unless
+    /// `force` or the current table is past [`SHARED_MAX_LOAD`]: then that segment's nodes are
+    /// copied over and the shared segment is left to the clone.
+    fn rehash_buckets(&mut self, count: usize, force: bool) -> bool {
+        let Dict {
+            table,
+            rehash,
+            len,
+            hasher,
+        } = self;
+        let Some(r) = rehash.as_mut() else {
+            return true;
         };
-        for segment in old {
-            match Arc::try_unwrap(segment) {
-                Ok(mut owned) => {
-                    for chain in owned.chains.iter_mut() {
-                        let mut chain = chain.take();
-                        while let Some(mut node) = chain {
-                            chain = node.next.take();
-                            place(node);
-                        }
-                    }
+        let mask = table.mask();
+        let bits = r.from.segment_bits;
+        let mut empty_left = count.saturating_mul(10);
+        let mut moved = 0;
+        while moved < count && r.next < r.from.buckets {
+            if r.from.is_shared(r.next) {
+                if !force && *len <= table.buckets * SHARED_MAX_LOAD {
+                    return false;
                 }
-                Err(shared) => {
-                    for chain in shared.chains.iter() {
-                        let mut cur = chain.as_deref();
-                        while let Some(n) = cur {
-                            place(Box::new(Node {
+                let end = ((r.next >> bits) + 1) << bits;
+                for idx in r.next..end.min(r.from.buckets) {
+                    let mut cur = r.from.chain(idx).as_deref();
+                    while let Some(n) = cur {
+                        table.push(
+                            hasher.hash_one(&*n.key) as usize & mask,
+                            Box::new(Node {
                                 key: n.key.clone(),
                                 value: n.value.clone(),
                                 next: None,
-                            }));
-                            cur = n.next.as_deref();
-                        }
+                            }),
+                        );
+                        cur = n.next.as_deref();
                     }
                 }
+                r.next = end.min(r.from.buckets);
+                moved += 1;
+                continue;
+            }
+            let mut chain = r.from.chain_mut(r.next).take();
+            r.next += 1;
+            if chain.is_none() {
+                empty_left -= 1;
+                if empty_left == 0 {
+                    break;
+                }
+                continue;
+            }
+            moved += 1;
+            while let Some(mut node) = chain {
+                chain = node.next.take();
+                table.push(hasher.hash_one(&*node.key) as usize & mask, node);
             }
         }
-        self.segments = fresh.into_iter().map(Arc::new).collect();
-        self.buckets = new_size;
+        if r.next >= r.from.buckets {
+            *rehash = None;
+            return true;
+        }
+        false
+    }
+
+    /// Moves buckets of a resize under way for about `budget` (Redis's `activerehashing`, for
+    /// dicts that see few writes); returns whether the resize is complete.
+    pub fn rehash_for(&mut self, budget: std::time::Duration) -> bool {
+        let start = std::time::Instant::now();
+        while self.rehash.is_some() {
+            if self.rehash_buckets(100, false) {
+                return true;
+            }
+            if start.elapsed() >= budget {
+                return false;
+            }
+            // A shared segment stops the resize for now.
+            if self
+                .rehash
+                .as_ref()
+                .is_some_and(|r| r.from.is_shared(r.next))
+            {
+                return false;
+            }
+        }
+        true
     }
 
     pub fn clear(&mut self) {
-        self.segments = Vec::new();
-        self.buckets = 0;
+        self.table = Table::empty(self.table.segment_bits);
+        self.rehash = None;
         self.len = 0;
     }
 
     /// Visits every value mutably.
     pub fn for_each_mut(&mut self, mut f: impl FnMut(&[u8], &mut V)) {
-        for segment in self.segments.iter_mut() {
-            for b in Arc::make_mut(segment).chains.iter_mut() {
-                let mut cur = b.as_deref_mut();
-                while let Some(n) = cur {
-                    f(&n.key, &mut n.value);
-                    cur = n.next.as_deref_mut();
-                }
-            }
+        self.table.for_each_mut(&mut f);
+        if let Some(r) = &mut self.rehash {
+            r.from.for_each_mut(&mut f);
         }
     }
 
     /// Keeps only the entries for which `keep` is true.
     pub fn retain(&mut self, mut keep: impl FnMut(&[u8], &mut V) -> bool) {
-        let mut removed = 0;
-        for segment in self.segments.iter_mut() {
-            for b in Arc::make_mut(segment).chains.iter_mut() {
-                let mut chain = b.take();
-                let mut kept: Chain<V> = None;
-                while let Some(mut node) = chain {
-                    chain = node.next.take();
-                    if keep(&node.key, &mut node.value) {
-                        node.next = kept;
-                        kept = Some(node);
-                    } else {
-                        removed += 1;
-                    }
-                }
-                *b = kept;
-            }
+        let mut removed = self.table.retain(&mut keep);
+        if let Some(r) = &mut self.rehash {
+            removed += r.from.retain(&mut keep);
         }
         self.len -= removed;
         self.maybe_shrink();
@@ -567,16 +869,32 @@ impl<V: Clone> Dict<V> {
 
     /// Like [`Dict::scan`], with mutable access to the values.
     pub fn scan_mut(&mut self, cursor: u64, mut visit: impl FnMut(&[u8], &mut V)) -> u64 {
-        if self.len == 0 || self.buckets == 0 {
+        if self.len == 0 || self.table.buckets == 0 {
             return 0;
         }
-        let mask = (self.buckets - 1) as u64;
-        let mut cur = self.chain_mut((cursor & mask) as usize).as_deref_mut();
-        while let Some(n) = cur {
-            visit(&n.key, &mut n.value);
-            cur = n.next.as_deref_mut();
+        let Some((small, large, old_is_small)) = self.scan_masks() else {
+            let mask = self.table.mask() as u64;
+            self.table.visit_mut((cursor & mask) as usize, &mut visit);
+            return next_cursor(cursor, mask);
+        };
+        let Some(r) = self.rehash.as_mut() else {
+            return 0;
+        };
+        let (t0, t1) = if old_is_small {
+            (&mut r.from, &mut self.table)
+        } else {
+            (&mut self.table, &mut r.from)
+        };
+        t0.visit_mut((cursor & small) as usize, &mut visit);
+        let mut v = cursor;
+        loop {
+            t1.visit_mut((v & large) as usize, &mut visit);
+            v = (((v | small).wrapping_add(1)) & !small) | (v & small);
+            if v & (small ^ large) == 0 {
+                break;
+            }
         }
-        next_cursor(cursor, mask)
+        next_cursor(cursor, small)
     }
 
     /// Like [`Dict::scan_some`], with mutable access to the values. The buckets a few cursors
@@ -588,12 +906,13 @@ impl<V: Clone> Dict<V> {
         count: usize,
         mut visit: impl FnMut(&[u8], &mut V),
     ) -> u64 {
-        if self.len == 0 || self.buckets == 0 {
+        if self.len == 0 || self.table.buckets == 0 {
             return 0;
         }
         const AHEAD: usize = 8;
-        let mask = (self.buckets - 1) as u64;
-        // Cursors AHEAD and AHEAD/2 visits ahead of `cursor`.
+        let mask = self.table.mask() as u64;
+        // Cursors AHEAD and AHEAD/2 visits ahead of `cursor` (in the current table only: while a
+        // resize is under way, the old one is not prefetched).
         let mut far = cursor;
         let mut near = cursor;
         for i in 0..AHEAD {
@@ -605,8 +924,8 @@ impl<V: Clone> Dict<V> {
         let mut seen = 0;
         let mut buckets = 0;
         loop {
-            prefetch_line(self.chain((far & mask) as usize) as *const Chain<V>);
-            if let Some(n) = self.chain((near & mask) as usize).as_deref() {
+            prefetch_line(self.table.chain((far & mask) as usize) as *const Chain<V>);
+            if let Some(n) = self.table.chain((near & mask) as usize).as_deref() {
                 prefetch_line(n as *const Node<V>);
             }
             far = next_cursor(far, mask);
@@ -623,7 +942,7 @@ impl<V: Clone> Dict<V> {
     }
 }
 
-pub struct Iter<'a, V> {
+struct Iter<'a, V> {
     segments: &'a [Arc<Segment<V>>],
     segment: usize,
     bucket: usize,
@@ -654,14 +973,29 @@ impl<'a, V> Iterator for Iter<'a, V> {
     }
 }
 
-impl<V> Clone for Dict<V> {
-    /// Shares every segment: O(buckets / SEGMENT). Writes to either copy then copy the segments
-    /// they touch.
+impl<V> Clone for Table<V> {
+    /// Shares every segment: O(buckets / SEGMENT).
     fn clone(&self) -> Self {
-        Dict {
+        Table {
             segments: self.segments.clone(),
             segment_bits: self.segment_bits,
             buckets: self.buckets,
+        }
+    }
+}
+
+impl<V> Clone for Dict<V> {
+    /// Shares every segment (of both tables while a resize is under way). Writes to either copy
+    /// then copy the segments they touch.
+    fn clone(&self) -> Self {
+        Dict {
+            table: self.table.clone(),
+            rehash: self.rehash.as_ref().map(|r| {
+                Box::new(Rehash {
+                    from: r.from.clone(),
+                    next: r.next,
+                })
+            }),
             len: self.len,
             hasher: self.hasher.clone(),
         }
@@ -890,9 +1224,160 @@ mod tests {
         assert!(d.shared_segments() >= (1 << 17) / SEGMENT - 1);
         assert_eq!(snapshot.get(b"one more"), None);
         drop(snapshot);
-        // Once the clone is gone the next insert grows the table.
+        // Once the clone is gone the next insert starts growing the table.
         d.insert(b"and another", 2);
-        assert_eq!(d.bucket_count(), 1 << 18);
+        assert!(d.is_rehashing());
+        assert_eq!(d.bucket_count(), (1 << 18) + (1 << 17), "both tables");
         assert_eq!(d.len(), (1 << 17) + 2);
+    }
+
+    /// Inserts `n` keys `k0`.. and returns the dict just as its last insert started a resize.
+    fn growing(n: u32) -> Dict<u32> {
+        let mut d: Dict<u32> = Dict::new();
+        for i in 0..n {
+            d.insert(format!("k{i}").as_bytes(), i);
+        }
+        assert!(!d.is_rehashing(), "the previous resize is complete");
+        d.insert(b"trigger", u32::MAX);
+        assert!(d.is_rehashing());
+        d
+    }
+
+    #[test]
+    fn a_resize_moves_a_few_buckets_per_write_and_every_key_stays_reachable() {
+        let mut d = growing(1 << 16);
+        assert_eq!(d.bucket_count(), (1 << 17) + (1 << 16));
+        let mut writes = 0u32;
+        while d.is_rehashing() {
+            // Every key is found, updated and removed wherever it is meanwhile.
+            let i = writes % (1 << 16);
+            assert_eq!(d.get(format!("k{i}").as_bytes()), Some(&i));
+            *d.get_mut(format!("k{i}").as_bytes()).unwrap() = i;
+            d.insert(format!("new{writes}").as_bytes(), writes);
+            assert_eq!(d.remove(format!("new{writes}").as_bytes()), Some(writes));
+            writes += 1;
+            assert!(
+                writes < 1 << 16,
+                "a resize completes within a table's worth of writes"
+            );
+        }
+        // Three writes a round move REHASH_STEP non-empty buckets each; about 63 % of the 2^16
+        // buckets are non-empty at load factor 1.
+        let most = 3 * REHASH_STEP as u32;
+        assert!(
+            writes > (1 << 16) / most / 2,
+            "{writes} rounds: more than a few per write"
+        );
+        assert_eq!(d.bucket_count(), 1 << 17);
+        assert_eq!(d.len(), (1 << 16) + 1);
+        let mut values: Vec<u32> = d.iter().map(|(_, v)| *v).collect();
+        values.sort_unstable();
+        assert_eq!(values.len(), (1 << 16) + 1);
+        assert_eq!(values[(1 << 16) - 1], (1 << 16) - 1);
+    }
+
+    #[test]
+    fn a_shrink_is_incremental_too() {
+        let mut d = growing(1 << 12);
+        assert!(d.rehash_for(std::time::Duration::from_secs(10)));
+        for i in 0..(1u32 << 12) - 10 {
+            d.remove(format!("k{i}").as_bytes());
+        }
+        d.rehash_for(std::time::Duration::from_secs(10));
+        assert!(!d.is_rehashing());
+        assert!(d.bucket_count() <= 16, "{} buckets", d.bucket_count());
+        assert_eq!(d.len(), 11);
+        assert_eq!(d.get(b"k4095"), Some(&4095));
+        assert_eq!(d.get(b"trigger"), Some(&u32::MAX));
+    }
+
+    #[test]
+    fn a_resize_waits_while_a_clone_shares_the_old_table() {
+        let mut d = growing(1 << 14);
+        for i in 0..8 {
+            d.insert(format!("more{i}").as_bytes(), i);
+        }
+        let snapshot = d.clone();
+        let copied_before = (1 << 15) / SEGMENT + (1 << 14) / SEGMENT - d.shared_segments();
+        // Writes to keys the old table holds copy a segment each, and move nothing else.
+        for i in 0..100u32 {
+            *d.get_mut(format!("k{i}").as_bytes()).unwrap() += 1;
+        }
+        assert!(d.is_rehashing());
+        assert!(!d.rehash_for(std::time::Duration::from_millis(50)));
+        let copied = (1 << 15) / SEGMENT + (1 << 14) / SEGMENT - d.shared_segments();
+        assert!(copied - copied_before <= 100, "{copied} segments copied");
+        assert_eq!(snapshot.get(b"k5"), Some(&5));
+        assert_eq!(d.get(b"k5"), Some(&6));
+        drop(snapshot);
+        assert!(d.rehash_for(std::time::Duration::from_secs(10)));
+        assert_eq!(d.len(), (1 << 14) + 9);
+        assert_eq!(d.get(b"k5"), Some(&6));
+        assert_eq!(d.get(b"more7"), Some(&7));
+    }
+
+    #[test]
+    fn past_load_factor_five_a_resize_goes_on_by_copying_shared_segments() {
+        let mut d = growing(1 << 10);
+        let snapshot = d.clone();
+        // The new table has 2^11 buckets: the resize waits until the dict holds 5 x 2^11.
+        let mut i = 0u32;
+        while d.is_rehashing() {
+            d.insert(format!("x{i}").as_bytes(), i);
+            i += 1;
+            assert!(i <= 5 << 11, "the resize never went on");
+        }
+        assert!(
+            i > (5 << 11) - (1 << 10) - 16,
+            "it went on after {i} inserts only"
+        );
+        assert_eq!(snapshot.len(), (1 << 10) + 1);
+        assert_eq!(snapshot.get(b"x0"), None);
+        assert_eq!(d.get(b"k1023"), Some(&1023));
+        assert_eq!(d.len(), (1 << 10) + 1 + i as usize);
+    }
+
+    #[test]
+    fn scan_during_a_resize_returns_every_stable_element() {
+        for shrink in [false, true] {
+            let mut d = growing(1 << 12);
+            if shrink {
+                d.rehash_for(std::time::Duration::from_secs(10));
+                for i in 2000..(1u32 << 12) {
+                    d.remove(format!("k{i}").as_bytes());
+                }
+                while !d.is_rehashing() {
+                    d.remove(b"trigger");
+                    d.insert(b"trigger", 0);
+                    for i in 1000..2000u32 {
+                        d.remove(format!("k{i}").as_bytes());
+                    }
+                }
+            }
+            let stable: Vec<Vec<u8>> = d.keys().map(|k| k.to_vec()).collect();
+            let mut seen = HashSet::new();
+            let (mut cursor, mut rounds) = (0, 0u32);
+            let mut saw_rehashing = false;
+            loop {
+                saw_rehashing |= d.is_rehashing();
+                cursor = d.scan(cursor, |k, _| {
+                    seen.insert(k.to_vec());
+                });
+                // Writes between calls move the resize along.
+                d.insert(format!("tmp{rounds}").as_bytes(), 0);
+                d.remove(format!("tmp{rounds}").as_bytes());
+                rounds += 1;
+                if cursor == 0 {
+                    break;
+                }
+                assert!(rounds < 100_000);
+            }
+            assert!(saw_rehashing);
+            for k in &stable {
+                if !k.starts_with(b"tmp") {
+                    assert!(seen.contains(k), "missed {:?}", String::from_utf8_lossy(k));
+                }
+            }
+        }
     }
 }

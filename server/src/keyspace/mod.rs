@@ -60,6 +60,17 @@ impl Default for Db {
 }
 
 impl Db {
+    /// Redis's `activerehashing`: moves buckets of the key and expiry tables' resizes under way
+    /// for about `budget`, so a db that sees few writes does not keep two tables for long;
+    /// returns whether none is left.
+    pub fn rehash_for(&mut self, budget: std::time::Duration) -> bool {
+        let start = std::time::Instant::now();
+        self.keys.rehash_for(budget)
+            && self
+                .expires
+                .rehash_for(budget.saturating_sub(start.elapsed()))
+    }
+
     pub fn len(&self) -> usize {
         self.keys.len()
     }

@@ -107,6 +107,19 @@ impl<V: Clone> SlotDict<V> {
         Some(v)
     }
 
+    /// Moves buckets of the partitions' resizes under way for about `budget` in all; returns
+    /// whether none is left.
+    pub fn rehash_for(&mut self, budget: std::time::Duration) -> bool {
+        let start = std::time::Instant::now();
+        for d in self.parts.iter_mut().filter(|d| d.is_rehashing()) {
+            let left = budget.saturating_sub(start.elapsed());
+            if left.is_zero() || !d.rehash_for(left) {
+                return false;
+            }
+        }
+        true
+    }
+
     pub fn clear(&mut self) {
         for d in self.parts.iter_mut() {
             d.clear();
