@@ -82,6 +82,7 @@ pub static OPTIONS: &[OptionSpec] = &[
     opt("port", Kind::Int(0, 65535), "6379"),
     opt("bind", Kind::Special, "127.0.0.1"),
     fixed("databases", Kind::Int(1, I32), "16"),
+    fixed("disable-thp", Kind::Bool, "yes"),
     opt("dir", Kind::Special, ""),
     opt("dbfilename", Kind::Str, "dump.rdb"),
     opt("maxclients", Kind::Int(1, I32), "10000"),

@@ -67,6 +67,7 @@ pub fn build(config: config::Config) -> Arc<Shared> {
             .unwrap_or_default(),
         config_file,
         shutdown: tokio::sync::Notify::new(),
+        background_done: tokio::sync::Notify::new(),
         me: std::sync::OnceLock::new(),
         load_progress,
     });
@@ -248,7 +249,10 @@ impl Terminate {
 async fn cron(shared: Arc<Shared>) {
     loop {
         let hz = shared.state.lock().config.tunables.hz.max(1);
-        tokio::time::sleep(std::time::Duration::from_millis(1000 / hz as u64)).await;
+        tokio::select! {
+            _ = tokio::time::sleep(std::time::Duration::from_millis(1000 / hz as u64)) => {}
+            _ = shared.background_done.notified() => {}
+        }
         let now = server::now_ms();
         let mut st = shared.state.lock();
         let effort = st.config.tunables.active_expire_effort as u64;

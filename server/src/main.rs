@@ -30,6 +30,9 @@ fn main() {
             std::process::exit(1);
         }
     };
+    if config.get("disable-thp") != Some("no") {
+        redoubt_server::alloc::disable_transparent_huge_pages();
+    }
     let level = match config.get("loglevel").unwrap_or("notice") {
         "debug" => "debug",
         "verbose" => "info",

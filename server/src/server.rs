@@ -128,6 +128,8 @@ pub struct Shared {
     pub executable: String,
     pub config_file: String,
     pub shutdown: tokio::sync::Notify,
+    /// A background save finished: the cron runs at once to collect it.
+    pub background_done: tokio::sync::Notify,
     /// This `Shared` itself, for tasks started from a handler (a replica's link).
     pub me: std::sync::OnceLock<std::sync::Weak<Shared>>,
     /// The startup load's progress: while it runs, connections answer -LOADING without the lock.

@@ -4,7 +4,7 @@
 //! requirepass, INFO field names, TIME/LASTSAVE, DEBUG SLEEP, MONITOR, SLOWLOG, LATENCY,
 //! SHUTDOWN, and maxmemory with the eviction policies.
 
-use redoubt_tests::{info_field, Client, Pair, Reply};
+use redoubt_tests::{info_field, Client, Pair, Reply, ServerProcess};
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
@@ -482,6 +482,31 @@ fn config_get_common_options() {
             server.name()
         );
     }
+}
+
+/// `THP_enabled` of a process's `/proc/PID/status` (the `PR_SET_THP_DISABLE` flag); `None` when
+/// the kernel does not report it.
+fn thp_enabled(pid: u32) -> Option<bool> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("THP_enabled:"))?;
+    Some(line.split_whitespace().nth(1)? == "1")
+}
+
+#[test]
+fn disable_thp_turns_huge_pages_off_for_the_process() {
+    let mut p = Pair::new();
+    p.check_all(&[
+        &["CONFIG", "GET", "disable-thp"],
+        &["CONFIG", "SET", "disable-thp", "no"],
+    ]);
+    let Some(before) = thp_enabled(std::process::id()) else {
+        eprintln!("skipped: this kernel does not report THP_enabled");
+        return;
+    };
+    assert_eq!(thp_enabled(p.subject_server.pid()), Some(false));
+    // With `disable-thp no` the process keeps the flag it inherited.
+    let kept = ServerProcess::redoubt(&["--disable-thp", "no"]);
+    assert_eq!(thp_enabled(kept.pid()), Some(before));
 }
 
 #[test]

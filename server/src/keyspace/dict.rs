@@ -302,7 +302,7 @@ fn next_cursor(cursor: u64, mask: u64) -> u64 {
 
 /// Prefetches the cache line at `p` (a hint: it never faults, whatever the address).
 #[inline(always)]
-fn prefetch_line<T>(p: *const T) {
+pub(crate) fn prefetch_line<T>(p: *const T) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: PREFETCHT0 is a hint that neither faults nor changes memory for any address.
     unsafe {
@@ -897,13 +897,17 @@ impl<V: Clone> Dict<V> {
         next_cursor(cursor, small)
     }
 
-    /// Like [`Dict::scan_some`], with mutable access to the values. The buckets a few cursors
-    /// ahead are prefetched (SCAN's reversed-bit order jumps across the table, so every bucket,
-    /// node and key would otherwise be a cache miss in turn): a snapshot walks with this.
+    /// Like [`Dict::scan_some`], with mutable access to the values. What the visits a few cursors
+    /// ahead will touch is prefetched, each level once the previous one has had time to arrive:
+    /// the bucket eight visits ahead, its first node four ahead, and that node's key two ahead,
+    /// along with whatever `prefetch_value` fetches for its value. (SCAN's reversed-bit order
+    /// jumps across the table, so each of these would otherwise be a cache miss in turn.) A
+    /// snapshot walks with this.
     pub fn scan_some_mut(
         &mut self,
         mut cursor: u64,
         count: usize,
+        prefetch_value: impl Fn(&V),
         mut visit: impl FnMut(&[u8], &mut V),
     ) -> u64 {
         if self.len == 0 || self.table.buckets == 0 {
@@ -911,25 +915,31 @@ impl<V: Clone> Dict<V> {
         }
         const AHEAD: usize = 8;
         let mask = self.table.mask() as u64;
-        // Cursors AHEAD and AHEAD/2 visits ahead of `cursor` (in the current table only: while a
-        // resize is under way, the old one is not prefetched).
-        let mut far = cursor;
-        let mut near = cursor;
+        // The cursors AHEAD, AHEAD/2 and AHEAD/4 visits ahead of `cursor` (in the current table
+        // only: while a resize is under way, the old one is not prefetched).
+        let mut ahead = [cursor; 3];
         for i in 0..AHEAD {
-            far = next_cursor(far, mask);
-            if i < AHEAD / 2 {
-                near = next_cursor(near, mask);
+            for (level, c) in ahead.iter_mut().enumerate() {
+                if i < AHEAD >> level {
+                    *c = next_cursor(*c, mask);
+                }
             }
         }
         let mut seen = 0;
         let mut buckets = 0;
         loop {
+            let [far, near, nearest] = ahead;
             prefetch_line(self.table.chain((far & mask) as usize) as *const Chain<V>);
             if let Some(n) = self.table.chain((near & mask) as usize).as_deref() {
                 prefetch_line(n as *const Node<V>);
             }
-            far = next_cursor(far, mask);
-            near = next_cursor(near, mask);
+            if let Some(n) = self.table.chain((nearest & mask) as usize).as_deref() {
+                prefetch_line(n.key.as_ptr());
+                prefetch_value(&n.value);
+            }
+            for c in ahead.iter_mut() {
+                *c = next_cursor(*c, mask);
+            }
             cursor = self.scan_mut(cursor, |k, v| {
                 seen += 1;
                 visit(k, v)

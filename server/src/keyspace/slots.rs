@@ -185,10 +185,11 @@ impl<V: Clone> SlotDict<V> {
         &mut self,
         cursor: u64,
         count: usize,
+        prefetch_value: impl Fn(&V),
         mut visit: impl FnMut(&[u8], &mut V),
     ) -> u64 {
         if !self.is_partitioned() {
-            return self.parts[0].scan_some_mut(cursor, count, visit);
+            return self.parts[0].scan_some_mut(cursor, count, prefetch_value, visit);
         }
         let mut slot = (cursor & ((1 << SLOT_BITS) - 1)) as usize;
         let mut inner = cursor >> SLOT_BITS;
@@ -200,7 +201,7 @@ impl<V: Clone> SlotDict<V> {
                 slot += 1;
                 inner = 0;
             } else {
-                inner = d.scan_some_mut(inner, count - seen, |k, v| {
+                inner = d.scan_some_mut(inner, count - seen, &prefetch_value, |k, v| {
                     seen += 1;
                     visit(k, v)
                 });

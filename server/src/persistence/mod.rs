@@ -34,6 +34,8 @@ pub struct BgSave {
     cancel: Arc<AtomicBool>,
     /// Keys written so far (`current_save_keys_processed`).
     progress: Arc<AtomicU64>,
+    /// The thread has its result (it may still be exiting).
+    done: Arc<AtomicBool>,
     started: Instant,
     /// `dirty` when it started: on success only the writes made since remain unsaved.
     dirty_at_start: u64,
@@ -175,6 +177,8 @@ pub fn bgsave_start(st: &mut State, now_ms: i64) {
     let cancel = Arc::new(AtomicBool::new(false));
     let progress = Arc::new(AtomicU64::new(0));
     let (flag, written) = (cancel.clone(), progress.clone());
+    let done = Arc::new(AtomicBool::new(false));
+    let (finished, server) = (done.clone(), st.shared.clone());
     let spawned = std::thread::Builder::new()
         .name("bgsave".into())
         .spawn(move || {
@@ -184,6 +188,12 @@ pub fn bgsave_start(st: &mut State, now_ms: i64) {
                 "Background save thread used {:.3} s of CPU",
                 thread_cpu_seconds()
             );
+            // The cron collects the result now rather than at its next tick (Redis notices its
+            // child's exit in serverCron, up to 1/hz later).
+            finished.store(true, Ordering::Release);
+            if let Some(server) = server.upgrade() {
+                server.background_done.notify_one();
+            }
             result
         });
     st.persistence.last_bgsave_try = now_ms / 1000;
@@ -194,6 +204,7 @@ pub fn bgsave_start(st: &mut State, now_ms: i64) {
                 handle,
                 cancel,
                 progress,
+                done,
                 started: Instant::now(),
                 dirty_at_start: st.dirty,
                 keys_total,
@@ -218,7 +229,7 @@ fn collect_bgsave(st: &mut State, now_ms: i64) {
         .persistence
         .bgsave
         .as_ref()
-        .is_some_and(|b| b.handle.is_finished())
+        .is_some_and(|b| b.done.load(Ordering::Acquire) || b.handle.is_finished())
     {
         return;
     }

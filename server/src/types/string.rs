@@ -76,6 +76,15 @@ impl RString {
         }
     }
 
+    /// Asks the CPU to fetch the string's bytes (a hint; nothing is read through the pointer).
+    pub fn prefetch(&self) {
+        let p = match self {
+            RString::Int(b) | RString::Embstr(b) | RString::RawFixed(b) => b.as_ptr(),
+            RString::Raw(v) => (&**v as *const Vec<u8>).cast(),
+        };
+        crate::keyspace::dict::prefetch_line(p);
+    }
+
     pub fn len(&self) -> usize {
         self.as_bytes().len()
     }
