@@ -28,6 +28,8 @@
 //! * **Member index** — above 16 members, an open-addressing hash table (linear probing,
 //!   backward-shift deletion, load ≤ 7/8) of 8-byte entries: 32 bits of the member's SipHash
 //!   (random key per set) and the slot id. Member bytes are not duplicated. Smaller sets scan.
+//!   It resizes incrementally, like Redis's dict: the old table stays readable while each write
+//!   moves 64 of its places over.
 //! * **Order tree** — an order-statistic B+tree. Leaves hold up to 128 `(score, id)` pairs in
 //!   two parallel arrays (12 bytes per element), grown in exact steps; inner nodes hold up to 64
 //!   children with, per child, its element count and its last `(score, id)`. Rank,
@@ -434,13 +436,12 @@ const PROBE_SEGMENT_SHIFT: u32 = 12;
 const PROBE_SEGMENT: usize = 1 << PROBE_SEGMENT_SHIFT;
 
 impl Probes {
-    /// `len` zeroed entries (a power of two).
+    /// `len` zeroed entries (a power of two). Every segment starts as the same shared zeroed
+    /// block, so a big table costs nothing up front: a segment is copied out on its first write.
     fn zeroed(len: usize) -> Probes {
-        let per = len.min(PROBE_SEGMENT);
+        let zero = Arc::new(vec![0u64; len.min(PROBE_SEGMENT)]);
         Probes {
-            segments: (0..len.div_ceil(PROBE_SEGMENT))
-                .map(|_| Arc::new(vec![0u64; per]))
-                .collect(),
+            segments: vec![zero; len.div_ceil(PROBE_SEGMENT)],
             len,
         }
     }
@@ -453,12 +454,22 @@ impl Probes {
         self.len == 0
     }
 
+    fn mask(&self) -> usize {
+        self.len.wrapping_sub(1)
+    }
+
     fn set(&mut self, i: usize, e: u64) {
         Arc::make_mut(&mut self.segments[i >> PROBE_SEGMENT_SHIFT])[i & (PROBE_SEGMENT - 1)] = e;
     }
 
-    fn entries(&self) -> impl Iterator<Item = u64> + '_ {
-        self.segments.iter().flat_map(|s| s.iter().copied())
+    /// Puts an entry at the first free place of its probe sequence.
+    fn place(&mut self, e: u64) {
+        let mask = self.mask();
+        let mut i = (e >> 32) as usize & mask;
+        while self[i] != 0 {
+            i = (i + 1) & mask;
+        }
+        self.set(i, e);
     }
 }
 
@@ -469,10 +480,29 @@ impl std::ops::Index<usize> for Probes {
     }
 }
 
+/// The previous table while a resize moves its entries over, [`MIGRATE_STEP`] places per write.
+/// It is only read (its probe sequences stay intact), except that a member removed from it is
+/// overwritten with [`TOMBSTONE`]. Entries below `next` are moved: they count as absent.
+#[derive(Clone)]
+struct Migration {
+    from: Probes,
+    next: usize,
+}
+
+/// A removed entry of a table being moved from (never a real entry: ids stay below `u32::MAX - 1`).
+const TOMBSTONE: u64 = u64::MAX;
+/// Places of the old table each index write moves while a resize is under way. The table
+/// doubles at load 7/8, so the move ends long before the new table fills.
+const MIGRATE_STEP: usize = 64;
+
 #[derive(Clone)]
 struct MemberIndex {
     /// 0 = empty, else `hash32 << 32 | (id + 1)`.
     table: Probes,
+    /// A resize under way, as in Redis's incremental rehash: a big set never rebuilds its index
+    /// at once (2M members took 49 ms), and a snapshot's copy of the old table is only read.
+    migration: Option<Box<Migration>>,
+    /// Members in both tables.
     len: usize,
     hasher: RandomState,
 }
@@ -481,6 +511,7 @@ impl MemberIndex {
     fn new() -> MemberIndex {
         MemberIndex {
             table: Probes::default(),
+            migration: None,
             len: 0,
             hasher: RandomState::new(),
         }
@@ -491,8 +522,27 @@ impl MemberIndex {
         (h ^ (h >> 32)) as u32
     }
 
-    fn mask(&self) -> usize {
-        self.table.len().wrapping_sub(1)
+    /// The place in `table` of the entry with hash `h` that `found` accepts (given its id),
+    /// looking past places below `skip_below` (moved places of an old table: their ids may have
+    /// been freed or reused, and `found` need not read their slots).
+    fn probe(
+        table: &Probes,
+        h: u32,
+        skip_below: usize,
+        mut found: impl FnMut(u32) -> bool,
+    ) -> Option<usize> {
+        let mask = table.mask();
+        let mut i = h as usize & mask;
+        loop {
+            let e = table[i];
+            if e == 0 {
+                return None;
+            }
+            if e != TOMBSTONE && (e >> 32) as u32 == h && i >= skip_below && found(e as u32 - 1) {
+                return Some(i);
+            }
+            i = (i + 1) & mask;
+        }
     }
 
     fn find(&self, member: &[u8], slots: &Slots) -> Option<u32> {
@@ -500,32 +550,38 @@ impl MemberIndex {
             return None;
         }
         let h = self.hash(member);
-        let mask = self.mask();
-        let mut i = h as usize & mask;
-        loop {
-            let e = self.table[i];
-            if e == 0 {
-                return None;
-            }
-            if (e >> 32) as u32 == h {
-                let id = (e as u32).wrapping_sub(1);
-                if slots[id].member.as_bytes() == member {
-                    return Some(id);
-                }
-            }
-            i = (i + 1) & mask;
+        let is_member = |id: u32| slots[id].member.as_bytes() == member;
+        if let Some(i) = Self::probe(&self.table, h, 0, is_member) {
+            return Some(self.table[i] as u32 - 1);
+        }
+        let m = self.migration.as_ref()?;
+        Self::probe(&m.from, h, m.next, is_member).map(|i| m.from[i] as u32 - 1)
+    }
+
+    /// Starts moving the entries to a table of `cap` places.
+    fn resize(&mut self, cap: usize) {
+        self.migrate(usize::MAX);
+        let from = std::mem::replace(&mut self.table, Probes::zeroed(cap));
+        if self.len > 0 {
+            self.migration = Some(Box::new(Migration { from, next: 0 }));
         }
     }
 
-    fn resize(&mut self, cap: usize) {
-        let old = std::mem::replace(&mut self.table, Probes::zeroed(cap));
-        let mask = cap - 1;
-        for e in old.entries().filter(|&e| e != 0) {
-            let mut i = (e >> 32) as usize & mask;
-            while self.table[i] != 0 {
-                i = (i + 1) & mask;
+    /// Moves up to `count` places of a resize under way.
+    fn migrate(&mut self, count: usize) {
+        let Some(m) = self.migration.as_mut() else {
+            return;
+        };
+        let end = m.next.saturating_add(count).min(m.from.len());
+        for i in m.next..end {
+            let e = m.from[i];
+            if e != 0 && e != TOMBSTONE {
+                self.table.place(e);
             }
-            self.table.set(i, e);
+        }
+        m.next = end;
+        if end == m.from.len() {
+            self.migration = None;
         }
     }
 
@@ -535,13 +591,9 @@ impl MemberIndex {
             let cap = (self.table.len() * 2).max(8);
             self.resize(cap);
         }
-        let h = self.hash(member);
-        let mask = self.mask();
-        let mut i = h as usize & mask;
-        while self.table[i] != 0 {
-            i = (i + 1) & mask;
-        }
-        self.table.set(i, (u64::from(h) << 32) | u64::from(id + 1));
+        self.migrate(MIGRATE_STEP);
+        self.table
+            .place((u64::from(self.hash(member)) << 32) | u64::from(id + 1));
         self.len += 1;
     }
 
@@ -550,20 +602,30 @@ impl MemberIndex {
         if self.len == 0 {
             return;
         }
+        self.migrate(MIGRATE_STEP);
         let h = self.hash(member);
-        let mask = self.mask();
-        let mut i = h as usize & mask;
-        loop {
-            let e = self.table[i];
-            if e == 0 {
+        let is_id = |e: u32| e == id;
+        if let Some(i) = Self::probe(&self.table, h, 0, is_id) {
+            self.backward_shift(i);
+        } else if let Some(m) = self.migration.as_mut() {
+            let Some(i) = Self::probe(&m.from, h, m.next, is_id) else {
                 return;
-            }
-            if e as u32 == id + 1 {
-                break;
-            }
-            i = (i + 1) & mask;
+            };
+            m.from.set(i, TOMBSTONE);
+        } else {
+            return;
         }
-        // Backward-shift deletion keeps every probe sequence unbroken.
+        self.len -= 1;
+        if self.migration.is_none() && self.table.len() > 16 && self.len * 8 < self.table.len() {
+            let cap = (self.len * 2).next_power_of_two().max(8);
+            self.resize(cap);
+        }
+    }
+
+    /// Empties place `i` of the current table; backward-shift deletion keeps every probe
+    /// sequence unbroken.
+    fn backward_shift(&mut self, i: usize) {
+        let mask = self.table.mask();
         let mut hole = i;
         let mut j = (i + 1) & mask;
         loop {
@@ -582,20 +644,21 @@ impl MemberIndex {
             j = (j + 1) & mask;
         }
         self.table.set(hole, 0);
-        self.len -= 1;
-        if self.table.len() > 16 && self.len * 8 < self.table.len() {
-            let cap = (self.len * 2).next_power_of_two().max(8);
-            self.resize(cap);
-        }
     }
 
     fn clear(&mut self) {
         self.table = Probes::default();
+        self.migration = None;
         self.len = 0;
     }
 
     fn active(&self) -> bool {
         !self.table.is_empty()
+    }
+
+    /// Places in both tables (for memory estimates).
+    fn places(&self) -> usize {
+        self.table.len() + self.migration.as_ref().map_or(0, |m| m.from.len())
     }
 
     /// (Re)builds the index over every live slot.
@@ -1213,7 +1276,7 @@ impl Tree {
                 }
             }
         }
-        self.slots.heap_size() + self.index.table.len() * 8 + tree(&self.root)
+        self.slots.heap_size() + self.index.places() * 8 + tree(&self.root)
     }
 }
 
@@ -2070,6 +2133,84 @@ impl ZSet {
 mod tests {
     use super::*;
     use std::collections::{BTreeSet, HashMap};
+
+    /// The member index of a skiplist-encoded set.
+    fn index_of(z: &ZSet) -> &MemberIndex {
+        match &z.repr {
+            Repr::Skiplist(t) => &t.index,
+            Repr::Listpack(_) => panic!("a listpack has no index"),
+        }
+    }
+
+    #[test]
+    fn the_member_index_resizes_a_few_places_per_write() {
+        let limits = ZSetLimits::default();
+        let mut z = ZSet::new();
+        let mut n = 0u32;
+        // Grow until a resize is under way.
+        while !(n > 1000 && index_of(&z).migration.is_some()) {
+            z.insert(format!("m{n}").as_bytes(), f64::from(n), limits);
+            n += 1;
+        }
+        let snapshot = z.clone();
+        let mut writes = 0;
+        let mut removed = BTreeSet::new();
+        while index_of(&z).migration.is_some() {
+            // Every member is found wherever it is; removals hit both tables; the ids they free
+            // are reused by new members.
+            let victim = (writes * 7919) % n;
+            if removed.insert(victim) {
+                assert_eq!(
+                    z.remove(format!("m{victim}").as_bytes()),
+                    Some(f64::from(victim))
+                );
+            }
+            z.insert(format!("new{writes}").as_bytes(), -1.0, limits);
+            for probe in (0..n).step_by(97) {
+                let want = (!removed.contains(&probe)).then_some(f64::from(probe));
+                assert_eq!(z.score(format!("m{probe}").as_bytes()), want, "m{probe}");
+            }
+            writes += 1;
+            assert!(
+                writes < n,
+                "a resize completes within a table's worth of writes"
+            );
+        }
+        assert!(
+            writes > 8,
+            "{writes} writes moved the whole table: not incremental"
+        );
+        // Exactly the live members were moved (none removed meanwhile came along).
+        let index = index_of(&z);
+        let occupied = (0..index.table.len())
+            .filter(|&i| index.table[i] != 0)
+            .count();
+        assert_eq!(occupied, z.len());
+        for i in 0..n {
+            let want = (!removed.contains(&i)).then_some(f64::from(i));
+            assert_eq!(z.score(format!("m{i}").as_bytes()), want, "m{i}");
+        }
+        for w in 0..writes {
+            assert_eq!(z.score(format!("new{w}").as_bytes()), Some(-1.0));
+        }
+        assert_eq!(index_of(&z).len, z.len());
+        // The clone taken mid-resize still has what it had.
+        assert_eq!(snapshot.len(), n as usize);
+        for i in (0..n).step_by(13) {
+            assert_eq!(
+                snapshot.score(format!("m{i}").as_bytes()),
+                Some(f64::from(i))
+            );
+        }
+        // Shrinking is incremental too, and leaves the survivors reachable.
+        for i in 0..n {
+            z.remove(format!("m{i}").as_bytes());
+        }
+        for w in 0..writes {
+            assert_eq!(z.score(format!("new{w}").as_bytes()), Some(-1.0));
+        }
+        assert_eq!(index_of(&z).len, z.len());
+    }
 
     #[test]
     fn a_clone_keeps_its_members_while_the_original_changes() {
