@@ -324,7 +324,46 @@ fn scan_guarantee_under_writes() {
                 break;
             }
         }
-        (0..300).all(|i| seen.contains(&format!("stable:{i}")))
+        let grown = (0..300).all(|i| seen.contains(&format!("stable:{i}")));
+        // Then shrink the keyspace (deleting the added keys and 8000 more) during a second
+        // iteration: the table halves more than once on the way.
+        for batch in 0..16 {
+            let mut mset = vec!["MSET".to_string()];
+            for i in 0..500 {
+                mset.extend([format!("added:filler:{batch}:{i}"), "v".into()]);
+            }
+            c.cmd(&mset.iter().map(String::as_str).collect::<Vec<_>>());
+        }
+        let added: Vec<String> = c
+            .cmd(&["KEYS", "added:*"])
+            .as_array()
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(Reply::as_text)
+            .collect();
+        let mut doomed = added.chunks(200);
+        let mut cursor = "0".to_string();
+        let mut seen = BTreeSet::new();
+        for _ in 0..10_000 {
+            let reply = c.cmd(&["SCAN", &cursor, "COUNT", "7"]);
+            let parts = reply.as_array().unwrap_or(&[]).to_vec();
+            for item in parts.get(1).and_then(Reply::as_array).unwrap_or(&[]) {
+                seen.insert(item.as_text().unwrap_or_default());
+            }
+            if let Some(batch) = doomed.next() {
+                let mut del = vec!["DEL"];
+                del.extend(batch.iter().map(String::as_str));
+                c.cmd(&del);
+            }
+            cursor = parts
+                .first()
+                .and_then(Reply::as_text)
+                .unwrap_or_else(|| "0".into());
+            if cursor == "0" {
+                break;
+            }
+        }
+        grown && (0..300).all(|i| seen.contains(&format!("stable:{i}")))
     });
     assert!(
         complete,
