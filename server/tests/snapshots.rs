@@ -1055,6 +1055,56 @@ fn bgsave_during_random_writes_of_every_type_is_exact() {
     both_load_the_digest(dir.path(), &before);
 }
 
+/// The keyspace's own table resizes while the snapshot walks it: it doubles (new keys) and then
+/// shrinks (deletions) incrementally, moving entries between its two tables between the
+/// walker's steps. Every key of the BGSAVE instant must be in the dump exactly once, with its
+/// value of that instant.
+#[test]
+fn the_keyspace_resizing_during_bgsave_stays_out_of_the_dump() {
+    const N: usize = 20_000;
+    let dir = tempdir();
+    // 100 us after each key: the save of N keys lasts about 2 s, so the walker (which waits for
+    // the serialiser) is still walking while the writes below run.
+    let ours = start(false, dir.path(), &["--rdb-key-save-delay", "100"]);
+    let mut c = ours.client();
+    let set = |name: String, value: &str| ["SET", &name, value].map(String::from).to_vec();
+    let fill: Vec<Vec<String>> = (0..N).map(|i| set(format!("k:{i}"), "old")).collect();
+    c.pipeline(&fill);
+    let before = digest_then_bgsave(&mut c);
+    // Grow: the table doubles, twice, and moves its entries a few buckets per write.
+    for batch in 0..3 * N / 1000 {
+        let mut writes: Vec<Vec<String>> = (0..1000)
+            .map(|i| set(format!("new:{}", batch * 1000 + i), "x"))
+            .collect();
+        writes.push(set(format!("k:{}", batch * 37), "changed"));
+        writes.push(
+            ["DEL", &format!("k:{}", batch * 37 + 1)]
+                .map(String::from)
+                .to_vec(),
+        );
+        c.pipeline(&writes);
+    }
+    // Shrink: delete the new keys and most old ones.
+    for batch in 0..3 * N / 1000 {
+        let mut del = vec!["DEL".to_string()];
+        del.extend((0..1000).map(|i| format!("new:{}", batch * 1000 + i)));
+        c.pipeline(&[del]);
+    }
+    let mut del = vec!["DEL".to_string()];
+    del.extend((0..N - 2000).map(|i| format!("k:{i}")));
+    c.pipeline(&[del]);
+    assert_eq!(
+        info(&mut c, "rdb_bgsave_in_progress"),
+        "1",
+        "the save ended before the writes: nothing was checked"
+    );
+    wait_for(&mut c, "rdb_bgsave_in_progress", "0");
+    assert_eq!(info(&mut c, "rdb_last_bgsave_status"), "ok");
+    assert_ne!(digest(&mut c), before, "the writes changed the dataset");
+    drop(ours);
+    both_load_the_digest(dir.path(), &before);
+}
+
 /// Writes to big collections of every type while BGSAVE serialises them: the collections are
 /// shared with the snapshot in parts (dict segments, list chunks, stream nodes, sorted-set blocks)
 /// and a write copies only the part it touches, so this checks that no write reaches the dump
