@@ -1111,6 +1111,36 @@ fn debug_sleep_blocks_everyone() {
 }
 
 #[test]
+fn debug_populate() {
+    let mut p = Pair::with_args(&["--enable-debug-command", "yes"]);
+    p.check_all(&[
+        &["SET", "key:1", "mine"],
+        &["DEBUG", "POPULATE", "5"],
+        &["DBSIZE"],
+        &["GET", "key:0"],
+        &["GET", "key:1"],
+        &["GET", "key:4"],
+        &["OBJECT", "ENCODING", "key:3"],
+        &["DEBUG", "POPULATE", "3", "p", "10"],
+        &["GET", "p:2"],
+        &["DEBUG", "POPULATE", "2", "q", "3"],
+        &["GET", "q:1"],
+        &["DEBUG", "POPULATE", "2", "r", "100"],
+        &["STRLEN", "r:1"],
+        &["OBJECT", "ENCODING", "r:1"],
+        &["DEBUG", "POPULATE", "0"],
+        &["DEBUG", "POPULATE", "-1"],
+        &["DEBUG", "POPULATE", "x"],
+        &["DEBUG", "POPULATE", "1", "s", "-5"],
+        &["DEBUG", "POPULATE", "1", "s", "x"],
+        &["DEBUG", "POPULATE", "1", "s", "1", "extra"],
+        &["DBSIZE"],
+        &["DEBUG", "DIGEST"],
+    ]);
+    p.check_unordered(&["KEYS", "*"]);
+}
+
+#[test]
 fn monitor_shows_commands() {
     let p = Pair::new();
     let lines = p.each(|c| {

@@ -486,6 +486,7 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             Reply::ok()
         }
         "set-active-expire" if args.len() == 3 => Reply::ok(),
+        "populate" if (3..=5).contains(&args.len()) => debug_populate(ctx, args),
         "object" if args.len() == 3 => {
             let opts = crate::persistence::save::writer_options(ctx.st);
             let Some(e) = ctx.lookup_read(&args[2]) else {
@@ -505,6 +506,11 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
                 "    Output a hex signature of the values of all the specified keys.",
                 "OBJECT <key>",
                 "    Show low level info about the key and associated value.",
+                "POPULATE <count> [<prefix>] [<size>]",
+                "    Create <count> string keys named key:<num>. If <prefix> is specified then",
+                "    it is used instead of the 'key' prefix. These are not propagated to",
+                "    replicas. Cluster slots are not respected so keys not belonging to the",
+                "    current node can be created in cluster mode.",
                 "RELOAD [option ...]",
                 "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
                 "    * MERGE: conflicting keys will be loaded from RDB.",
@@ -517,12 +523,57 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         ),
         _ => match super::persistence::debug(ctx, &sub, args) {
             Some(reply) => reply,
+            // Redis's addReplySubcommandSyntaxError (the name cut at 128 bytes).
             None => Reply::err(format!(
-                "ERR unknown subcommand '{}'. Try DEBUG HELP.",
-                text(&args[1])
+                "ERR unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
+                String::from_utf8_lossy(&args[1][..args[1].len().min(128)])
             )),
         },
     }
+}
+
+/// `DEBUG POPULATE count [prefix] [size]`: string keys `prefix:N` (default `key:N`) holding
+/// `value:N`, cut or zero-padded to `size` bytes when given; keys already there are left alone.
+/// Like Redis, nothing is propagated and the dirty counter does not move.
+fn debug_populate(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
+    // Redis's getPositiveLongFromObjectOrReply: one message for non-integers and negatives.
+    let positive = |a: &[u8]| {
+        crate::protocol::request::parse_int(a)
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| Reply::err("ERR value is out of range, must be positive"))
+    };
+    let count = match positive(&args[2]) {
+        Ok(n) => n as u64,
+        Err(e) => return e,
+    };
+    let size = match args.get(4).map(|a| positive(a)) {
+        Some(Ok(n)) => Some(n as usize),
+        Some(Err(e)) => return e,
+        None => None,
+    };
+    let prefix: &[u8] = args.get(3).map_or(b"key", |p| p);
+    let db = ctx.client.db;
+    let mut key = Vec::new();
+    for j in 0..count {
+        key.clear();
+        key.extend_from_slice(prefix);
+        key.extend_from_slice(format!(":{j}").as_bytes());
+        // Redis formats the name into a 128-byte buffer.
+        key.truncate(127);
+        if ctx.exists(&key) || ctx.st.dbs[db].keys.contains_key(&key) {
+            continue;
+        }
+        let mut value = format!("value:{j}").into_bytes();
+        if let Some(size) = size {
+            value.resize(size, 0);
+        }
+        ctx.add_key(
+            &key,
+            crate::types::Value::Str(crate::types::RString::new(&value)),
+        );
+        ctx.st.touch_watched(db, &key);
+    }
+    Reply::ok()
 }
 
 fn monitor(ctx: &mut Ctx, _args: &[Bytes]) -> Reply {
