@@ -81,6 +81,45 @@ impl<V: Clone> Clone for Segment<V> {
     }
 }
 
+impl<V> Segment<V> {
+    /// The bucket array of a segment whose chains are all empty, as plain words, so that freeing
+    /// it walks nothing (dropping 8M empty chains took 3-4 ms, and unmapping them as much again).
+    fn into_words(mut self) -> Box<[usize]> {
+        let chains = std::mem::take(&mut self.chains);
+        debug_assert!(chains.iter().all(Option::is_none));
+        let len = chains.len();
+        let raw = Box::into_raw(chains) as *mut Chain<V> as *mut usize;
+        // SAFETY: a chain is an `Option<Box<_>>`: pointer-sized and pointer-aligned like `usize`,
+        // so the allocation is also that of a `[usize]` of the same length. Every chain is
+        // `None`, so no node is lost.
+        unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(raw, len)) }
+    }
+}
+
+/// Frees the buckets a finished resize emptied. A big array goes to a short-lived thread: at 8M
+/// buckets, walking and unmapping it held the command that ended the resize for 7.8 ms.
+fn release_drained<V>(from: Rehash<V>) {
+    if from.copied_shared {
+        // Some segments were copied, not emptied: their nodes must be dropped.
+        return drop(from);
+    }
+    let mut words = Vec::new();
+    for segment in from.from.segments {
+        // A segment a clone still holds is the clone's to free.
+        if let Ok(segment) = Arc::try_unwrap(segment) {
+            words.push(segment.into_words());
+        }
+    }
+    if words.iter().map(|w| w.len()).sum::<usize>() >= 1 << 16 {
+        let spawned = std::thread::Builder::new()
+            .name("free-buckets".into())
+            .spawn(move || drop(words));
+        if let Err(e) = spawned {
+            tracing::debug!("freeing buckets inline: {e}");
+        }
+    }
+}
+
 impl<V> Drop for Segment<V> {
     fn drop(&mut self) {
         // Unlink chains iteratively so long chains cannot overflow the stack.
@@ -264,6 +303,8 @@ struct Rehash<V> {
     from: Table<V>,
     /// Buckets of `from` below this one are moved (empty).
     next: usize,
+    /// Some segment, shared with a clone, was copied over rather than emptied.
+    copied_shared: bool,
 }
 
 pub struct Dict<V> {
@@ -744,7 +785,11 @@ impl<V: Clone> Dict<V> {
         let fresh = Table::with_buckets(new_size, self.table.segment_bits);
         let from = std::mem::replace(&mut self.table, fresh);
         if self.len > 0 {
-            self.rehash = Some(Box::new(Rehash { from, next: 0 }));
+            self.rehash = Some(Box::new(Rehash {
+                from,
+                next: 0,
+                copied_shared: false,
+            }));
         }
     }
 
@@ -795,6 +840,7 @@ impl<V: Clone> Dict<V> {
                     }
                 }
                 r.next = end.min(r.from.buckets);
+                r.copied_shared = true;
                 moved += 1;
                 continue;
             }
@@ -814,7 +860,9 @@ impl<V: Clone> Dict<V> {
             }
         }
         if r.next >= r.from.buckets {
-            *rehash = None;
+            if let Some(done) = rehash.take() {
+                release_drained(*done);
+            }
             return true;
         }
         false
@@ -1004,6 +1052,7 @@ impl<V> Clone for Dict<V> {
                 Box::new(Rehash {
                     from: r.from.clone(),
                     next: r.next,
+                    copied_shared: r.copied_shared,
                 })
             }),
             len: self.len,
