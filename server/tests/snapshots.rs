@@ -1001,6 +1001,16 @@ fn digest_then_bgsave(c: &mut Client) -> String {
     replies[0].as_text().expect("digest")
 }
 
+/// Once the BGSAVE running on `ours` (client `c`) ends well, after writes changed the dataset:
+/// Redoubt and redis-server both load its dump with `before`, the BGSAVE instant's digest.
+fn the_dump_holds(mut c: Client, ours: ServerProcess, dir: &Path, before: &str) {
+    wait_for(&mut c, "rdb_bgsave_in_progress", "0");
+    assert_eq!(info(&mut c, "rdb_last_bgsave_status"), "ok");
+    assert_ne!(digest(&mut c), before, "the writes changed the dataset");
+    drop(ours);
+    both_load_the_digest(dir, before);
+}
+
 /// Redoubt and redis-server both load the dump in `dir` with the digest `want`.
 fn both_load_the_digest(dir: &Path, want: &str) {
     for redis in [false, true] {
@@ -1048,11 +1058,7 @@ fn bgsave_during_random_writes_of_every_type_is_exact() {
         }
     }
     assert!(writes > 0, "the save ended before any write");
-    wait_for(&mut c, "rdb_bgsave_in_progress", "0");
-    assert_eq!(info(&mut c, "rdb_last_bgsave_status"), "ok");
-    assert_ne!(digest(&mut c), before, "the writes changed the dataset");
-    drop(ours);
-    both_load_the_digest(dir.path(), &before);
+    the_dump_holds(c, ours, dir.path(), &before);
 }
 
 /// The keyspace's own table resizes while the snapshot walks it: it doubles (new keys) and then
@@ -1098,11 +1104,7 @@ fn the_keyspace_resizing_during_bgsave_stays_out_of_the_dump() {
         "1",
         "the save ended before the writes: nothing was checked"
     );
-    wait_for(&mut c, "rdb_bgsave_in_progress", "0");
-    assert_eq!(info(&mut c, "rdb_last_bgsave_status"), "ok");
-    assert_ne!(digest(&mut c), before, "the writes changed the dataset");
-    drop(ours);
-    both_load_the_digest(dir.path(), &before);
+    the_dump_holds(c, ours, dir.path(), &before);
 }
 
 /// Writes to big collections of every type while BGSAVE serialises them: the collections are

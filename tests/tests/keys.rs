@@ -296,6 +296,29 @@ fn scan_full_iteration() {
     p.check(&["SCAN", "18446744073709551616"]);
 }
 
+/// A whole SCAN iteration (COUNT 7), running `between(client, step)` after every call; returns
+/// the keys seen.
+fn scan_while(c: &mut Client, mut between: impl FnMut(&mut Client, usize)) -> BTreeSet<String> {
+    let mut cursor = "0".to_string();
+    let mut seen = BTreeSet::new();
+    for step in 0..10_000 {
+        let reply = c.cmd(&["SCAN", &cursor, "COUNT", "7"]);
+        let parts = reply.as_array().unwrap_or(&[]).to_vec();
+        for item in parts.get(1).and_then(Reply::as_array).unwrap_or(&[]) {
+            seen.insert(item.as_text().unwrap_or_default());
+        }
+        between(c, step);
+        cursor = parts
+            .first()
+            .and_then(Reply::as_text)
+            .unwrap_or_else(|| "0".into());
+        if cursor == "0" {
+            break;
+        }
+    }
+    seen
+}
+
 #[test]
 fn scan_guarantee_under_writes() {
     // Every key present for the whole iteration is returned, even while keys are added.
@@ -304,27 +327,14 @@ fn scan_guarantee_under_writes() {
         for i in 0..300 {
             c.cmd(&["SET", &format!("stable:{i}"), "v"]);
         }
-        let mut cursor = "0".to_string();
-        let mut seen = BTreeSet::new();
-        for step in 0..10_000 {
-            let reply = c.cmd(&["SCAN", &cursor, "COUNT", "7"]);
-            let parts = reply.as_array().unwrap_or(&[]).to_vec();
-            for item in parts.get(1).and_then(Reply::as_array).unwrap_or(&[]) {
-                seen.insert(item.as_text().unwrap_or_default());
-            }
-            // Grow the keyspace (forcing rehashes) while scanning.
+        let all_stable =
+            |seen: &BTreeSet<String>| (0..300).all(|i| seen.contains(&format!("stable:{i}")));
+        // Grow the keyspace (forcing rehashes) while scanning.
+        let grown = all_stable(&scan_while(c, |c, step| {
             for j in 0..5 {
                 c.cmd(&["SET", &format!("added:{step}:{j}"), "v"]);
             }
-            cursor = parts
-                .first()
-                .and_then(Reply::as_text)
-                .unwrap_or_else(|| "0".into());
-            if cursor == "0" {
-                break;
-            }
-        }
-        let grown = (0..300).all(|i| seen.contains(&format!("stable:{i}")));
+        }));
         // Then shrink the keyspace (deleting the added keys and 8000 more) during a second
         // iteration: the table halves more than once on the way.
         for batch in 0..16 {
@@ -342,28 +352,14 @@ fn scan_guarantee_under_writes() {
             .filter_map(Reply::as_text)
             .collect();
         let mut doomed = added.chunks(200);
-        let mut cursor = "0".to_string();
-        let mut seen = BTreeSet::new();
-        for _ in 0..10_000 {
-            let reply = c.cmd(&["SCAN", &cursor, "COUNT", "7"]);
-            let parts = reply.as_array().unwrap_or(&[]).to_vec();
-            for item in parts.get(1).and_then(Reply::as_array).unwrap_or(&[]) {
-                seen.insert(item.as_text().unwrap_or_default());
-            }
+        let shrunk = all_stable(&scan_while(c, |c, _| {
             if let Some(batch) = doomed.next() {
                 let mut del = vec!["DEL"];
                 del.extend(batch.iter().map(String::as_str));
                 c.cmd(&del);
             }
-            cursor = parts
-                .first()
-                .and_then(Reply::as_text)
-                .unwrap_or_else(|| "0".into());
-            if cursor == "0" {
-                break;
-            }
-        }
-        grown && (0..300).all(|i| seen.contains(&format!("stable:{i}")))
+        }));
+        grown && shrunk
     });
     assert!(
         complete,

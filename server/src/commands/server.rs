@@ -546,6 +546,13 @@ fn debug_populate(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         Ok(n) => n as u64,
         Err(e) => return e,
     };
+    // Redis first sizes the keyspace for `count` keys and answers this when the allocation fails
+    // (with overcommit it may not fail, and Redis 7.0 then loops for ever): a count whose bucket
+    // array alone would exceed the machine's memory is refused.
+    let memory = total_system_memory();
+    if memory > 0 && count.saturating_mul(8) > memory {
+        return Reply::err("ERR OOM in dictTryExpand");
+    }
     let size = match args.get(4).map(|a| positive(a)) {
         Some(Ok(n)) => Some(n as usize),
         Some(Err(e)) => return e,

@@ -341,6 +341,19 @@ fn next_cursor(cursor: u64, mask: u64) -> u64 {
     ((cursor | !mask).reverse_bits().wrapping_add(1)).reverse_bits()
 }
 
+/// The buckets of a table of `large + 1` buckets that bucket `cursor & small` of a table of
+/// `small + 1` buckets expands to: the cursor's low bits, with every value of the bits between the
+/// two masks (incremented from the top, in SCAN's reversed order, as `dictScan` does).
+fn expansion(cursor: u64, small: u64, large: u64) -> impl Iterator<Item = u64> {
+    let mut v = Some(cursor);
+    std::iter::from_fn(move || {
+        let here = v?;
+        let next = (((here | small).wrapping_add(1)) & !small) | (here & small);
+        v = (next & (small ^ large) != 0).then_some(next);
+        Some(here & large)
+    })
+}
+
 /// Prefetches the cache line at `p` (a hint: it never faults, whatever the address).
 #[inline(always)]
 pub(crate) fn prefetch_line<T>(p: *const T) {
@@ -472,18 +485,6 @@ impl<V> Dict<V> {
         self.iter().map(|(k, _)| k)
     }
 
-    /// The two tables' masks while a resize is under way, smaller first, with a flag telling
-    /// whether the smaller is the old one.
-    fn scan_masks(&self) -> Option<(u64, u64, bool)> {
-        let r = self.rehash.as_ref()?;
-        let (old, new) = (r.from.mask() as u64, self.table.mask() as u64);
-        Some(if old < new {
-            (old, new, true)
-        } else {
-            (new, old, false)
-        })
-    }
-
     /// Visits the bucket at `cursor` and returns the next cursor (0 when the scan is complete).
     /// While a resize is under way, it visits the smaller table's bucket and every bucket of the
     /// larger one that it expands to (Redis's `dictScan`), so the guarantee still holds.
@@ -498,29 +499,22 @@ impl<V> Dict<V> {
                 cur = n.next.as_deref();
             }
         };
-        let Some((small, large, old_is_small)) = self.scan_masks() else {
+        let Some(r) = &self.rehash else {
             let mask = self.table.mask() as u64;
             visit_chain(&self.table, cursor & mask);
             return next_cursor(cursor, mask);
         };
-        let Some(r) = self.rehash.as_ref() else {
-            return 0;
-        };
-        let (t0, t1) = if old_is_small {
+        let (small, large) = if r.from.buckets < self.table.buckets {
             (&r.from, &self.table)
         } else {
             (&self.table, &r.from)
         };
-        visit_chain(t0, cursor & small);
-        let mut v = cursor;
-        loop {
-            visit_chain(t1, v & large);
-            v = (((v | small).wrapping_add(1)) & !small) | (v & small);
-            if v & (small ^ large) == 0 {
-                break;
-            }
+        let small_mask = small.mask() as u64;
+        visit_chain(small, cursor & small_mask);
+        for idx in expansion(cursor, small_mask, large.mask() as u64) {
+            visit_chain(large, idx);
         }
-        next_cursor(cursor, small)
+        next_cursor(cursor, small_mask)
     }
 
     /// One SCAN call's worth: visits buckets from `cursor` until about `count` entries were seen
@@ -920,29 +914,23 @@ impl<V: Clone> Dict<V> {
         if self.len == 0 || self.table.buckets == 0 {
             return 0;
         }
-        let Some((small, large, old_is_small)) = self.scan_masks() else {
-            let mask = self.table.mask() as u64;
-            self.table.visit_mut((cursor & mask) as usize, &mut visit);
+        let Dict { table, rehash, .. } = self;
+        let Some(r) = rehash else {
+            let mask = table.mask() as u64;
+            table.visit_mut((cursor & mask) as usize, &mut visit);
             return next_cursor(cursor, mask);
         };
-        let Some(r) = self.rehash.as_mut() else {
-            return 0;
-        };
-        let (t0, t1) = if old_is_small {
-            (&mut r.from, &mut self.table)
+        let (small, large) = if r.from.buckets < table.buckets {
+            (&mut r.from, table)
         } else {
-            (&mut self.table, &mut r.from)
+            (table, &mut r.from)
         };
-        t0.visit_mut((cursor & small) as usize, &mut visit);
-        let mut v = cursor;
-        loop {
-            t1.visit_mut((v & large) as usize, &mut visit);
-            v = (((v | small).wrapping_add(1)) & !small) | (v & small);
-            if v & (small ^ large) == 0 {
-                break;
-            }
+        let small_mask = small.mask() as u64;
+        small.visit_mut((cursor & small_mask) as usize, &mut visit);
+        for idx in expansion(cursor, small_mask, large.mask() as u64) {
+            large.visit_mut(idx as usize, &mut visit);
         }
-        next_cursor(cursor, small)
+        next_cursor(cursor, small_mask)
     }
 
     /// Like [`Dict::scan_some`], with mutable access to the values. What the visits a few cursors
