@@ -36,7 +36,7 @@ const WALKER_SHARE: f64 = 0.2;
 /// The floor matters when clients are few: a lone client pinging back to back waits for a whole
 /// step each time (median round trip during BGSAVE 124 us with a 100 us floor, 77 us with 50 us,
 /// redis-server 38 us). Under the heavy load, 50 us and budget checks every 32 keys (instead of
-/// 100 us and 128) measured a dip of 3.5-6.8 % and a p99 of 1.5-1.6x idle, with saves 1.3x longer.
+/// 100 us and 128) measured a dip of 3.5-6.8 % and a p99 of 1.5-1.6x idle, with saves 1.2x longer.
 const STEP_MIN: Duration = Duration::from_micros(50);
 const STEP_MAX: Duration = Duration::from_micros(250);
 /// Pieces waiting for the serialiser before the walker pauses.
