@@ -520,7 +520,7 @@ impl<'a> Ctx<'a> {
         let db = self.client.db;
         let access = self.new_access();
         let entry = self.st.dbs[db].new_entry(value, access);
-        self.st.dbs[db].keys.insert_new(key.into(), entry);
+        self.st.dbs[db].keys.insert_new(key, entry);
         self.st.notify(notify::NEW, "new", key, db);
     }
 

@@ -22,10 +22,11 @@
 //! load factor 5 and does not shrink, and a resize under way waits, as Redis does while a fork
 //! child runs: moving shared nodes would copy them.
 
+use super::node_key::NodeKey;
 use std::sync::Arc;
 
 struct Node<V> {
-    key: Box<[u8]>,
+    key: NodeKey,
     value: V,
     next: Chain<V>,
 }
@@ -684,7 +685,8 @@ impl<V: Clone> Dict<V> {
     }
 
     /// Inserts `key` unless it is present (one walk of its chain); gives the pair back if it is.
-    pub fn insert_unique(&mut self, key: Box<[u8]>, value: V) -> Result<(), (Box<[u8]>, V)> {
+    pub fn insert_unique(&mut self, key: impl Into<NodeKey>, value: V) -> Result<(), (NodeKey, V)> {
+        let key = key.into();
         self.grow_for_one();
         let hash = self.hash(&key);
         if let Some(r) = &self.rehash {
@@ -696,7 +698,7 @@ impl<V: Clone> Dict<V> {
         let chain = self.table.chain_mut(hash & self.table.mask());
         let mut cur = chain.as_deref();
         while let Some(n) = cur {
-            if n.key == key {
+            if *n.key == *key {
                 return Err((key, value));
             }
             cur = n.next.as_deref();
@@ -708,7 +710,8 @@ impl<V: Clone> Dict<V> {
     }
 
     /// Inserts a key known to be absent.
-    pub fn insert_new(&mut self, key: Box<[u8]>, value: V) {
+    pub fn insert_new(&mut self, key: impl Into<NodeKey>, value: V) {
+        let key = key.into();
         self.grow_for_one();
         let idx = self.hash(&key) & self.table.mask();
         self.table.push(
@@ -725,7 +728,7 @@ impl<V: Clone> Dict<V> {
     /// Returns the value for `key`, inserting `make()` first when absent; the flag tells whether it did.
     pub fn get_or_insert_with(&mut self, key: &[u8], make: impl FnOnce() -> V) -> (&mut V, bool) {
         let inserted = if self.get(key).is_none() {
-            self.insert_new(key.into(), make());
+            self.insert_new(key, make());
             true
         } else {
             false
@@ -740,7 +743,7 @@ impl<V: Clone> Dict<V> {
         self.remove_entry(key).map(|(_, v)| v)
     }
 
-    pub fn remove_entry(&mut self, key: &[u8]) -> Option<(Box<[u8]>, V)> {
+    pub fn remove_entry(&mut self, key: &[u8]) -> Option<(NodeKey, V)> {
         if self.len == 0 {
             return None;
         }
@@ -1094,7 +1097,7 @@ mod tests {
                 if fresh {
                     model.insert(key(k), v);
                 }
-                d.insert_unique(key(k).into(), v).is_ok() == fresh
+                d.insert_unique(key(k), v).is_ok() == fresh
             }
             Op::Remove(k) => d.remove(&key(k)) == model.remove(&key(k)),
             Op::Update(k, v) => {

@@ -5,6 +5,7 @@
 //! keys in a second dict, so that sampling for active expiry only ever looks at keys with a TTL.
 
 pub mod dict;
+pub mod node_key;
 pub mod slots;
 
 pub use dict::Dict;
@@ -167,7 +168,7 @@ impl Db {
             }
             None => {
                 let entry = self.new_entry(value, access);
-                self.keys.insert_new(key.into(), entry);
+                self.keys.insert_new(key, entry);
                 true
             }
         }

@@ -10,6 +10,7 @@
 //! always fits, and SCAN's guarantee holds slot by slot.
 
 use super::dict::Dict;
+use super::node_key::NodeKey;
 use redoubt_replication::slot::{key_slot, SLOT_COUNT};
 
 const SLOT_BITS: u32 = 14;
@@ -81,7 +82,8 @@ impl<V: Clone> SlotDict<V> {
     }
 
     /// Inserts `key` unless it is present; gives the pair back if it is.
-    pub fn insert_unique(&mut self, key: Box<[u8]>, value: V) -> Result<(), (Box<[u8]>, V)> {
+    pub fn insert_unique(&mut self, key: impl Into<NodeKey>, value: V) -> Result<(), (NodeKey, V)> {
+        let key = key.into();
         let p = self.part(&key);
         self.parts[p].insert_unique(key, value)?;
         self.len += 1;
@@ -94,7 +96,8 @@ impl<V: Clone> SlotDict<V> {
     }
 
     /// Inserts a key known to be absent.
-    pub fn insert_new(&mut self, key: Box<[u8]>, value: V) {
+    pub fn insert_new(&mut self, key: impl Into<NodeKey>, value: V) {
+        let key = key.into();
         let p = self.part(&key);
         self.parts[p].insert_new(key, value);
         self.len += 1;

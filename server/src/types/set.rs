@@ -70,7 +70,7 @@ impl Set {
                 if d.contains_key(m) {
                     false
                 } else {
-                    d.insert_new(m.into(), ());
+                    d.insert_new(m, ());
                     true
                 }
             }
@@ -82,7 +82,7 @@ impl Set {
         if let Set::Intset(v) = self {
             let mut d = Dict::with_capacity(v.len());
             for i in v.iter() {
-                d.insert_new(i.to_string().into_bytes().into(), ());
+                d.insert_new(i.to_string().into_bytes(), ());
             }
             *self = Set::Table(d);
         }
