@@ -9,7 +9,7 @@
 //! that slot's dict above them; a slot's dict never has more than 2^50 buckets, so the inner cursor
 //! always fits, and SCAN's guarantee holds slot by slot.
 
-use super::dict::Dict;
+use super::dict::{Dict, WalkPos};
 use super::node_key::NodeKey;
 use redoubt_replication::slot::{key_slot, SLOT_COUNT};
 
@@ -18,6 +18,14 @@ const SLOT_BITS: u32 = 14;
 pub struct SlotDict<V> {
     parts: Vec<Dict<V>>,
     len: usize,
+}
+
+/// Where a [`SlotDict::walk_some_mut`] stands: a slot's dict (the only one when not
+/// partitioned) and the position in it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SlotWalkPos {
+    part: usize,
+    inner: WalkPos,
 }
 
 impl<V: Clone> Default for SlotDict<V> {
@@ -182,46 +190,37 @@ impl<V: Clone> SlotDict<V> {
         }
     }
 
-    /// Like [`SlotDict::scan_some`], with mutable access to the values (a snapshot walker marks
-    /// what it has copied).
-    pub fn scan_some_mut(
+    /// A snapshot walker's pass over every entry ([`Dict::walk_some_mut`]), slot after slot:
+    /// visits at least `count` entries unless the walk ends, and returns where to go on (`None`:
+    /// done).
+    pub fn walk_some_mut(
         &mut self,
-        cursor: u64,
+        mut pos: SlotWalkPos,
         count: usize,
         prefetch_value: impl Fn(&V),
         mut visit: impl FnMut(&[u8], &mut V),
-    ) -> u64 {
-        if !self.is_partitioned() {
-            return self.parts[0].scan_some_mut(cursor, count, prefetch_value, visit);
-        }
-        let mut slot = (cursor & ((1 << SLOT_BITS) - 1)) as usize;
-        let mut inner = cursor >> SLOT_BITS;
+    ) -> Option<SlotWalkPos> {
         let mut seen = 0;
-        let mut steps = 0;
-        while slot < self.parts.len() {
-            let d = &mut self.parts[slot];
-            if d.is_empty() {
-                slot += 1;
-                inner = 0;
-            } else {
-                inner = d.scan_some_mut(inner, count - seen, &prefetch_value, |k, v| {
-                    seen += 1;
-                    visit(k, v)
-                });
-                if inner == 0 {
-                    slot += 1;
+        // Empty slots cost a look each: bound them too, so a step stays short.
+        let mut parts = 0;
+        while let Some(d) = self.parts.get_mut(pos.part) {
+            let left = count - seen.min(count);
+            match d.walk_some_mut(pos.inner, left, &prefetch_value, |k, v| {
+                seen += 1;
+                visit(k, v)
+            }) {
+                Some(inner) => pos.inner = inner,
+                None => {
+                    pos.part += 1;
+                    pos.inner = WalkPos::default();
                 }
             }
-            steps += 1;
-            if seen >= count || steps >= count.saturating_mul(10) {
+            parts += 1;
+            if seen >= count || parts >= count.saturating_mul(10) {
                 break;
             }
         }
-        if slot >= self.parts.len() {
-            0
-        } else {
-            (inner << SLOT_BITS) | slot as u64
-        }
+        (pos.part < self.parts.len()).then_some(pos)
     }
 
     /// Every value, mutably.
@@ -290,6 +289,23 @@ mod tests {
         }
         assert_eq!(cursor, 0);
         assert_eq!(seen.len(), 2001);
+
+        // A snapshot's walk: every key once, across the slots' dicts.
+        let mut walked = HashSet::new();
+        let mut pos = Some(SlotWalkPos::default());
+        for _ in 0..100_000 {
+            let Some(p) = pos else { break };
+            pos = t.walk_some_mut(
+                p,
+                10,
+                |_| {},
+                |k, _| {
+                    assert!(walked.insert(k.to_vec()), "visited twice");
+                },
+            );
+        }
+        assert!(pos.is_none());
+        assert_eq!(walked, seen);
         let mut rng = rand::thread_rng();
         assert!(t.random_entry(&mut rng).is_some());
         t.clear();

@@ -17,6 +17,7 @@
 //! to copying the whole dataset at once ([`Image::capture`]).
 
 use super::save::{AccessMeta, DbImage, Image};
+use crate::keyspace::slots::SlotWalkPos;
 use crate::server::{Shared, State};
 use crate::types::Value;
 use std::collections::VecDeque;
@@ -64,7 +65,7 @@ impl Cow {
 pub struct Walker {
     epoch: u32,
     db: usize,
-    cursor: u64,
+    pos: SlotWalkPos,
     tx: SyncSender<DbImage>,
     pending: VecDeque<DbImage>,
     /// Captured values of every db were collected after the walk (a SWAPDB may have moved a db
@@ -103,7 +104,7 @@ pub fn start(st: &mut State, now_ms: i64) -> Option<Image> {
     st.persistence.walker = Some(Walker {
         epoch,
         db: 0,
-        cursor: 0,
+        pos: SlotWalkPos::default(),
         tx,
         pending: VecDeque::new(),
         swept: false,
@@ -231,7 +232,7 @@ fn step(st: &mut State, epoch: u32, deadline: Instant) -> Progress {
     let db = &mut dbs[w.db];
     let Some(cow) = db.cow.as_mut() else {
         w.db += 1;
-        w.cursor = 0;
+        w.pos = SlotWalkPos::default();
         return Progress::More;
     };
     if !cow.done {
@@ -244,9 +245,9 @@ fn step(st: &mut State, epoch: u32, deadline: Instant) -> Progress {
                     s.prefetch();
                 }
             };
-            w.cursor = db
+            let next = db
                 .keys
-                .scan_some_mut(w.cursor, CHUNK_KEYS, prefetch, |key, e| {
+                .walk_some_mut(w.pos, CHUNK_KEYS, prefetch, |key, e| {
                     if e.epoch != epoch {
                         e.epoch = epoch;
                         let expire = if expires.is_empty() {
@@ -257,10 +258,11 @@ fn step(st: &mut State, epoch: u32, deadline: Instant) -> Progress {
                         piece.push_key(key, &e.value, &meta.key_meta(e.access, expire, now_ms));
                     }
                 });
-            if w.cursor == 0 {
+            let Some(next) = next else {
                 cow.done = true;
                 break;
-            }
+            };
+            w.pos = next;
             if Instant::now() >= deadline {
                 break;
             }
@@ -276,7 +278,7 @@ fn step(st: &mut State, epoch: u32, deadline: Instant) -> Progress {
             w.pending.push_back(captured);
         }
         w.db += 1;
-        w.cursor = 0;
+        w.pos = SlotWalkPos::default();
     }
     Progress::More
 }
