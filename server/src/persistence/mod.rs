@@ -6,12 +6,11 @@
 //! `rdb_child_pid`, `stat_rdb_saves` …). `save` writes files, `load` reads them, `digest` is
 //! Redis's DEBUG DIGEST.
 //!
-//! BGSAVE has no fork: under the lock it takes an [`save::Image`] (a clone of every value, so the
-//! dump is exactly the dataset at that instant), then a background thread serialises the image
-//! while clients keep writing. The server's cron collects the thread's outcome, as Redis's cron
-//! collects the child's exit status. This costs a full copy of the dataset in memory and a pause
-//! proportional to the dataset while it is taken; DESIGN.md's per-slot copy-on-write walker is the
-//! refinement that removes both.
+//! BGSAVE has no fork: it starts a copy-on-write snapshot (`snapshot`), whose walker hands the
+//! dataset as it was at that instant, in pieces, to a background thread that serialises them
+//! ([`save::Image`]) while clients keep writing. The server's cron collects the thread's outcome,
+//! as Redis's cron collects the child's exit status. A second snapshot requested while one runs
+//! (a replica's full sync during a BGSAVE) copies the whole dataset at once instead.
 
 pub mod digest;
 pub mod load;
