@@ -132,9 +132,49 @@ fn set_scheduling_class(policy: libc::c_int) {
 /// Puts the calling thread (one that serialises a snapshot: BGSAVE, AOF rewrite) in the
 /// `SCHED_IDLE` class: on a busy machine it takes the CPU the command thread and the clients
 /// leave, instead of preempting them for a scheduler slice. Linux: per thread.
+///
+/// Linux lets a thread leave `SCHED_IDLE` only with `CAP_SYS_NICE` or an `RLIMIT_NICE` of at
+/// least 20, as it lets it lower its nice value. A server without either (an unprivileged
+/// user's, by default) could never take the [`IDLE_CLASS_LIMIT`] way out, so its serialisers
+/// run at nice 19 instead: the normal class's least share of a busy CPU, from the start.
 pub fn background_priority() {
-    set_scheduling_class(libc::SCHED_IDLE);
-    IDLE_SINCE.with(|c| c.set(Some(Instant::now())));
+    if may_leave_idle_class() {
+        set_scheduling_class(libc::SCHED_IDLE);
+        IDLE_SINCE.with(|c| c.set(Some(Instant::now())));
+    } else {
+        set_own_nice(UNPRIVILEGED_NICE);
+    }
+}
+
+const UNPRIVILEGED_NICE: libc::c_int = 19;
+
+fn set_own_nice(nice: libc::c_int) {
+    #[cfg(target_os = "linux")]
+    // SAFETY: plain syscalls on the calling thread's own id.
+    unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        libc::setpriority(libc::PRIO_PROCESS, tid, nice);
+    }
+}
+
+/// Whether this process may raise a thread's priority: `CAP_SYS_NICE` in its effective set
+/// (`/proc/self/status`), or an `RLIMIT_NICE` of 20 or more (nice 0 and below).
+fn may_leave_idle_class() -> bool {
+    const CAP_SYS_NICE: u32 = 23;
+    let capable = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let hex = status.lines().find_map(|l| l.strip_prefix("CapEff:"))?;
+            u64::from_str_radix(hex.trim(), 16).ok()
+        })
+        .is_some_and(|caps| caps & (1 << CAP_SYS_NICE) != 0);
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `limit` is a valid, writable rlimit for the call's duration.
+    let limited = unsafe { libc::getrlimit(libc::RLIMIT_NICE, &mut limit) } == 0;
+    capable || (limited && limit.rlim_cur >= 20)
 }
 
 /// Called as a snapshot's pieces are written: past [`IDLE_CLASS_LIMIT`] the thread returns to
@@ -144,12 +184,7 @@ pub fn background_priority_check() {
         if c.get().is_some_and(|t| t.elapsed() >= IDLE_CLASS_LIMIT) {
             c.set(None);
             set_scheduling_class(libc::SCHED_OTHER);
-            #[cfg(target_os = "linux")]
-            // SAFETY: a plain syscall on the calling thread's own id.
-            unsafe {
-                let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
-                libc::setpriority(libc::PRIO_PROCESS, tid, LATE_NICE);
-            }
+            set_own_nice(LATE_NICE);
         }
     });
 }
@@ -417,4 +452,38 @@ pub fn info_section(st: &State, out: &mut String) {
         p.last_load.keys_loaded,
     );
     crate::aof::info(st, out);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_serialiser_enters_the_idle_class_only_when_it_may_leave_it() {
+        let may_leave = may_leave_idle_class();
+        let (policy, nice, left) = std::thread::spawn(|| {
+            background_priority();
+            // SAFETY: queries on the calling thread.
+            let (policy, nice) = unsafe {
+                let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+                (
+                    libc::sched_getscheduler(0),
+                    libc::getpriority(libc::PRIO_PROCESS, tid),
+                )
+            };
+            set_scheduling_class(libc::SCHED_OTHER);
+            // SAFETY: a query on the calling thread.
+            let left = unsafe { libc::sched_getscheduler(0) } == libc::SCHED_OTHER;
+            (policy, nice, left)
+        })
+        .join()
+        .unwrap();
+        if may_leave {
+            assert_eq!(policy, libc::SCHED_IDLE);
+        } else {
+            assert_eq!((policy, nice), (libc::SCHED_OTHER, UNPRIVILEGED_NICE));
+        }
+        // What the check predicts is what the kernel allows.
+        assert!(left, "the thread is (back) in the normal class");
+    }
 }
