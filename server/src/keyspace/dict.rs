@@ -1015,6 +1015,10 @@ impl<V: Clone> Table<V> {
     /// Visits the chains from `bucket` on until at least `count` entries are seen (or the table
     /// ends); returns the next bucket. Nodes are prefetched 16 buckets ahead and, once they are
     /// in, whatever `prefetch_value` wants of their values 8 buckets ahead.
+    ///
+    /// A segment is made writable (`Arc::make_mut`) once, not per bucket: its atomic
+    /// compare-exchange is a full barrier, and once per bucket it kept the misses of the buckets
+    /// ahead from overlapping.
     fn walk_mut(
         &mut self,
         mut bucket: usize,
@@ -1024,23 +1028,48 @@ impl<V: Clone> Table<V> {
     ) -> usize {
         const NODE_AHEAD: usize = 16;
         const VALUE_AHEAD: usize = 8;
+        const SECOND_AHEAD: usize = 4;
         let mut seen = 0;
         while bucket < self.buckets {
-            if let Some(n) = self.chain((bucket + NODE_AHEAD) & self.mask()).as_deref() {
-                prefetch_line(n as *const Node<V>);
-            }
-            if let Some(n) = self.chain((bucket + VALUE_AHEAD) & self.mask()).as_deref() {
-                prefetch_value(&n.value);
-            }
-            let mut cur = self.chain_mut(bucket).as_deref_mut();
-            while let Some(n) = cur {
-                seen += 1;
-                visit(&n.key, &mut n.value);
-                cur = n.next.as_deref_mut();
-            }
-            bucket += 1;
-            if seen >= count {
-                break;
+            let index = bucket >> self.segment_bits;
+            let base = index << self.segment_bits;
+            let (upto, after) = self.segments.split_at_mut(index + 1);
+            let next = after.first().map(|n| &n.chains[..]).unwrap_or(&[]);
+            let chains = &mut Arc::make_mut(&mut upto[index]).chains;
+            let end = base + chains.len();
+            while bucket < end {
+                let ahead = |b: usize| {
+                    let i = b - base;
+                    chains
+                        .get(i)
+                        .or_else(|| next.get(i - chains.len()))
+                        .and_then(|c| c.as_deref())
+                };
+                if let Some(n) = ahead(bucket + NODE_AHEAD) {
+                    prefetch_line(n as *const Node<V>);
+                }
+                if let Some(n) = ahead(bucket + VALUE_AHEAD) {
+                    prefetch_value(&n.value);
+                    if let Some(second) = n.next.as_deref() {
+                        prefetch_line(second as *const Node<V>);
+                    }
+                }
+                if let Some(second) = ahead(bucket + SECOND_AHEAD).and_then(|n| n.next.as_deref()) {
+                    prefetch_value(&second.value);
+                    if let Some(third) = second.next.as_deref() {
+                        prefetch_line(third as *const Node<V>);
+                    }
+                }
+                let mut cur = chains[bucket - base].as_deref_mut();
+                while let Some(n) = cur {
+                    seen += 1;
+                    visit(&n.key, &mut n.value);
+                    cur = n.next.as_deref_mut();
+                }
+                bucket += 1;
+                if seen >= count {
+                    return bucket;
+                }
             }
         }
         bucket
