@@ -21,7 +21,6 @@ use crate::types::Value;
 use redoubt_rdb::value::KeyMeta;
 use redoubt_rdb::writer::{Writer, WriterOptions};
 use std::fs::File;
-use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -159,7 +158,9 @@ impl AccessMeta {
     }
 }
 
-type RdbWriter = Writer<BufWriter<File>>;
+/// The [`Writer`] buffers 256 KiB itself, so it writes to the file directly (a `BufWriter` on top
+/// copied every byte once more).
+type RdbWriter = Writer<File>;
 
 fn write_error(e: redoubt_rdb::error::Error) -> SaveError {
     SaveError::Write(e.to_string())
@@ -180,16 +181,12 @@ fn write_atomically(
         source,
     })?;
     let result = (|| {
-        let mut w = Writer::new(BufWriter::with_capacity(1 << 20, file), target.writer)
-            .map_err(write_error)?;
+        let mut w = Writer::new(file, target.writer).map_err(write_error)?;
         let ctime = crate::server::now_ms() / 1000;
         w.standard_aux(REDIS_VERSION, ctime, target.used_mem)
             .map_err(write_error)?;
         body(&mut w)?;
-        let out = w.finish().map_err(write_error)?;
-        let file = out
-            .into_inner()
-            .map_err(|e| SaveError::Write(e.error().to_string()))?;
+        let file = w.finish().map_err(write_error)?;
         file.sync_all()
             .map_err(|e| SaveError::Write(e.to_string()))?;
         let size = file.metadata().map(|m| m.len()).unwrap_or(0);

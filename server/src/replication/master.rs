@@ -357,14 +357,10 @@ pub async fn transfer(
         let file_path = path.clone();
         let written = tokio::task::spawn_blocking(move || {
             let f = std::fs::File::create(&file_path).map_err(|e| e.to_string())?;
-            let w = image
-                .write_to(
-                    std::io::BufWriter::with_capacity(1 << 20, f),
-                    &cancel,
-                    &progress,
-                )
+            // The RDB writer buffers by itself.
+            image
+                .write_to(f, &cancel, &progress)
                 .map_err(|e| e.to_string())?;
-            w.into_inner().map_err(|e| e.to_string())?;
             Ok::<(), String>(())
         })
         .await
