@@ -13,11 +13,14 @@ Memory (PSS of the server and its direct children, so Redis's fork child counts 
 it copied) is sampled every 20 ms (`--sample-ms`) in both phases, so its cost (reading
 smaps_rollup walks the page tables: ~3.5 ms per sample at 1M keys) weighs on both alike; extra
 memory = peak during (b) minus the level at the end of (a).
+With `--phases K`, (a) and (b) alternate K times on the same server and the rps and p99 figures
+are the medians of the K phases of each kind: the machine's own latency drifts over minutes, and
+a single idle phase measured before all the load made the p99 ratio swing from run to run.
 Reported per server and as ratios (Redoubt / Redis), with the issue's targets: dip <= 15 %, p99
 during <= 1.5x idle, extra memory <= 0.3x Redis's, mean BGSAVE duration <= Redis's.
 
 Usage: benches/bgsave_backtoback_vs_redis.py [--keys N] [--requests REQ] [--rounds R] [--sample-ms MS]
-                                             [--redoubt PATH]
+                                             [--phases K] [--redoubt PATH]
 Temporary dirs go under $BENCH_DIR (or the system temp dir) and are removed at the end.
 Ratios, not absolute numbers, are what to compare: the machines are shared and noisy.
 """
@@ -205,7 +208,7 @@ class BgsaveLoop(threading.Thread):
             conn.close()
 
 
-def measure(binary, keys, requests, period, base, name, procs):
+def measure(binary, keys, requests, period, base, name, procs, phases=1):
     tmp = os.path.join(base, name); os.makedirs(tmp)
     log_path = os.path.join(base, name + ".log")
     with open(log_path, "w") as log:
@@ -215,26 +218,33 @@ def measure(binary, keys, requests, period, base, name, procs):
         fill(port, keys)
         if cli(port, "dbsize") != str(keys):
             raise RuntimeError(f"{name}: DBSIZE {cli(port, 'dbsize')} after fill, expected {keys}")
-        # (a) idle
-        sampler = Sampler(proc.pid, period); sampler.start()
-        idle_rps, idle_p99 = benchmark(port, keys, requests)
-        idle_samples = sampler.finish()
-        level = rss_tree(proc.pid)
-        # (b) during back-to-back BGSAVE
-        loop = BgsaveLoop(port); loop.start()
-        loop.first_started.wait(60)
-        sampler = Sampler(proc.pid, period); sampler.start()
-        t = time.perf_counter()
-        try:
-            during_rps, during_p99 = benchmark(port, keys, requests)
-        finally:
-            bench_s = time.perf_counter() - t
-            loop.halt.set(); loop.join(3600)
-            during_samples = sampler.finish()
-        if loop.failure:
-            raise RuntimeError(f"{name}: BGSAVE loop failed: {loop.failure}")
+        idle, during, durations, errors, during_samples, level = [], [], [], [], [], None
+        for _ in range(phases):
+            # (a) idle
+            sampler = Sampler(proc.pid, period); sampler.start()
+            idle.append(benchmark(port, keys, requests))
+            idle_samples = sampler.finish()
+            if level is None:
+                level = rss_tree(proc.pid)
+            # (b) during back-to-back BGSAVE
+            loop = BgsaveLoop(port); loop.start()
+            loop.first_started.wait(60)
+            sampler = Sampler(proc.pid, period); sampler.start()
+            t = time.perf_counter()
+            try:
+                during.append(benchmark(port, keys, requests))
+            finally:
+                bench_s = time.perf_counter() - t
+                loop.halt.set(); loop.join(3600)
+                during_samples += sampler.finish()
+            if loop.failure:
+                raise RuntimeError(f"{name}: BGSAVE loop failed: {loop.failure}")
+            durations += loop.durations
+            errors += loop.errors
         if cli(port, "dbsize") != str(keys):
             raise RuntimeError(f"{name}: DBSIZE {cli(port, 'dbsize')} after the run, expected {keys}")
+        idle_rps, idle_p99 = (statistics.median(x[i] for x in idle) for i in (0, 1))
+        during_rps, during_p99 = (statistics.median(x[i] for x in during) for i in (0, 1))
         durations = loop.durations
         return {
             "idle_rps": idle_rps, "during_rps": during_rps, "dip_pct": 100 * (1 - during_rps / idle_rps),
@@ -242,7 +252,7 @@ def measure(binary, keys, requests, period, base, name, procs):
             "extra_mem_MiB": max(0, max(during_samples, default=0) - level) / 2**20,
             "bgsaves": len(durations), "bgsave_mean_s": statistics.mean(durations) if durations else float("nan"),
             "level_MiB": level / 2**20, "idle_peak_MiB": max(idle_samples, default=0) / 2**20,
-            "during_s": bench_s, "errors": loop.errors,
+            "during_s": bench_s, "errors": errors,
         }
     finally:
         subprocess.run(["redis-cli", "-p", str(port), "shutdown", "nosave"], capture_output=True, timeout=60)
@@ -287,6 +297,8 @@ def main():
     ap.add_argument("--requests", type=int, default=2_000_000, help="SETs per redis-benchmark run")
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--sample-ms", type=float, default=20, help="memory sampling period")
+    ap.add_argument("--phases", type=int, default=1,
+                    help="idle/during pairs per server run (medians of their rps and p99)")
     ap.add_argument("--redoubt", default=os.path.join(ROOT, "target", "release", "redoubt-server"))
     a = ap.parse_args()
     if not os.access(a.redoubt, os.X_OK):
@@ -299,7 +311,7 @@ def main():
             order = [("redis", "redis-server"), ("redoubt", a.redoubt)]
             if rnd % 2:
                 order.reverse()
-            res = {who: measure(binary, a.keys, a.requests, a.sample_ms / 1000, base, f"{who}-{rnd}", procs)
+            res = {who: measure(binary, a.keys, a.requests, a.sample_ms / 1000, base, f"{who}-{rnd}", procs, a.phases)
                    for who, binary in order}
             results.append(res)
             print(f"\n-- round {rnd + 1}")
