@@ -658,6 +658,24 @@ impl<W: Write> Writer<W> {
         self.maybe_flush()
     }
 
+    /// Writes a string key whose value is already in its RDB string encoding (what
+    /// [`length::write_string`](crate::length::write_string) appends): the bytes go in verbatim.
+    /// A caller that encodes values elsewhere (another thread) uses it to take that work off the
+    /// writer; the output is the same as [`key_string`](Self::key_string)'s when it encoded with
+    /// this writer's compression setting.
+    pub fn key_encoded_string(
+        &mut self,
+        key: &[u8],
+        encoded_value: &[u8],
+        meta: &KeyMeta,
+    ) -> Result<()> {
+        self.key_meta(meta);
+        self.buf.push(f::STRING);
+        self.enc.string(&mut self.buf, key);
+        self.buf.extend_from_slice(encoded_value);
+        self.maybe_flush()
+    }
+
     /// Writes a list from borrowed elements: what [`key`](Self::key) writes for `Value::List`,
     /// without an owned copy of every element.
     pub fn key_list(&mut self, key: &[u8], items: &[&[u8]], meta: &KeyMeta) -> Result<()> {

@@ -84,7 +84,13 @@ pub fn start(st: &mut State, now_ms: i64) -> Result<(), String> {
     let preamble = st.config.get("aof-use-rdb-preamble") != Some("no");
     let base = st.aof.manifest.next_base_name(&prefix, preamble);
     let t = Instant::now();
-    let mut image = crate::persistence::snapshot::image(st, now_ms);
+    use crate::persistence::snapshot::{self, ImageFormat};
+    let format = if preamble {
+        ImageFormat::Rdb
+    } else {
+        ImageFormat::Commands
+    };
+    let mut image = snapshot::image(st, now_ms, format);
     image.retarget(dir.clone(), base.clone());
     let epoch = image.epoch();
     let cancel = Arc::new(AtomicBool::new(false));

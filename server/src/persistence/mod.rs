@@ -205,7 +205,7 @@ pub fn thread_cpu_seconds() -> f64 {
 /// Starts a background save (Redis's `rdbSaveBackground`).
 pub fn bgsave_start(st: &mut State, now_ms: i64) {
     let t = Instant::now();
-    let image = snapshot::image(st, now_ms);
+    let image = snapshot::image(st, now_ms, snapshot::ImageFormat::Rdb);
     let keys_total = image.key_count();
     let epoch = image.epoch();
     let cancel = Arc::new(AtomicBool::new(false));

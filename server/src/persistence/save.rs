@@ -282,10 +282,10 @@ pub fn save_state(st: &State, now_ms: i64) -> Result<u64, SaveError> {
 }
 
 /// One db of an [`Image`]. Keys and string values (the bulk of most datasets) are copied into a
-/// byte arena of 1 MiB chunks rather than one allocation each (half the memory, no reallocation):
+/// byte arena of 64 KiB chunks rather than one allocation each (half the memory, no reallocation):
 /// per key `flags u8`, then `expire i64` / `idle u64` / `freq u8` when the flags say so, `key len
-/// u64`, the key, then either `value len u64` and a string value's bytes, or (flag `COLLECTION`)
-/// the index into `values` of the cloned collection.
+/// u64`, the key, then either `value len u64` and a string value's bytes (flag `ENCODED`: its RDB
+/// string encoding), or (flag `COLLECTION`) the index into `values` of the cloned collection.
 pub(crate) struct DbImage {
     index: usize,
     keys: usize,
@@ -332,6 +332,8 @@ const HAS_EXPIRE: u8 = 1;
 const HAS_IDLE: u8 = 2;
 const HAS_FREQ: u8 = 4;
 const COLLECTION: u8 = 8;
+/// The string value's bytes are already its RDB string encoding ([`StringPreEncoder`]).
+const ENCODED: u8 = 16;
 
 impl DbImage {
     /// An empty piece of db `index`.
@@ -363,12 +365,21 @@ impl DbImage {
         self.keys
     }
 
-    pub(crate) fn push_key(&mut self, key: &[u8], value: &Value, meta: &KeyMeta) {
+    /// Appends a key; with `pre`, a string value goes in already RDB-encoded (see
+    /// [`StringPreEncoder`]).
+    pub(crate) fn push_key(
+        &mut self,
+        key: &[u8],
+        value: &Value,
+        meta: &KeyMeta,
+        pre: Option<&mut StringPreEncoder>,
+    ) {
         let value_len = match value {
             Value::Str(v) => v.len(),
             _ => 0,
         };
-        let need = 1 + 8 + 8 + 1 + 8 + key.len() + 8 + value_len;
+        // An encoded string is at most its bytes plus an encoding byte and two lengths.
+        let need = 1 + 8 + 8 + 1 + 8 + key.len() + 8 + value_len + 1 + 9 + 9;
         if self
             .arena
             .last()
@@ -382,10 +393,10 @@ impl DbImage {
         let flags = meta.expire_ms.map_or(0, |_| HAS_EXPIRE)
             | meta.idle.map_or(0, |_| HAS_IDLE)
             | meta.freq.map_or(0, |_| HAS_FREQ)
-            | if matches!(value, Value::Str(_)) {
-                0
-            } else {
-                COLLECTION
+            | match (value, &pre) {
+                (Value::Str(_), None) => 0,
+                (Value::Str(_), Some(_)) => ENCODED,
+                _ => COLLECTION,
             };
         a.push(flags);
         if let Some(t) = meta.expire_ms {
@@ -402,8 +413,19 @@ impl DbImage {
         match value {
             Value::Str(v) => {
                 let v = v.as_bytes();
-                a.extend_from_slice(&(v.len() as u64).to_le_bytes());
-                a.extend_from_slice(v);
+                match pre {
+                    Some(pre) => {
+                        let at = a.len();
+                        a.extend_from_slice(&0u64.to_le_bytes());
+                        pre.encode(a, v);
+                        let n = (a.len() - at - 8) as u64;
+                        a[at..at + 8].copy_from_slice(&n.to_le_bytes());
+                    }
+                    None => {
+                        a.extend_from_slice(&(v.len() as u64).to_le_bytes());
+                        a.extend_from_slice(v);
+                    }
+                }
             }
             other => {
                 a.extend_from_slice(&(self.values.len() as u64).to_le_bytes());
@@ -446,6 +468,8 @@ impl DbImage {
                 let n = word(&mut pos).ok_or_else(corrupt)? as usize;
                 let value = if flags & COLLECTION != 0 {
                     RdbValueRef::Value(self.values.get(n).ok_or_else(corrupt)?)
+                } else if flags & ENCODED != 0 {
+                    RdbValueRef::Encoded(take(&mut pos, n).ok_or_else(corrupt)?)
                 } else {
                     RdbValueRef::String(take(&mut pos, n).ok_or_else(corrupt)?)
                 };
@@ -459,7 +483,38 @@ impl DbImage {
 /// A value read back from an image.
 enum RdbValueRef<'a> {
     String(&'a [u8]),
+    /// A string value in its RDB string encoding.
+    Encoded(&'a [u8]),
     Value(&'a Value),
+}
+
+/// Encodes string values as the RDB writer would (integer, LZF or plain, [`write_string`]), so
+/// that the snapshot walker can take that work, LZF above all, off a serialiser that falls
+/// behind: the bytes are the ones the writer would have produced with the same compression
+/// setting.
+///
+/// [`write_string`]: redoubt_rdb::length::write_string
+pub(crate) struct StringPreEncoder {
+    lzf: Option<redoubt_rdb::lzf::Compressor>,
+}
+
+impl StringPreEncoder {
+    pub(crate) fn new(compress: bool) -> Self {
+        StringPreEncoder {
+            lzf: compress.then(redoubt_rdb::lzf::Compressor::new),
+        }
+    }
+
+    fn encode(&mut self, out: &mut Vec<u8>, s: &[u8]) {
+        redoubt_rdb::length::write_string(out, s, self.lzf.as_mut());
+    }
+}
+
+/// The bytes of a pre-encoded string value.
+fn decode_string(encoded: &[u8]) -> Result<Vec<u8>, SaveError> {
+    let mut input = redoubt_rdb::source::SliceInput::new(encoded, 0);
+    redoubt_rdb::length::read_string(&mut input, "a pre-encoded string")
+        .map_err(|e| SaveError::Write(format!("internal error: {e}")))
 }
 
 /// A point-in-time image of the dataset, written without the lock: either copied whole under the
@@ -518,7 +573,7 @@ impl Image {
             image.resize = true;
             for (key, e) in db.keys.iter() {
                 let meta = access.key_meta(e.access, db.expire_at(key), now_ms);
-                image.push_key(key, &e.value, &meta);
+                image.push_key(key, &e.value, &meta, None);
             }
             dbs.push(image);
         }
@@ -619,6 +674,11 @@ impl Image {
                         key.clone(),
                         bytes::Bytes::copy_from_slice(v),
                     ],
+                    RdbValueRef::Encoded(v) => vec![
+                        bytes::Bytes::from_static(b"SET"),
+                        key.clone(),
+                        bytes::Bytes::from(decode_string(v)?),
+                    ],
                     RdbValueRef::Value(v) => {
                         let payload = redoubt_rdb::writer::encode_dump_payload(
                             &to_rdb(v),
@@ -689,6 +749,9 @@ impl Image {
                         RdbValueRef::String(s) => {
                             w.key_string(key, s, meta).map_err(write_error)?
                         }
+                        RdbValueRef::Encoded(s) => {
+                            w.key_encoded_string(key, s, meta).map_err(write_error)?
+                        }
                         RdbValueRef::Value(v) => write_key(w, key, v, meta)?,
                     }
                     progress.fetch_add(1, Ordering::Relaxed);
@@ -699,5 +762,119 @@ impl Image {
                 })
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::RString;
+
+    fn strings() -> Vec<Vec<u8>> {
+        vec![
+            b"12345".to_vec(),                               // integer encoding
+            b"-9".to_vec(),                                  // integer encoding
+            b"hello".to_vec(),                               // too short to compress
+            Vec::new(),                                      // empty
+            (0..64u8).map(|i| i.wrapping_mul(37)).collect(), // LZF refuses it
+            vec![b'a'; 200],                                 // LZF takes it
+            b"user:1000 user:1001 user:1002 user:1003".to_vec(),
+        ]
+    }
+
+    fn image(pieces: Vec<DbImage>, compress: bool) -> Image {
+        Image {
+            target: SaveTarget {
+                dir: PathBuf::from("."),
+                dbfilename: "unused.rdb".into(),
+                writer: WriterOptions {
+                    compress,
+                    ..WriterOptions::default()
+                },
+                used_mem: 0,
+                key_delay: std::time::Duration::ZERO,
+            },
+            total: pieces.iter().map(|p| p.keys).sum(),
+            dbs: Pieces::Captured(pieces),
+            epoch: None,
+            sizes: Vec::new(),
+        }
+    }
+
+    fn piece(pre: Option<&mut StringPreEncoder>) -> DbImage {
+        let mut pre = pre;
+        let mut p = DbImage::new(0);
+        let list = {
+            let mut l = crate::types::list::List::new();
+            l.push_back(b"x".to_vec().into_boxed_slice());
+            Value::List(std::sync::Arc::new(l))
+        };
+        for (i, s) in strings().into_iter().enumerate() {
+            let meta = KeyMeta {
+                expire_ms: (i % 2 == 0).then_some(1_900_000_000_000 + i as i64),
+                ..KeyMeta::default()
+            };
+            let key = format!("key:{i}");
+            p.push_key(
+                key.as_bytes(),
+                &Value::Str(RString::new(&s)),
+                &meta,
+                pre.as_deref_mut(),
+            );
+            p.push_key(b"list", &list, &KeyMeta::default(), pre.as_deref_mut());
+        }
+        p
+    }
+
+    fn rdb_bytes(img: &Image) -> Vec<u8> {
+        let mut w = Writer::new(Vec::new(), img.target.writer).unwrap();
+        img.write_dbs(&mut w, &AtomicBool::new(false), &AtomicU64::new(0))
+            .unwrap();
+        w.finish().unwrap()
+    }
+
+    /// Strings the walker encoded come out byte for byte as the writer would have encoded them,
+    /// with and without compression.
+    #[test]
+    fn pre_encoded_strings_write_the_same_rdb() {
+        for compress in [true, false] {
+            let mut pre = StringPreEncoder::new(compress);
+            let encoded = image(vec![piece(Some(&mut pre))], compress);
+            let plain = image(vec![piece(None)], compress);
+            let mut kinds = (0, 0);
+            if let Pieces::Captured(p) = &encoded.dbs {
+                p[0].for_each(|_, v, _| {
+                    match v {
+                        RdbValueRef::Encoded(_) => kinds.0 += 1,
+                        RdbValueRef::String(_) => kinds.1 += 1,
+                        RdbValueRef::Value(_) => {}
+                    }
+                    Ok(())
+                })
+                .unwrap();
+            }
+            assert_eq!(kinds, (strings().len(), 0), "every string pre-encoded");
+            assert_eq!(
+                rdb_bytes(&encoded),
+                rdb_bytes(&plain),
+                "compress {compress}"
+            );
+        }
+    }
+
+    /// An image written as commands gets the original bytes of a pre-encoded string back.
+    #[test]
+    fn pre_encoded_strings_decode_to_their_bytes() {
+        let mut pre = StringPreEncoder::new(true);
+        let p = piece(Some(&mut pre));
+        let mut seen = Vec::new();
+        p.for_each(|_, v, _| {
+            if let RdbValueRef::Encoded(e) = v {
+                seen.push(decode_string(e)?);
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen, strings());
     }
 }

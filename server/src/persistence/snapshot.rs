@@ -3,7 +3,10 @@
 //! Starting a snapshot bumps an epoch and gives every db a [`Cow`]. A walker task then copies the
 //! keyspace in steps, each under the lock for at most a quarter of a millisecond, marking every
 //! entry it copies with the epoch and handing the copies (pieces) to the thread that serialises
-//! them.
+//! them. For an RDB image the walker also encodes string values as the RDB writer would (LZF
+//! included): the serialiser runs in `SCHED_IDLE`, which on a machine saturated by clients gets
+//! a few percent of a core, so it is left little more than writing the bytes out, and the walk's
+//! share of the command thread sets the save's pace.
 //! Between steps clients run; while they keep the server busy, a step lasts [`WALKER_SHARE`] of
 //! the time they had since the previous one, so a snapshot costs them a bounded share of the
 //! command thread. A write to a key the walker has not reached yet first copies the
@@ -16,7 +19,7 @@
 //! One snapshot runs at a time (an entry has one epoch); a second request while one runs falls back
 //! to copying the whole dataset at once ([`Image::capture`]).
 
-use super::save::{AccessMeta, DbImage, Image};
+use super::save::{AccessMeta, DbImage, Image, StringPreEncoder};
 use crate::keyspace::slots::SlotWalkPos;
 use crate::server::{Shared, State};
 use crate::types::Value;
@@ -30,7 +33,11 @@ use std::time::{Duration, Instant};
 const CHUNK_KEYS: usize = 32;
 /// The share of the command thread's time the walker takes while clients keep it busy: a step
 /// lasts this fraction of the time that passed since the previous one (clients ran meanwhile).
-const WALKER_SHARE: f64 = 0.2;
+/// Since the walker encodes string values itself, the walk sets the save's pace: under
+/// back-to-back BGSAVE with 1M keys (benches/README, session 7), 0.25 measured a dip of 7-9 %,
+/// p99 1.3-1.4x idle and saves as long as Redis's; 0.3 a dip of 9-15 %, p99 1.3-1.5x and saves
+/// 0.7x Redis's; 0.28 a dip of 10-11 %, p99 1.3-1.5x and 0.7-0.85x.
+const WALKER_SHARE: f64 = 0.28;
 /// Bounds of a step's duration: a step always makes progress, and never delays a command by more
 /// than a quarter of a millisecond. Under back-to-back BGSAVE, a 0.5 ms cap measured a 15-19 %
 /// dip and a p99 of 2.3-2.4x idle; 0.25 ms measured 4-14 % and 2.0-2.1x, with saves 1.2x longer.
@@ -57,7 +64,7 @@ impl Cow {
     /// Keeps a key's value as it was at the snapshot's start.
     pub fn capture(&mut self, key: &[u8], value: &Value, access: u32, expire: Option<i64>) {
         let meta = self.meta.key_meta(access, expire, self.now_ms);
-        self.captured.push_key(key, value, &meta);
+        self.captured.push_key(key, value, &meta, None);
     }
 }
 
@@ -75,11 +82,22 @@ pub struct Walker {
     ended: bool,
     meta: AccessMeta,
     now_ms: i64,
+    /// Encodes string values as the RDB writer would, for an image written as RDB.
+    pre: Option<StringPreEncoder>,
+}
+
+/// What a snapshot's image will be written as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImageFormat {
+    /// An RDB file or stream: the walker encodes string values (LZF included) itself.
+    Rdb,
+    /// Commands (an AOF base without the RDB preamble): values stay as they are.
+    Commands,
 }
 
 /// Starts a snapshot and returns its image, whose pieces arrive while the walker runs; `None` when
 /// a snapshot already runs (or no task can be started), and the caller copies instead.
-pub fn start(st: &mut State, now_ms: i64) -> Option<Image> {
+pub fn start(st: &mut State, now_ms: i64, format: ImageFormat) -> Option<Image> {
     if st.persistence.walker.is_some() {
         return None;
     }
@@ -111,14 +129,17 @@ pub fn start(st: &mut State, now_ms: i64) -> Option<Image> {
         ended: false,
         meta,
         now_ms,
+        pre: (format == ImageFormat::Rdb).then(|| {
+            StringPreEncoder::new(super::save::SaveTarget::from_state(st).writer.compress)
+        }),
     });
     tokio::spawn(walk(shared, epoch));
     Some(Image::streamed(st, rx, total, epoch))
 }
 
 /// A snapshot's image: copy-on-write when possible, else copied at once.
-pub fn image(st: &mut State, now_ms: i64) -> Image {
-    match start(st, now_ms) {
+pub fn image(st: &mut State, now_ms: i64, format: ImageFormat) -> Image {
+    match start(st, now_ms, format) {
         Some(image) => image,
         None => Image::capture(st, now_ms),
     }
@@ -239,6 +260,7 @@ fn step(st: &mut State, epoch: u32, deadline: Instant) -> Progress {
         let mut piece = DbImage::new(w.db);
         let expires = &db.expires;
         let (meta, now_ms) = (w.meta, w.now_ms);
+        let mut pre = w.pre.as_mut();
         loop {
             let prefetch = |e: &crate::keyspace::Entry| {
                 if let Value::Str(s) = &e.value {
@@ -255,7 +277,12 @@ fn step(st: &mut State, epoch: u32, deadline: Instant) -> Progress {
                         } else {
                             expires.get(key).copied()
                         };
-                        piece.push_key(key, &e.value, &meta.key_meta(e.access, expire, now_ms));
+                        piece.push_key(
+                            key,
+                            &e.value,
+                            &meta.key_meta(e.access, expire, now_ms),
+                            pre.as_deref_mut(),
+                        );
                     }
                 });
             let Some(next) = next else {

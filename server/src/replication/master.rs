@@ -143,7 +143,11 @@ fn psync(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     }
     ctx.st.repl.sync_full += 1;
     let offset = ctx.st.repl.offset();
-    let image = crate::persistence::snapshot::image(ctx.st, now);
+    let image = crate::persistence::snapshot::image(
+        ctx.st,
+        now,
+        crate::persistence::snapshot::ImageFormat::Rdb,
+    );
     ctx.st.repl.reset_selected_db();
     let diskless =
         ctx.client.repl.capa_eof && ctx.st.config.get("repl-diskless-sync") != Some("no");
