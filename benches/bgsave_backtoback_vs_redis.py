@@ -9,6 +9,8 @@ dataset stays the same size. Then, per server:
       (polled every 10 ms on one connection) shows rdb_bgsave_in_progress:0; it counts completed
       BGSAVEs and times each one itself (BGSAVE sent -> in_progress back to 0; Redis notices its
       child's exit in serverCron, so its figure includes up to 1/hz = 100 ms of that delay).
+      Only saves that ended before the benchmark did count (the one still running at its end
+      finishes without load), unless none did.
 Memory (PSS of the server and its direct children, so Redis's fork child counts only for the pages
 it copied) is sampled every 20 ms (`--sample-ms`) in both phases, so its cost (reading
 smaps_rollup walks the page tables: ~3.5 ms per sample at 1M keys) weighs on both alike; extra
@@ -172,7 +174,7 @@ class BgsaveLoop(threading.Thread):
 
     def __init__(self, port):
         super().__init__(daemon=True)
-        self.port, self.durations, self.errors = port, [], []
+        self.port, self.durations, self.ends, self.errors = port, [], [], []
         self.halt, self.first_started, self.failure = threading.Event(), threading.Event(), None
 
     def run(self):
@@ -198,6 +200,7 @@ class BgsaveLoop(threading.Thread):
                 else:
                     raise RuntimeError("BGSAVE did not end within an hour")
                 self.durations.append(time.perf_counter() - t)
+                self.ends.append(time.perf_counter())
                 status = field(text, "rdb_last_bgsave_status")
                 if status != "ok":
                     self.errors.append("rdb_last_bgsave_status:" + status)
@@ -234,18 +237,20 @@ def measure(binary, keys, requests, period, base, name, procs, phases=1):
             try:
                 during.append(benchmark(port, keys, requests))
             finally:
-                bench_s = time.perf_counter() - t
+                bench_end = time.perf_counter()
+                bench_s = bench_end - t
                 loop.halt.set(); loop.join(3600)
                 during_samples += sampler.finish()
             if loop.failure:
                 raise RuntimeError(f"{name}: BGSAVE loop failed: {loop.failure}")
-            durations += loop.durations
+            # Only saves that ended while the benchmark ran were timed under load throughout.
+            loaded = [d for d, end in zip(loop.durations, loop.ends) if end <= bench_end]
+            durations += loaded or loop.durations[:1]
             errors += loop.errors
         if cli(port, "dbsize") != str(keys):
             raise RuntimeError(f"{name}: DBSIZE {cli(port, 'dbsize')} after the run, expected {keys}")
         idle_rps, idle_p99 = (statistics.median(x[i] for x in idle) for i in (0, 1))
         during_rps, during_p99 = (statistics.median(x[i] for x in during) for i in (0, 1))
-        durations = loop.durations
         return {
             "idle_rps": idle_rps, "during_rps": during_rps, "dip_pct": 100 * (1 - during_rps / idle_rps),
             "idle_p99_ms": idle_p99, "during_p99_ms": during_p99, "p99_during/idle": during_p99 / idle_p99,
