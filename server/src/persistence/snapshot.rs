@@ -33,10 +33,10 @@ use std::time::{Duration, Instant};
 const CHUNK_KEYS: usize = 32;
 /// The share of the command thread's time the walker takes while clients keep it busy: a step
 /// lasts this fraction of the time that passed since the previous one (clients ran meanwhile).
-/// Since the walker encodes string values itself, the walk sets the save's pace: under
-/// back-to-back BGSAVE with 1M keys (benches/README, session 7), 0.25 measured a dip of 7-9 %,
-/// p99 1.3-1.4x idle and saves as long as Redis's; 0.3 a dip of 9-15 %, p99 1.3-1.5x and saves
-/// 0.7x Redis's; 0.28 a dip of 10-11 %, p99 1.3-1.5x and 0.7-0.85x.
+/// Since the walker encodes string values itself, the walk sets the save's pace. Under
+/// back-to-back BGSAVE with 1M keys (benches/README, session 7; medians of 3 rounds), 0.25
+/// measured a dip of 10 %, p99 1.33x idle and saves 1.07x as long as Redis's; 0.28 a dip of 14 %,
+/// p99 1.35x and saves 0.8x Redis's.
 const WALKER_SHARE: f64 = 0.28;
 /// Bounds of a step's duration: a step always makes progress, and never delays a command by more
 /// than a quarter of a millisecond. Under back-to-back BGSAVE, a 0.5 ms cap measured a 15-19 %
@@ -47,8 +47,10 @@ const WALKER_SHARE: f64 = 0.28;
 /// 100 us and 128) measured a dip of 3.5-6.8 % and a p99 of 1.5-1.6x idle, with saves 1.2x longer.
 const STEP_MIN: Duration = Duration::from_micros(50);
 const STEP_MAX: Duration = Duration::from_micros(250);
-/// Pieces waiting for the serialiser before the walker pauses.
-const PIECES_IN_FLIGHT: usize = 8;
+/// Pieces waiting for the serialiser before the walker pauses (a piece is one step's keys, 100-200
+/// KiB of 64-byte strings). The serialiser runs in bursts of idle CPU; with 8 the walker waited
+/// for it 50-130 times per 1M-key save under load, with 32 at most a few times.
+const PIECES_IN_FLIGHT: usize = 32;
 
 /// A db's copy-on-write state while a snapshot runs.
 pub struct Cow {
