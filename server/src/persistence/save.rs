@@ -378,6 +378,7 @@ impl DbImage {
             Value::Str(v) => v.len(),
             _ => 0,
         };
+        let pre = pre.filter(|_| value_len <= PRE_ENCODE_MAX);
         // An encoded string is at most its bytes plus an encoding byte and two lengths.
         let need = 1 + 8 + 8 + 1 + 8 + key.len() + 8 + value_len + 1 + 9 + 9;
         if self
@@ -488,12 +489,16 @@ enum RdbValueRef<'a> {
     Value(&'a Value),
 }
 
-/// Encodes string values as the RDB writer would (integer, LZF or plain, [`write_string`]), so
-/// that the snapshot walker can take that work, LZF above all, off a serialiser that falls
-/// behind: the bytes are the ones the writer would have produced with the same compression
-/// setting.
+/// Encodes string values of up to [`PRE_ENCODE_MAX`] bytes as the RDB writer would (integer,
+/// LZF or plain, [`write_string`]), so that the snapshot walker takes that work, LZF above all,
+/// off the serialiser: the bytes are the ones the writer would have produced with the same
+/// compression setting.
 ///
 /// [`write_string`]: redoubt_rdb::length::write_string
+/// Longer strings are left to the serialiser: the walker encodes under the lock, and LZF takes
+/// about 1.5 ns a byte (6 us at this size).
+const PRE_ENCODE_MAX: usize = 4096;
+
 pub(crate) struct StringPreEncoder {
     lzf: Option<redoubt_rdb::lzf::Compressor>,
 }
@@ -779,6 +784,7 @@ mod tests {
             (0..64u8).map(|i| i.wrapping_mul(37)).collect(), // LZF refuses it
             vec![b'a'; 200],                                 // LZF takes it
             b"user:1000 user:1001 user:1002 user:1003".to_vec(),
+            b"left to the serialiser ".repeat(PRE_ENCODE_MAX / 16),
         ]
     }
 
@@ -853,7 +859,11 @@ mod tests {
                 })
                 .unwrap();
             }
-            assert_eq!(kinds, (strings().len(), 0), "every string pre-encoded");
+            assert_eq!(
+                kinds,
+                (strings().len() - 1, 1),
+                "strings but the long one pre-encoded"
+            );
             assert_eq!(
                 rdb_bytes(&encoded),
                 rdb_bytes(&plain),
@@ -875,6 +885,6 @@ mod tests {
             Ok(())
         })
         .unwrap();
-        assert_eq!(seen, strings());
+        assert_eq!(seen, strings()[..strings().len() - 1]);
     }
 }
