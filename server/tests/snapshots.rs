@@ -1274,3 +1274,118 @@ fn while_loading_clients_get_loading_errors_and_progress() {
     assert_eq!(info(&mut c, "loading"), "0");
     assert_eq!(c.cmd(&["DBSIZE"]), Reply::Integer(400_000));
 }
+
+/// The figures of one `DEBUG HTSTATS` text: per table (elements, table size, buckets counted in
+/// the chain length distribution).
+fn htstats_tables(text: &str) -> Vec<(usize, usize, usize)> {
+    let mut tables = Vec::new();
+    let number = |line: &str| -> usize {
+        let after = line.rsplit(": ").next().unwrap_or("");
+        after
+            .split(' ')
+            .next()
+            .unwrap_or("")
+            .parse()
+            .unwrap_or_else(|_| panic!("{line:?}"))
+    };
+    for line in text.lines() {
+        if line.starts_with("Hash table ") {
+            tables.push((0, 0, 0));
+        } else if let Some(t) = tables.last_mut() {
+            if line.starts_with(" table size: ") {
+                t.1 = number(line);
+            } else if line.starts_with(" number of elements: ") {
+                t.0 = number(line);
+            } else if line.starts_with("   ") {
+                t.2 += number(line);
+            }
+        }
+    }
+    tables
+}
+
+/// The lines of a `DEBUG HTSTATS` text without their figures and without a resize's target table
+/// (Redis leaves a set's table mid-resize until its next writes): the shape both servers share.
+fn htstats_shape(text: &str) -> Vec<String> {
+    let mut in_target = false;
+    let mut shape = Vec::new();
+    for line in text.lines() {
+        if line.starts_with("Hash table ") || line.starts_with('[') {
+            in_target = line.starts_with("Hash table 1 ");
+        }
+        if !in_target && !line.starts_with("   ") {
+            shape.push(line.split(':').next().unwrap_or("").to_string());
+        }
+    }
+    shape
+}
+
+#[test]
+fn debug_htstats_reports_like_redis() {
+    let members: Vec<String> = (0..300).map(|i| format!("m{i}")).collect();
+    // More fields than hash-max-listpack-entries (512): a hash table.
+    let fields: Vec<String> = (0..600)
+        .flat_map(|i| [format!("f{i}"), "v".into()])
+        .collect();
+    let mut texts = Vec::new();
+    for redis in [true, false] {
+        let dir = tempdir();
+        let server = start(redis, dir.path(), &["--save", ""]);
+        let mut c = server.client();
+        ok(&mut c, &["DEBUG", "POPULATE", "100"]);
+        ok(&mut c, &["EXPIRE", "key:1", "100"]);
+        let args: Vec<&str> = ["HSET", "h"]
+            .into_iter()
+            .chain(fields.iter().map(String::as_str))
+            .collect();
+        ok(&mut c, &args);
+        ok(
+            &mut c,
+            &[
+                &["SADD", "s"][..],
+                &members.iter().map(String::as_str).collect::<Vec<_>>(),
+            ]
+            .concat(),
+        );
+        let text = |r: Reply| match r {
+            Reply::Bulk(b) => String::from_utf8(b).unwrap(),
+            other => panic!("{other:?}"),
+        };
+        let db = text(c.cmd(&["DEBUG", "HTSTATS", "0"]));
+        let hash = text(c.cmd(&["DEBUG", "HTSTATS-KEY", "h"]));
+        let set = text(c.cmd(&["DEBUG", "HTSTATS-KEY", "s"]));
+        let errors: Vec<Reply> = [
+            &["DEBUG", "HTSTATS-KEY", "key:2"][..],
+            &["DEBUG", "HTSTATS-KEY", "missing"],
+            &["DEBUG", "HTSTATS", "16"],
+            &["DEBUG", "HTSTATS", "x"],
+        ]
+        .iter()
+        .map(|a| c.cmd(a))
+        .collect();
+        let empty = text(c.cmd(&["DEBUG", "HTSTATS", "3"]));
+        texts.push((db, hash, set, errors, empty));
+    }
+    let (redis, ours) = (&texts[0], &texts[1]);
+    assert_eq!(ours.3, redis.3, "error replies");
+    assert_eq!(ours.4, redis.4, "an empty db");
+    for (ours, redis, elements) in [
+        (&ours.0, &redis.0, 102 + 1),
+        (&ours.1, &redis.1, 600),
+        (&ours.2, &redis.2, 300),
+    ] {
+        assert_eq!(htstats_shape(ours), htstats_shape(redis), "{ours}\n{redis}");
+        for text in [ours, redis] {
+            let tables = htstats_tables(text);
+            assert_eq!(
+                tables.iter().map(|t| t.0).sum::<usize>(),
+                elements,
+                "{text}"
+            );
+        }
+        for (elements, size, counted) in htstats_tables(ours) {
+            assert!(size.is_power_of_two() && size >= elements / 5, "{ours}");
+            assert_eq!(counted, size, "every bucket in the distribution: {ours}");
+        }
+    }
+}

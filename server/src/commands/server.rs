@@ -7,6 +7,7 @@ use crate::command::Handler;
 use crate::commands::connection::help_reply;
 use crate::protocol::Reply;
 use crate::server::{Ctx, State};
+use crate::types::Value;
 use bytes::Bytes;
 use std::fmt::Write;
 
@@ -471,6 +472,10 @@ fn debug_allowed(ctx: &Ctx) -> bool {
     }
 }
 
+/// DEBUG HTSTATS-KEY's answer for a value without a hash table.
+const NOT_A_HASH_TABLE: &str =
+    "ERR The value stored at the specified key is not represented using an hash table";
+
 fn debug(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     if !debug_allowed(ctx) {
         return Reply::err("ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.");
@@ -497,6 +502,36 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
             let idle = crate::eviction::lru_idle_secs(access, ctx.now_ms);
             Reply::Status(format!("Value at:0x0 refcount:1 encoding:{enc} serializedlength:{len} lru:{access} lru_seconds_idle:{idle}"))
         }
+        "htstats" if args.len() == 3 => {
+            let Some(db) = crate::protocol::request::parse_int(&args[2]) else {
+                return Reply::err("ERR value is not an integer or out of range");
+            };
+            let Some(db) = usize::try_from(db).ok().and_then(|i| ctx.st.dbs.get(i)) else {
+                return Reply::err("ERR Out of range database");
+            };
+            Reply::Verbatim(format!(
+                "[Dictionary HT]\n{}[Expires HT]\n{}",
+                db.keys.describe_stats(),
+                db.expires.describe_stats()
+            ))
+        }
+        "htstats-key" if args.len() == 3 => {
+            let Some(e) = ctx.lookup_read(&args[2]) else {
+                return Reply::err("ERR no such key");
+            };
+            match &e.value {
+                Value::Hash(h) => match &**h {
+                    crate::types::hash::Hash::Table(d) => Reply::Verbatim(d.describe_stats()),
+                    _ => Reply::err(NOT_A_HASH_TABLE),
+                },
+                Value::Set(set) => match &**set {
+                    crate::types::set::Set::Table(d) => Reply::Verbatim(d.describe_stats()),
+                    _ => Reply::err(NOT_A_HASH_TABLE),
+                },
+                // A skiplist-encoded sorted set has no hash table here (README).
+                _ => Reply::err(NOT_A_HASH_TABLE),
+            }
+        }
         "help" => help_reply(
             "DEBUG",
             &[
@@ -504,6 +539,10 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
                 "    Output a hex signature representing the current DB content.",
                 "DIGEST-VALUE <key> [<key> ...]",
                 "    Output a hex signature of the values of all the specified keys.",
+                "HTSTATS <dbid>",
+                "    Return hash table statistics of the specified Redis database.",
+                "HTSTATS-KEY <key>",
+                "    Like HTSTATS but for the hash table stored at <key>'s value.",
                 "OBJECT <key>",
                 "    Show low level info about the key and associated value.",
                 "POPULATE <count> [<prefix>] [<size>]",

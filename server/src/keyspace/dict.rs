@@ -154,6 +154,30 @@ fn next_table_serial() -> u64 {
 }
 
 impl<V> Table<V> {
+    /// Counts this table's chains for [`Dict::stats`].
+    fn stats(&self) -> TableStats {
+        let mut stats = TableStats {
+            size: self.buckets,
+            chains: vec![0; STATS_CHAIN_LENGTHS],
+            ..TableStats::default()
+        };
+        for segment in &self.segments {
+            for chain in segment.chains.iter() {
+                let mut len = 0;
+                let mut cur = chain.as_deref();
+                while let Some(n) = cur {
+                    len += 1;
+                    cur = n.next.as_deref();
+                }
+                stats.chains[len.min(STATS_CHAIN_LENGTHS - 1)] += 1;
+                stats.elements += len;
+                stats.slots += usize::from(len > 0);
+                stats.max_chain = stats.max_chain.max(len);
+            }
+        }
+        stats
+    }
+
     fn empty(segment_bits: u32) -> Self {
         Table {
             serial: next_table_serial(),
@@ -393,7 +417,87 @@ enum Place {
 }
 
 /// Reading: no bound on the value type.
+/// Chain lengths that [`TableStats`] counts apart (Redis's `DICT_STATS_VECTLEN`); longer chains
+/// count in the last.
+const STATS_CHAIN_LENGTHS: usize = 50;
+
+/// One table's figures for `DEBUG HTSTATS` (what Redis's `_dictGetStatsHt` counts).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TableStats {
+    /// Buckets.
+    pub size: usize,
+    pub elements: usize,
+    /// Buckets that hold something.
+    pub slots: usize,
+    pub max_chain: usize,
+    /// Buckets per chain length.
+    pub chains: Vec<usize>,
+}
+
+impl TableStats {
+    /// Adds `other`'s buckets (the tables of a cluster node's slots count as one).
+    pub fn merge(&mut self, other: &TableStats) {
+        self.size += other.size;
+        self.elements += other.elements;
+        self.slots += other.slots;
+        self.max_chain = self.max_chain.max(other.max_chain);
+        self.chains.resize(STATS_CHAIN_LENGTHS, 0);
+        for (mine, theirs) in self.chains.iter_mut().zip(&other.chains) {
+            *mine += theirs;
+        }
+    }
+
+    /// Redis's text for table `index` (0: the main table, 1: the target of a resize).
+    pub fn describe(&self, index: usize) -> String {
+        let name = if index == 0 {
+            "main hash table"
+        } else {
+            "rehashing target"
+        };
+        if self.elements == 0 {
+            return format!(
+                "Hash table {index} stats ({name}):\nNo stats available for empty dictionaries\n"
+            );
+        }
+        // Redis divides in single precision.
+        let ratio = |a: usize, b: usize| a as f32 / b as f32;
+        let mut text = format!(
+            "Hash table {index} stats ({name}):\n table size: {}\n number of elements: {}\n \
+             different slots: {}\n max chain length: {}\n avg chain length (counted): {:.2}\n \
+             avg chain length (computed): {:.2}\n Chain length distribution:\n",
+            self.size,
+            self.elements,
+            self.slots,
+            self.max_chain,
+            ratio(self.elements, self.slots),
+            ratio(self.elements, self.slots),
+        );
+        for (len, &buckets) in self.chains.iter().enumerate().take(STATS_CHAIN_LENGTHS - 1) {
+            if buckets > 0 {
+                text += &format!(
+                    "   {len}: {buckets} ({:.2}%)\n",
+                    ratio(buckets, self.size) * 100.0
+                );
+            }
+        }
+        text
+    }
+}
+
 impl<V> Dict<V> {
+    /// The chains of the main table and, during a resize, of its target (`DEBUG HTSTATS`). The
+    /// table being emptied by a resize is the main one, as in Redis.
+    pub fn stats(&self) -> (TableStats, Option<TableStats>) {
+        match &self.rehash {
+            Some(r) => (r.from.stats(), Some(self.table.stats())),
+            None => (self.table.stats(), None),
+        }
+    }
+
+    /// Redis's `dictGetStats` text.
+    pub fn describe_stats(&self) -> String {
+        describe_tables(self.stats())
+    }
     pub fn new() -> Self {
         Dict {
             table: Table::empty(SEGMENT_BITS),
@@ -1002,6 +1106,15 @@ impl<V: Clone> Dict<V> {
             bucket = 0;
         }
     }
+}
+
+/// Redis's `dictGetStats` text for a main table and a resize's target.
+pub fn describe_tables((main, target): (TableStats, Option<TableStats>)) -> String {
+    let mut text = main.describe(0);
+    if let Some(t) = target {
+        text += &t.describe(1);
+    }
+    text
 }
 
 /// Where a [`Dict::walk_some_mut`] stands: a table and a bucket in it.

@@ -34,6 +34,22 @@ impl<V: Clone> Default for SlotDict<V> {
     }
 }
 
+impl<V> SlotDict<V> {
+    /// [`Dict::describe_stats`] over every slot's dict, their tables counted as one.
+    pub fn describe_stats(&self) -> String {
+        let mut main = crate::keyspace::dict::TableStats::default();
+        let mut target: Option<crate::keyspace::dict::TableStats> = None;
+        for part in &self.parts {
+            let (m, t) = part.stats();
+            main.merge(&m);
+            if let Some(t) = t {
+                target.get_or_insert_with(Default::default).merge(&t);
+            }
+        }
+        crate::keyspace::dict::describe_tables((main, target))
+    }
+}
+
 impl<V: Clone> SlotDict<V> {
     /// A table with one partition per hash slot (`partitioned`) or a single one.
     pub fn new(partitioned: bool) -> Self {
