@@ -9,9 +9,10 @@ during BGSAVE (server process plus its children: Redis's copy-on-write child cou
 time at startup (the server's own "DB loaded from disk" line), and that DEBUG DIGEST agrees.
 
 Usage: benches/snapshots_vs_redis.py [--keys N] [--redoubt PATH]
+Temporary dirs go under $BENCH_DIR (or the system temp dir) and are removed at the end.
 Ratios, not absolute numbers, are what to compare: the machines are shared and noisy.
 """
-import argparse, os, re, socket, subprocess, tempfile, threading, time
+import argparse, os, re, shutil, socket, subprocess, tempfile, threading, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -94,20 +95,28 @@ def bgsave_profile(proc, port, sample_memory):
     return duration, worst[0], max(0, peak - base_rss)
 
 def measure(binary, n):
-    tmp = tempfile.mkdtemp(prefix="snapbench")
-    log_path = os.path.join(tmp, "log")
-    with open(log_path, "w") as log:
-        proc, port = start(binary, tmp, log)
-        fill(port, n)
-        t = time.perf_counter(); cli(port, "save"); save = time.perf_counter() - t
-        bg, _, extra = bgsave_profile(proc, port, True)
-        _, stall, _ = bgsave_profile(proc, port, False)
-        digest = cli(port, "debug", "digest")
-        cli(port, "shutdown", "nosave"); proc.wait(30)
-    with open(log_path, "a") as log:
-        proc, port = start(binary, tmp, log)
-        cli(port, "shutdown", "nosave"); proc.wait(30)
-    text = re.sub(r"\x1b\[[0-9;]*m", "", open(log_path).read())
+    """One server's figures; its temp dir (dump and log) is removed, and the server stopped, even
+    when something fails."""
+    tmp = tempfile.mkdtemp(prefix="snapbench", dir=os.environ.get("BENCH_DIR"))
+    proc = None
+    try:
+        log_path = os.path.join(tmp, "log")
+        with open(log_path, "w") as log:
+            proc, port = start(binary, tmp, log)
+            fill(port, n)
+            t = time.perf_counter(); cli(port, "save"); save = time.perf_counter() - t
+            bg, _, extra = bgsave_profile(proc, port, True)
+            _, stall, _ = bgsave_profile(proc, port, False)
+            digest = cli(port, "debug", "digest")
+            cli(port, "shutdown", "nosave"); proc.wait(30)
+        with open(log_path, "a") as log:
+            proc, port = start(binary, tmp, log)
+            cli(port, "shutdown", "nosave"); proc.wait(30)
+        text = re.sub(r"\x1b\[[0-9;]*m", "", open(log_path).read())
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.kill(); proc.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
     loads = re.findall(r"DB loaded from disk: ([0-9.]+) seconds", text)
     return {"save_s": save, "bgsave_s": bg, "max_ping_ms": stall * 1000, "bgsave_extra_pss_mib": extra / 2**20,
             "load_s": float(loads[-1]) if loads else float("nan"), "digest": digest}
