@@ -416,7 +416,6 @@ enum Place {
     New(usize),
 }
 
-/// Reading: no bound on the value type.
 /// Chain lengths that [`TableStats`] counts apart (Redis's `DICT_STATS_VECTLEN`); longer chains
 /// count in the last.
 const STATS_CHAIN_LENGTHS: usize = 50;
@@ -484,6 +483,7 @@ impl TableStats {
     }
 }
 
+/// Reading: no bound on the value type.
 impl<V> Dict<V> {
     /// The chains of the main table and, during a resize, of its target (`DEBUG HTSTATS`). The
     /// table being emptied by a resize is the main one, as in Redis.
@@ -498,6 +498,7 @@ impl<V> Dict<V> {
     pub fn describe_stats(&self) -> String {
         describe_tables(self.stats())
     }
+
     pub fn new() -> Self {
         Dict {
             table: Table::empty(SEGMENT_BITS),

@@ -489,16 +489,16 @@ enum RdbValueRef<'a> {
     Value(&'a Value),
 }
 
+/// Longer strings are left to the serialiser: the walker encodes under the lock, and LZF takes
+/// about 1.5 ns a byte (6 us at this size).
+const PRE_ENCODE_MAX: usize = 4096;
+
 /// Encodes string values of up to [`PRE_ENCODE_MAX`] bytes as the RDB writer would (integer,
 /// LZF or plain, [`write_string`]), so that the snapshot walker takes that work, LZF above all,
 /// off the serialiser: the bytes are the ones the writer would have produced with the same
 /// compression setting.
 ///
 /// [`write_string`]: redoubt_rdb::length::write_string
-/// Longer strings are left to the serialiser: the walker encodes under the lock, and LZF takes
-/// about 1.5 ns a byte (6 us at this size).
-const PRE_ENCODE_MAX: usize = 4096;
-
 pub(crate) struct StringPreEncoder {
     lzf: Option<redoubt_rdb::lzf::Compressor>,
 }
